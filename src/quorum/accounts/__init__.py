@@ -1,0 +1,1 @@
+"""Users, passwords, API tokens and the one place that decides access."""

@@ -1,0 +1,65 @@
+"""The one place that decides who may do what. Routes and commands never load a project without it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quorum.errors import Forbidden, NotFound
+from quorum.models import Membership, Project, User
+
+
+class Role(StrEnum):
+    MANAGER = "manager"
+    REVIEWER = "reviewer"
+    ANNOTATOR = "annotator"
+
+
+# Who may do what inside a project; an admin may do everything everywhere.
+MANAGE = frozenset({Role.MANAGER})
+REVIEW = frozenset({Role.MANAGER, Role.REVIEWER})
+ANNOTATE = frozenset({Role.ANNOTATOR, Role.REVIEWER, Role.MANAGER})
+VIEW = frozenset(Role)
+
+
+def role_in(db: Session, user: User, project_id: int) -> Role | None:
+    role = db.scalar(
+        select(Membership.role).where(Membership.project_id == project_id, Membership.user_id == user.id)
+    )
+    return Role(role) if role else None
+
+
+def find_project(db: Session, ref: int | str) -> Project:
+    """A project by id or by name (names made only of digits resolve as ids first)."""
+    project = None
+    if isinstance(ref, int) or ref.isdigit():
+        project = db.get(Project, int(ref))
+    if project is None and isinstance(ref, str):
+        project = db.scalar(select(Project).where(Project.name == ref))
+    if project is None:
+        raise NotFound(f"no project {ref!r}")
+    return project
+
+
+def require_admin(user: User) -> None:
+    if not user.is_admin:
+        raise Forbidden("only an admin may do this")
+
+
+def require_project(db: Session, user: User, ref: int | str, allowed: frozenset[Role]) -> Project:
+    project = find_project(db, ref)
+    if user.is_admin:
+        return project
+    role = role_in(db, user, project.id)
+    if role is None:
+        raise Forbidden(f"you are not a member of project {project.name!r}")
+    if role not in allowed:
+        needed = " or ".join(sorted(r.value for r in allowed))
+        raise Forbidden(f"this needs the {needed} role in project {project.name!r}; you are {role.value}")
+    return project
+
+
+def can_see_gold(db: Session, user: User, project: Project) -> bool:
+    return user.is_admin or role_in(db, user, project.id) in REVIEW

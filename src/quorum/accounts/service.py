@@ -1,0 +1,162 @@
+"""Use cases for accounts: create users, authenticate, issue and resolve API tokens."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quorum import audit
+from quorum.accounts.secrets import hash_password, hash_token, new_token, verify_password
+from quorum.db.types import utcnow
+from quorum.errors import Conflict, Invalid, NotAuthenticated, NotFound
+from quorum.models import ApiToken, User
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+MIN_PASSWORD = 8
+
+
+def check_expertise(expertise: dict[str, Any]) -> dict[str, int]:
+    clean: dict[str, int] = {}
+    for tag, level in expertise.items():
+        if not re.fullmatch(r"[a-z0-9_\-]{1,40}", tag):
+            raise Invalid(
+                f"expertise tag {tag!r} must be lowercase letters, digits, '-' or '_'",
+                [{"loc": ["expertise", tag], "field": f"expertise.{tag}", "msg": "bad tag"}],
+            )
+        if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 10:
+            raise Invalid(
+                f"expertise level for {tag!r} must be an integer from 0 to 10",
+                [{"loc": ["expertise", tag], "field": f"expertise.{tag}", "msg": "bad level"}],
+            )
+        clean[tag] = level
+    return clean
+
+
+def create_user(
+    db: Session,
+    username: str,
+    *,
+    password: str | None = None,
+    is_admin: bool = False,
+    expertise: dict[str, Any] | None = None,
+    actor: User | None = None,
+) -> User:
+    if not USERNAME_RE.fullmatch(username):
+        raise Invalid(
+            "username must be 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit",
+            [{"loc": ["username"], "field": "username", "msg": "invalid username"}],
+        )
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise Invalid(
+            f"password must have at least {MIN_PASSWORD} characters",
+            [{"loc": ["password"], "field": "password", "msg": "too short"}],
+        )
+    if db.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"user {username!r} already exists", {"field": "username"})
+    user = User(
+        username=username,
+        password_hash=hash_password(password) if password else None,
+        is_admin=is_admin,
+        expertise=check_expertise(expertise or {}),
+    )
+    db.add(user)
+    db.flush()
+    audit.record(db, actor, "user.create", "user", user.id, data={"username": username, "admin": is_admin})
+    return user
+
+
+def get_user(db: Session, ref: int | str) -> User:
+    """A user by id or username."""
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        user = db.get(User, int(ref))
+        if user is None and isinstance(ref, str):
+            user = db.scalar(select(User).where(User.username == ref))
+    else:
+        user = db.scalar(select(User).where(User.username == ref))
+    if user is None:
+        raise NotFound(f"no user {ref!r}")
+    return user
+
+
+def list_users(db: Session) -> list[User]:
+    return list(db.scalars(select(User).order_by(User.id)))
+
+
+def update_user(
+    db: Session,
+    user: User,
+    *,
+    actor: User | None,
+    is_active: bool | None = None,
+    is_admin: bool | None = None,
+    expertise: dict[str, Any] | None = None,
+    password: str | None = None,
+) -> User:
+    changes: dict[str, Any] = {}
+    if is_active is not None:
+        user.is_active = changes["is_active"] = is_active
+    if is_admin is not None:
+        user.is_admin = changes["is_admin"] = is_admin
+    if expertise is not None:
+        user.expertise = changes["expertise"] = check_expertise(expertise)
+    if password is not None:
+        if len(password) < MIN_PASSWORD:
+            raise Invalid(
+                f"password must have at least {MIN_PASSWORD} characters",
+                [{"loc": ["password"], "field": "password", "msg": "too short"}],
+            )
+        user.password_hash = hash_password(password)
+        changes["password"] = "changed"
+    audit.record(db, actor, "user.update", "user", user.id, data=changes)
+    return user
+
+
+def authenticate(db: Session, username: str, password: str) -> User:
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None or not user.password_hash or not verify_password(user.password_hash, password):
+        raise NotAuthenticated("wrong username or password")
+    if not user.is_active:
+        raise NotAuthenticated("this account is deactivated")
+    return user
+
+
+def create_token(
+    db: Session, user: User, *, name: str = "", actor: User | None = None
+) -> tuple[ApiToken, str]:
+    """Returns the stored token row and the token itself, which is never stored or shown again."""
+    plain = new_token()
+    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plain), prefix=plain[:8])
+    db.add(token)
+    db.flush()
+    audit.record(db, actor or user, "token.create", "api_token", token.id, data={"user": user.username})
+    return token, plain
+
+
+def user_for_token(db: Session, plain: str) -> User:
+    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    if token is None or token.revoked_at is not None:
+        raise NotAuthenticated("invalid or revoked API token")
+    user = db.get(User, token.user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("this account is deactivated")
+    return user
+
+
+def revoke_token(db: Session, token_id: int, *, actor: User) -> None:
+    token = db.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.id and not actor.is_admin):
+        raise NotFound(f"no token {token_id}")
+    token.revoked_at = utcnow()
+    audit.record(db, actor, "token.revoke", "api_token", token.id)
+
+
+def list_tokens(db: Session, user: User) -> list[ApiToken]:
+    return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+
+
+def token_created(token: ApiToken) -> datetime:
+    return token.created_at

@@ -1,0 +1,1 @@
+"""The annotator loop: lease the next item, submit a judgment, skip."""

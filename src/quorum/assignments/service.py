@@ -1,0 +1,168 @@
+"""Use cases of the annotator loop: next, submit, skip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quorum import audit
+from quorum.accounts.access import ANNOTATE, require_project
+from quorum.assignments.queue import claim_next, live_leases
+from quorum.db.types import utcnow
+from quorum.errors import Conflict, Forbidden, Invalid, NotFound
+from quorum.models import Assignment, Item, Judgment, Project, User
+from quorum.task_types import registry
+
+MAX_TIME_SPENT_MS = 7 * 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class Submitted:
+    judgment: Judgment
+    replayed: bool
+
+
+def next_task(db: Session, user: User, project_ref: int | str) -> tuple[Assignment, Item] | None:
+    project = require_project(db, user, project_ref, ANNOTATE)
+    assignment = claim_next(db, user, project)
+    if assignment is None:
+        return None
+    item = db.get(Item, assignment.item_id)
+    assert item is not None
+    return assignment, item
+
+
+def annotator_view(project: Project, item: Item) -> dict[str, Any]:
+    """What an annotator sees of an item: never the gold answer, never model provenance."""
+    kind = registry.get(project.task_type)
+    return {
+        "id": item.id,
+        "external_id": item.external_id,
+        "payload": kind.public_payload(item.payload),
+        "metadata": item.meta,
+    }
+
+
+def _own_assignment(db: Session, user: User, assignment_id: int) -> Assignment:
+    query = select(Assignment).where(Assignment.id == assignment_id).execution_options(populate_existing=True)
+    if db.get_bind().dialect.name == "postgresql":
+        # Serialises concurrent submits of one assignment, so a repeated key sees the first judgment.
+        query = query.with_for_update()
+    assignment = db.scalar(query)
+    if assignment is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    if assignment.user_id != user.id:
+        raise Forbidden(f"assignment {assignment_id} belongs to someone else")
+    return assignment
+
+
+def _lock_item(db: Session, item_id: int) -> Item:
+    query = select(Item).where(Item.id == item_id).execution_options(populate_existing=True)
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    item = db.scalar(query)
+    assert item is not None
+    return item
+
+
+def submit(
+    db: Session,
+    user: User,
+    assignment_id: int,
+    answer: Any,
+    time_spent_ms: int,
+    idempotency_key: str | None = None,
+) -> Submitted:
+    assignment = _own_assignment(db, user, assignment_id)
+    if idempotency_key:
+        if len(idempotency_key) > 200:
+            raise Invalid(
+                "Idempotency-Key must be at most 200 characters",
+                [{"loc": ["header", "Idempotency-Key"], "field": "Idempotency-Key", "msg": "too long"}],
+            )
+        earlier = db.scalar(
+            select(Judgment).where(Judgment.user_id == user.id, Judgment.idempotency_key == idempotency_key)
+        )
+        if earlier is not None:
+            if earlier.assignment_id != assignment.id:
+                raise Conflict("this Idempotency-Key was already used for another assignment")
+            return Submitted(earlier, replayed=True)
+    if assignment.status == "submitted":
+        raise Conflict(f"assignment {assignment_id} was already submitted")
+    if assignment.status != "leased":
+        raise Conflict(f"assignment {assignment_id} was {assignment.status}; ask for the next item")
+    if not 0 <= time_spent_ms <= MAX_TIME_SPENT_MS:
+        raise Invalid(
+            "time_spent_ms must be between 0 and 7 days",
+            [{"loc": ["body", "time_spent_ms"], "field": "time_spent_ms", "msg": "out of range"}],
+        )
+    project = db.get(Project, assignment.project_id)
+    assert project is not None
+    kind = registry.get(project.task_type)
+    config = kind.parse_config(project.config)
+    item = _lock_item(db, assignment.item_id)
+    parsed = kind.parse_answer(answer, kind.parse_payload(item.payload, config), config)
+    now = utcnow()
+    if assignment.expires_at <= now:
+        # A late submit still counts if nobody took the slot meanwhile.
+        taken = item.judgment_count + live_leases(db, item.id, now, excluding=assignment.id)
+        if item.status != "open" or taken >= project.overlap:
+            raise Conflict("your lease expired and the item was given to someone else; ask for the next item")
+    judgment = Judgment(
+        project_id=project.id,
+        item_id=item.id,
+        assignment_id=assignment.id,
+        user_id=user.id,
+        answer=parsed.model_dump(mode="json", exclude_none=True),
+        time_spent_ms=time_spent_ms,
+        guideline_version=project.guideline_version,
+        idempotency_key=idempotency_key or None,
+    )
+    db.add(judgment)
+    assignment.status = "submitted"
+    assignment.finished_at = now
+    item.judgment_count += 1
+    if item.judgment_count >= project.overlap:
+        item.status = "complete"
+    db.flush()
+    audit.record(
+        db, user, "judgment.create", "judgment", judgment.id, project_id=project.id, data={"item_id": item.id}
+    )
+    return Submitted(judgment, replayed=False)
+
+
+def skip(db: Session, user: User, assignment_id: int, reason: str = "") -> Assignment:
+    assignment = _own_assignment(db, user, assignment_id)
+    if assignment.status != "leased":
+        raise Conflict(
+            f"assignment {assignment_id} was {assignment.status}; only a leased item can be skipped"
+        )
+    assignment.status = "skipped"
+    assignment.finished_at = utcnow()
+    assignment.skip_reason = reason[:2000] or None
+    audit.record(
+        db,
+        user,
+        "assignment.skip",
+        "assignment",
+        assignment.id,
+        project_id=assignment.project_id,
+        data={"item_id": assignment.item_id, "reason": reason[:200]},
+    )
+    return assignment
+
+
+def list_judgments(
+    db: Session, project: Project, *, after: int = 0, limit: int = 100
+) -> list[tuple[Judgment, str]]:
+    rows = db.execute(
+        select(Judgment, User.username)
+        .join(User, User.id == Judgment.user_id)
+        .where(Judgment.project_id == project.id, Judgment.id > after)
+        .order_by(Judgment.id)
+        .limit(limit)
+    )
+    return [(j, name) for j, name in rows]

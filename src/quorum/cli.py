@@ -1,0 +1,105 @@
+"""The ``quorum`` command: a Typer root that gathers each domain's commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from quorum.accounts.cli import tokens, users
+from quorum.catalog.cli import types
+from quorum.cli_support import database, err, fail, handle_errors, out, settings
+from quorum.db import migrate
+from quorum.demo.seed import seed
+from quorum.exports import cli as exports_cli
+from quorum.items import cli as items_cli
+from quorum.projects.cli import projects
+
+app = typer.Typer(
+    help="Quorum: human data for training and aligning language models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users, name="user")
+app.add_typer(tokens, name="token")
+app.add_typer(projects, name="project")
+app.add_typer(types, name="types")
+items_cli.register(app)
+exports_cli.register(app)
+
+
+@db_app.command("upgrade")
+@handle_errors
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Migrate the database (creates the SQLite file if needed)."""
+    database_ = database()
+    migrate.upgrade(database_.engine, revision)
+    err.print(f"database at revision {migrate.current_revision(database_.engine)}", markup=False)
+    database_.dispose()
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision."""
+    database_ = database()
+    print(migrate.current_revision(database_.engine) or "empty")
+    database_.dispose()
+
+
+def _serve(host: str, port: int) -> None:
+    config = settings()
+    database_ = database()
+    current, head = migrate.current_revision(database_.engine), migrate.head_revision()
+    database_.dispose()
+    if current != head:
+        raise fail(
+            f"the database is at revision {current or 'empty'}, the code needs {head}: "
+            "run `quorum db upgrade` first"
+        )
+    # Imported here so that short commands do not pay for loading the web stack.
+    import uvicorn
+
+    from quorum.web.app import create_app
+
+    uvicorn.run(create_app(config), host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the API (the database must be migrated)."""
+    _serve(host, port)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Migrate, seed the demo (once) and serve it."""
+    database_ = database()
+    migrate.upgrade(database_.engine)
+    with database_.session() as session:
+        logins = seed(session)
+    database_.dispose()
+    base = f"http://{host}:{port}"
+    out.print(f"\n[bold]Quorum demo[/] on {base}  (database: {settings().resolved_database_url()})")
+    out.print(f"Every demo user's password is [bold]{logins[0].password}[/]. API tokens made just now:")
+    for login in logins:
+        out.print(f"  {login.username:<8} {login.role:<9} {login.token}", markup=False)
+    annotator = next(login for login in logins if login.role == "annotator")
+    out.print("\nTry the annotator loop:", markup=False)
+    out.print(
+        f"  curl -s -X POST -H 'Authorization: Bearer {annotator.token}' {base}/api/v1/projects/1/next",
+        markup=False,
+    )
+    out.print(f"API reference: {base}/openapi.json   Ctrl-C stops the server.\n", markup=False)
+    _serve(host, port)
+
+
+def main() -> None:
+    app()

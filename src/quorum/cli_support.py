@@ -1,0 +1,79 @@
+"""What every command shares: settings, a unit of work, and errors printed on stderr with exit code 2."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from quorum.config import Settings
+from quorum.db import Database
+from quorum.errors import QuorumError
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+P = ParamSpec("P")
+R = TypeVar("R")
+MAX_SHOWN = 20
+
+
+def settings() -> Settings:
+    return Settings()
+
+
+def database() -> Database:
+    return Database(settings().resolved_database_url())
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    db = database()
+    try:
+        with db.session() as session:
+            yield session
+    finally:
+        db.dispose()
+
+
+def fail(message: str, details: Any = None) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    if isinstance(details, list):
+        for detail in details[:MAX_SHOWN]:
+            if isinstance(detail, dict):
+                where = f"row {detail['row']}: " if "row" in detail else ""
+                field = detail.get("field") or ""
+                err.print(f"  {where}{field + ': ' if field else ''}{detail.get('msg', '')}", markup=False)
+        if len(details) > MAX_SHOWN:
+            err.print(f"  … and {len(details) - MAX_SHOWN} more", markup=False)
+    return typer.Exit(2)
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn the domain's errors into a clear message on stderr and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except QuorumError as exc:
+            raise fail(exc.message, exc.details) from None
+
+    return wrapper
+
+
+def read_json_file(path: str, what: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except OSError as exc:
+        raise fail(f"cannot read {what} file {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise fail(
+            f"{what} file {path} is not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None

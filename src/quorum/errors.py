@@ -1,0 +1,66 @@
+"""One error hierarchy. Each error carries its HTTP status and a stable code; the API renders it as
+``{"error": {"code", "message", "details"}}`` and the CLI prints its message on stderr."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class QuorumError(Exception):
+    status: int = 400
+    code: str = "error"
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class Invalid(QuorumError):
+    """Bad input: ``details`` lists each problem as ``{"loc": [...], "msg": ...}`` (with ``row`` for files)."""
+
+    status = 422
+    code = "invalid"
+
+
+class NotAuthenticated(QuorumError):
+    status = 401
+    code = "not_authenticated"
+
+
+class Forbidden(QuorumError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(QuorumError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(QuorumError):
+    status = 409
+    code = "conflict"
+
+
+class Gone(QuorumError):
+    status = 410
+    code = "gone"
+
+
+class TooLarge(QuorumError):
+    status = 413
+    code = "too_large"
+
+
+class RateLimited(QuorumError):
+    status = 429
+    code = "rate_limited"
+
+
+class Unavailable(QuorumError):
+    status = 503
+    code = "unavailable"

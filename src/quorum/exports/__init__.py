@@ -1,0 +1,1 @@
+"""Exports: stream a project's items, judgments and consensus into training formats."""

@@ -1,0 +1,1 @@
+"""Items: import from files, browse, look up."""

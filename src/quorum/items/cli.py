@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from quorum.accounts.access import find_project
+from quorum.cli_support import err, fail, handle_errors, unit_of_work
+from quorum.items import importer
+
+
+@handle_errors
+def import_(
+    project: Annotated[str, typer.Argument(help="Project id or name.")],
+    file: Annotated[Path, typer.Argument(help="A .jsonl, .json (array) or .csv file of item rows.")],
+    format: Annotated[
+        str | None, typer.Option(help="jsonl, json or csv (default: from the file name).")
+    ] = None,
+) -> None:
+    """Import items. A file with any invalid row is rejected whole, with a report of each bad row."""
+    if not file.is_file():
+        raise fail(f"no such file: {file}")
+    with unit_of_work() as db:
+        report = importer.import_file(db, None, find_project(db, project), file, format)
+    err.print(
+        f"imported {report.total} rows: {report.created} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged",
+        markup=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_)

@@ -1,0 +1,229 @@
+"""Import items from a file: every row validated against the task type; any bad row rejects the whole file.
+
+One pass: rows are written in batches while the file is valid; after the first bad row the rest is only
+validated, and the caller's transaction rolls everything back when ``Invalid`` is raised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from quorum import audit
+from quorum.errors import Invalid, QuorumError
+from quorum.items.readers import Format, RowError, detect_format, read_rows
+from quorum.models import Candidate, Item, Project, User
+from quorum.task_types import registry
+from quorum.task_types.base import AnswerT, ConfigT, PayloadT, TaskType
+
+BATCH = 1000
+MAX_REPORTED = 200
+ROW_KEYS = {"external_id", "payload", "metadata", "gold", "priority"}
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
+
+@dataclass
+class _Row:
+    number: int
+    external_id: str
+    payload: dict[str, Any]
+    metadata: dict[str, Any]
+    gold: Any
+    priority: float
+    candidates: list[dict[str, Any]]
+
+
+def _fail(number: int, field: str, msg: str) -> dict[str, Any]:
+    return {"row": number, "field": field, "msg": msg}
+
+
+def _validate(
+    kind: TaskType[ConfigT, PayloadT, AnswerT], config: ConfigT, number: int, raw: dict[str, Any]
+) -> _Row | list[dict[str, Any]]:
+    unknown = sorted(set(raw) - ROW_KEYS)
+    if unknown:
+        return [
+            _fail(number, k, "unknown field; an item row has external_id, payload, metadata, gold, priority")
+            for k in unknown
+        ]
+    if "payload" not in raw:
+        return [_fail(number, "payload", "required")]
+    try:
+        payload = kind.parse_payload(raw["payload"], config)
+        gold = None if raw.get("gold") is None else kind.parse_answer(raw["gold"], payload, config)
+    except QuorumError as exc:
+        details = exc.details if isinstance(exc.details, list) else [{"field": "", "msg": exc.message}]
+        if "gold" in raw and any(str(d.get("field", "")).startswith("answer") for d in details):
+            details = [{**d, "field": "gold" + str(d["field"]).removeprefix("answer")} for d in details]
+        return [_fail(number, d.get("field", ""), d["msg"]) for d in details]
+    metadata = raw.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        return [_fail(number, "metadata", "must be a JSON object")]
+    priority = raw.get("priority", 0.0)
+    if isinstance(priority, bool) or not isinstance(priority, int | float):
+        return [_fail(number, "priority", "must be a number")]
+    payload_json = payload.model_dump(mode="json", exclude_none=True)
+    external_id = raw.get("external_id")
+    if external_id is None or external_id == "":
+        # No id given: the content names the item, so importing the same file twice is still idempotent.
+        digest = hashlib.sha256(json.dumps(payload_json, sort_keys=True).encode()).hexdigest()
+        external_id = "sha256:" + digest[:32]
+    elif isinstance(external_id, bool) or not isinstance(external_id, str | int):
+        return [_fail(number, "external_id", "must be a string")]
+    external_id = str(external_id)
+    if len(external_id) > 200:
+        return [_fail(number, "external_id", "must be at most 200 characters")]
+    return _Row(
+        number=number,
+        external_id=external_id,
+        payload=payload_json,
+        metadata=metadata,
+        gold=gold.model_dump(mode="json", exclude_none=True) if gold is not None else None,
+        priority=float(priority),
+        candidates=[
+            {"position": c.position, "model": c.model, "provider": c.provider, "params": c.params}
+            for c in kind.candidates(payload)
+        ],
+    )
+
+
+class _Writer:
+    def __init__(self, db: Session, project: Project, report: ImportReport) -> None:
+        self.db, self.project, self.report = db, project, report
+        self.batch: list[_Row] = []
+
+    def add(self, row: _Row) -> list[dict[str, Any]]:
+        self.batch.append(row)
+        return self.flush() if len(self.batch) >= BATCH else []
+
+    def flush(self) -> list[dict[str, Any]]:
+        batch, self.batch = self.batch, []
+        if not batch:
+            return []
+        existing = {
+            item.external_id: item
+            for item in self.db.scalars(
+                select(Item).where(
+                    Item.project_id == self.project.id, Item.external_id.in_([r.external_id for r in batch])
+                )
+            )
+        }
+        errors: list[dict[str, Any]] = []
+        new: list[_Row] = []
+        for row in batch:
+            item = existing.get(row.external_id)
+            if item is None:
+                new.append(row)
+            elif (item.payload, item.meta, item.gold, item.priority) == (
+                row.payload,
+                row.metadata,
+                row.gold,
+                row.priority,
+            ):
+                self.report.unchanged += 1
+            elif item.judgment_count > 0 and (item.payload != row.payload or item.gold != row.gold):
+                errors.append(
+                    _fail(
+                        row.number,
+                        "payload",
+                        f"item {row.external_id!r} already has judgments; its payload and gold are fixed",
+                    )
+                )
+            else:
+                item.payload, item.meta, item.gold, item.priority = (
+                    row.payload,
+                    row.metadata,
+                    row.gold,
+                    row.priority,
+                )
+                self.report.updated += 1
+        if new and not errors:
+            ids = self.db.scalars(
+                insert(Item).returning(Item.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "project_id": self.project.id,
+                        "external_id": r.external_id,
+                        "payload": r.payload,
+                        "meta": r.metadata,
+                        "gold": r.gold,
+                        "priority": r.priority,
+                    }
+                    for r in new
+                ],
+            ).all()
+            candidates = [
+                {"item_id": item_id, **c} for item_id, r in zip(ids, new, strict=True) for c in r.candidates
+            ]
+            if candidates:
+                self.db.execute(insert(Candidate), candidates)
+            self.report.created += len(new)
+        return errors
+
+
+def import_file(
+    db: Session, actor: User | None, project: Project, path: Path, fmt: str | None = None
+) -> ImportReport:
+    kind = registry.get(project.task_type)
+    config = kind.parse_config(project.config)
+    file_format: Format = detect_format(path, fmt)
+    report = ImportReport()
+    writer = _Writer(db, project, report)
+    errors: list[dict[str, Any]] = []
+    n_bad_rows = 0
+    seen: set[str] = set()
+    for number, raw in read_rows(path, file_format):
+        report.total += 1
+        row_errors: list[dict[str, Any]]
+        if isinstance(raw, RowError):
+            row_errors = [_fail(number, raw.field, raw.msg)]
+        else:
+            result = _validate(kind, config, number, raw)
+            if isinstance(result, list):
+                row_errors = result
+            elif result.external_id in seen:
+                row_errors = [
+                    _fail(number, "external_id", f"{result.external_id!r} appears twice in the file")
+                ]
+            else:
+                seen.add(result.external_id)
+                row_errors = [] if errors else writer.add(result)
+        if row_errors:
+            n_bad_rows += 1
+            errors.extend(row_errors[: max(0, MAX_REPORTED - len(errors))])
+    if not errors:
+        errors = writer.flush()
+        n_bad_rows = len({e["row"] for e in errors})
+    if errors:
+        raise Invalid(
+            f"{n_bad_rows} of {report.total} rows are invalid; nothing was imported "
+            f"(first: row {errors[0]['row']}, {errors[0]['field'] or 'row'}: {errors[0]['msg']})",
+            errors,
+        )
+    if report.total == 0:
+        raise Invalid("the file holds no rows", [{"row": 0, "field": "", "msg": "empty file"}])
+    audit.record(
+        db, actor, "items.import", "project", project.id, project_id=project.id, data=report.as_dict()
+    )
+    return report

@@ -1,0 +1,54 @@
+"""Browse and look up items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quorum.errors import Invalid, NotFound
+from quorum.models import Item, Judgment, Project, User
+
+ITEM_STATUSES = ("open", "complete", "flagged")
+
+
+def list_items(
+    db: Session, project: Project, *, status: str | None = None, after: int = 0, limit: int = 100
+) -> list[Item]:
+    """Items by id, after the cursor ``after`` (the last id of the previous page)."""
+    if status is not None and status not in ITEM_STATUSES:
+        raise Invalid(
+            f"status must be one of {', '.join(ITEM_STATUSES)}",
+            [{"loc": ["query", "status"], "field": "status", "msg": "unknown status"}],
+        )
+    query = select(Item).where(Item.project_id == project.id, Item.id > after)
+    if status:
+        query = query.where(Item.status == status)
+    return list(db.scalars(query.order_by(Item.id).limit(limit)))
+
+
+def get_item(db: Session, project: Project, item_id: int) -> Item:
+    item = db.get(Item, item_id)
+    if item is None or item.project_id != project.id:
+        raise NotFound(f"no item {item_id} in project {project.name!r}")
+    return item
+
+
+def counts_by_status(db: Session, project: Project) -> dict[str, Any]:
+    rows = db.execute(
+        select(Item.status, func.count()).where(Item.project_id == project.id).group_by(Item.status)
+    )
+    counts = {status: 0 for status in ITEM_STATUSES}
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+def judgments_of(db: Session, item: Item) -> list[tuple[Judgment, str]]:
+    rows = db.execute(
+        select(Judgment, User.username)
+        .join(User, User.id == Judgment.user_id)
+        .where(Judgment.item_id == item.id)
+        .order_by(Judgment.id)
+    )
+    return [(j, name) for j, name in rows]

@@ -1,0 +1,27 @@
+"""SQLAlchemy tables, one module per table. Importing this package registers all of them on ``Base``."""
+
+from quorum.models.api_token import ApiToken
+from quorum.models.assignment import Assignment
+from quorum.models.audit_event import AuditEvent
+from quorum.models.base import Base
+from quorum.models.candidate import Candidate
+from quorum.models.guideline import Guideline
+from quorum.models.item import Item
+from quorum.models.judgment import Judgment
+from quorum.models.membership import Membership
+from quorum.models.project import Project
+from quorum.models.user import User
+
+__all__ = [
+    "ApiToken",
+    "Assignment",
+    "AuditEvent",
+    "Base",
+    "Candidate",
+    "Guideline",
+    "Item",
+    "Judgment",
+    "Membership",
+    "Project",
+    "User",
+]

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from quorum.db.types import JSONType
+from quorum.models.base import Base, CreatedAt
+
+
+class Judgment(CreatedAt, Base):
+    __tablename__ = "judgments"
+    __table_args__ = (
+        # The database itself refuses a second judgment by one person on one item.
+        UniqueConstraint("item_id", "user_id"),
+        UniqueConstraint("user_id", "idempotency_key"),
+        Index("ix_judgments_project_id", "project_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), nullable=False)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), unique=True, nullable=False
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    answer: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    time_spent_ms: Mapped[int] = mapped_column(Integer, nullable=False)
+    guideline_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,1 @@
+"""Projects: task type and config, guidelines (versioned), policies, members."""

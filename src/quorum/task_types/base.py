@@ -1,0 +1,149 @@
+"""What a task type declares. Generic code talks to task types only through this interface."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from quorum.errors import Invalid
+
+AgreementLevel = Literal["nominal", "ordinal", "interval", "ranking"]
+
+ConfigT = TypeVar("ConfigT", bound=BaseModel)
+PayloadT = TypeVar("PayloadT", bound=BaseModel)
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
+M = TypeVar("M", bound=BaseModel)
+
+
+def error_details(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> list[dict[str, Any]]:
+    """Pydantic errors as ``[{"loc": [...], "field": "a.b", "msg": ...}]``, located under ``prefix``."""
+    details = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = [*prefix, *err["loc"]]
+        details.append({"loc": loc, "field": ".".join(str(p) for p in loc), "msg": err["msg"]})
+    return details
+
+
+def parse(model: type[M], data: Any, what: str, prefix: tuple[str | int, ...] = ()) -> M:
+    """Validate ``data`` as ``model`` or raise ``Invalid`` naming each bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        details = error_details(exc, prefix)
+        first = details[0]
+        raise Invalid(f"invalid {what}: {first['field'] or what}: {first['msg']}", details) from None
+
+
+@dataclass(frozen=True)
+class CandidateInfo:
+    """Provenance of one model output inside a payload."""
+
+    position: int
+    model: str | None
+    provider: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JudgmentRecord:
+    annotator: str
+    answer: dict[str, Any]
+    time_spent_ms: int
+    guideline_version: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ExportItem:
+    """Everything an export writer may need about one item; built by the export service."""
+
+    external_id: str
+    payload: dict[str, Any]
+    metadata: dict[str, Any]
+    judgments: list[JudgmentRecord]
+    candidates: list[CandidateInfo]
+
+
+@dataclass(frozen=True)
+class Consensus:
+    """The aggregated answer for an item; ``answer`` is None when there is nothing to aggregate."""
+
+    answer: dict[str, Any] | None
+    confidence: float
+    method: str
+    n_judgments: int
+
+
+ExportWriter = Callable[[ExportItem, Any, Consensus], Iterable[dict[str, Any]]]
+
+
+class TaskType(ABC, Generic[ConfigT, PayloadT, AnswerT]):
+    """One kind of judgment. Subclasses set the class attributes and implement the hooks."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    agreement_level: ClassVar[AgreementLevel]
+    config_model: type[ConfigT]
+    payload_model: type[PayloadT]
+    answer_model: type[AnswerT]
+
+    # ---- validation -------------------------------------------------------------------------
+    def parse_config(self, raw: Any) -> ConfigT:
+        return parse(self.config_model, raw if raw is not None else {}, "config", ("config",))
+
+    def parse_payload(self, raw: Any, config: ConfigT) -> PayloadT:
+        payload = parse(self.payload_model, raw, "payload", ("payload",))
+        self.check_payload(payload, config)
+        return payload
+
+    def parse_answer(self, raw: Any, payload: PayloadT, config: ConfigT) -> AnswerT:
+        answer = parse(self.answer_model, raw, "answer", ("answer",))
+        self.check_answer(answer, payload, config)
+        return answer
+
+    def check_payload(self, payload: PayloadT, config: ConfigT) -> None:
+        """Rules that need the config (e.g. number of candidates); raise ``Invalid``."""
+
+    def check_answer(self, answer: AnswerT, payload: PayloadT, config: ConfigT) -> None:
+        """Rules that need the item or config (e.g. label in the config's list); raise ``Invalid``."""
+
+    # ---- what annotators see ------------------------------------------------------------------
+    def public_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The payload as shown to annotators: provenance that could bias them is removed."""
+        return payload
+
+    def candidates(self, payload: PayloadT) -> list[CandidateInfo]:
+        return []
+
+    # ---- aggregation and export ---------------------------------------------------------------
+    @abstractmethod
+    def consensus(self, answers: list[dict[str, Any]], config: ConfigT) -> Consensus:
+        """Aggregate valid answers into one, with a confidence in [0, 1]."""
+
+    def exports(self) -> Mapping[str, ExportWriter]:
+        """Training formats beyond the generic ``jsonl``: name -> writer of rows for one item."""
+        return {}
+
+    @abstractmethod
+    def example(self) -> dict[str, Any]:
+        """``{"config", "item", "answer"}``: an importable item row and an answer valid for it."""
+
+
+def count_votes(keys: Iterator[str] | Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def plurality(counts: Mapping[str, int], order: list[str]) -> tuple[str, int]:
+    """The most voted key; a tie goes to the key listed first in ``order`` (e.g. the config's labels),
+    never to whichever answer came first."""
+    rank = {key: i for i, key in enumerate(order)}
+    best = min(counts, key=lambda k: (-counts[k], rank.get(k, len(rank)), k))
+    return best, counts[best]

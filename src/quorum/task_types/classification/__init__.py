@@ -1,0 +1,129 @@
+"""Classification: one label or several, chosen from the project's list, for any content."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from quorum.errors import Invalid
+from quorum.task_types.base import (
+    Consensus,
+    ExportItem,
+    ExportWriter,
+    TaskType,
+    count_votes,
+    plurality,
+)
+from quorum.task_types.chat import Message
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[str] = Field(min_length=2, description="The labels to choose from, in display order.")
+    multi: bool = Field(default=False, description="Allow several labels per item.")
+
+    @field_validator("labels")
+    @classmethod
+    def _unique(cls, labels: list[str]) -> list[str]:
+        if any(not label.strip() for label in labels):
+            raise ValueError("labels must not be empty")
+        if len(set(labels)) != len(labels):
+            raise ValueError("labels must be unique")
+        return labels
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = None
+    messages: list[Message] | None = None
+
+    @model_validator(mode="after")
+    def _one_content(self) -> Payload:
+        if (self.text is None) == (self.messages is None):
+            raise ValueError("give exactly one of 'text' or 'messages'")
+        if self.messages is not None and not self.messages:
+            raise ValueError("messages must not be empty")
+        return self
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[str] = Field(min_length=1)
+
+
+class Classification(TaskType[Config, Payload, Answer]):
+    name = "classification"
+    description = "Choose one label (or several) from the project's list for a text or a conversation."
+    agreement_level = "nominal"
+    config_model = Config
+    payload_model = Payload
+    answer_model = Answer
+
+    def check_answer(self, answer: Answer, payload: Payload, config: Config) -> None:
+        details = [
+            {"loc": ["answer", "labels", i], "field": f"answer.labels.{i}", "msg": f"unknown label {label!r}"}
+            for i, label in enumerate(answer.labels)
+            if label not in config.labels
+        ]
+        if len(set(answer.labels)) != len(answer.labels):
+            details.append({"loc": ["answer", "labels"], "field": "answer.labels", "msg": "repeated label"})
+        if not config.multi and len(answer.labels) != 1:
+            details.append(
+                {"loc": ["answer", "labels"], "field": "answer.labels", "msg": "choose exactly one label"}
+            )
+        if details:
+            raise Invalid(f"invalid answer: {details[0]['field']}: {details[0]['msg']}", details)
+
+    def consensus(self, answers: list[dict[str, Any]], config: Config) -> Consensus:
+        n = len(answers)
+        if n == 0:
+            return Consensus(None, 0.0, "majority", 0)
+        if not config.multi:
+            counts = count_votes(a["labels"][0] for a in answers)
+            label, votes = plurality(counts, config.labels)
+            return Consensus({"labels": [label]}, votes / n, "majority", n)
+        # Multi-label: each label is its own yes/no vote; keep those a strict majority chose.
+        counts = count_votes(label for a in answers for label in a["labels"])
+        chosen = [label for label in config.labels if counts.get(label, 0) * 2 > n]
+        agreement = [max(counts.get(label, 0), n - counts.get(label, 0)) / n for label in config.labels]
+        return Consensus({"labels": chosen}, sum(agreement) / len(agreement), "majority", n)
+
+    def exports(self) -> Mapping[str, ExportWriter]:
+        return {"labels": _labelled_rows}
+
+    def example(self) -> dict[str, Any]:
+        return {
+            "config": {"labels": ["positive", "negative", "neutral"], "multi": False},
+            "item": {
+                "external_id": "review-1",
+                "payload": {"text": "The battery lasts two days and the screen is sharp."},
+                "metadata": {"source": "demo"},
+            },
+            "answer": {"labels": ["positive"]},
+        }
+
+
+def _labelled_rows(item: ExportItem, config: Config, consensus: Consensus) -> Iterable[dict[str, Any]]:
+    if consensus.answer is None:
+        return []
+    content: dict[str, Any] = {k: v for k, v in item.payload.items() if k in ("text", "messages")}
+    labels = consensus.answer["labels"]
+    return [
+        {
+            "external_id": item.external_id,
+            **content,
+            "labels": labels,
+            "label": labels[0] if not config.multi and labels else None,
+            "confidence": consensus.confidence,
+            "n_judgments": consensus.n_judgments,
+            "metadata": item.metadata,
+        }
+    ]
+
+
+TASK_TYPE = Classification()

@@ -1,0 +1,181 @@
+"""Pairwise preference: which of two model responses to a conversation is better, and by how much."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from quorum.errors import Invalid
+from quorum.task_types.base import (
+    CandidateInfo,
+    Consensus,
+    ExportItem,
+    ExportWriter,
+    TaskType,
+    count_votes,
+    plurality,
+)
+from quorum.task_types.chat import Message
+
+Strength = Literal["negligibly", "slightly", "better", "significantly"]
+STRENGTHS: tuple[Strength, ...] = ("negligibly", "slightly", "better", "significantly")
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    allow_tie: bool = True
+    axes: list[str] = Field(
+        default_factory=list, description="Optional per-axis choices, e.g. helpfulness, harmlessness."
+    )
+    require_rationale: bool = False
+
+
+class CandidateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content: str = Field(min_length=1)
+    model: str | None = None
+    provider: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[Message] = Field(min_length=1)
+    candidates: list[CandidateIn] = Field(min_length=2, max_length=2)
+
+    @model_validator(mode="after")
+    def _ends_for_a_reply(self) -> Payload:
+        if self.messages[-1].role == "assistant":
+            raise ValueError("the conversation must end before the reply the candidates give")
+        return self
+
+
+Choice = Literal["A", "B", "tie"]
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    choice: Choice
+    strength: Strength | None = None
+    axes: dict[str, Choice] = Field(default_factory=dict)
+    rationale: str = ""
+
+    @model_validator(mode="after")
+    def _strength(self) -> Answer:
+        if self.choice != "tie" and self.strength is None:
+            raise ValueError("strength is required unless the choice is 'tie'")
+        if self.choice == "tie" and self.strength is not None:
+            raise ValueError("a tie has no strength")
+        return self
+
+
+class Pairwise(TaskType[Config, Payload, Answer]):
+    name = "pairwise"
+    description = "Compare two model responses to the same conversation: A, B or tie, and how strongly."
+    agreement_level = "nominal"
+    config_model = Config
+    payload_model = Payload
+    answer_model = Answer
+
+    def check_answer(self, answer: Answer, payload: Payload, config: Config) -> None:
+        problems: list[tuple[str, str]] = []
+        if answer.choice == "tie" and not config.allow_tie:
+            problems.append(("answer.choice", "this project does not allow ties"))
+        for axis in answer.axes:
+            if axis not in config.axes:
+                problems.append(
+                    (f"answer.axes.{axis}", f"unknown axis; the project's axes are {config.axes}")
+                )
+        if config.require_rationale and not answer.rationale.strip():
+            problems.append(("answer.rationale", "this project requires a rationale"))
+        if problems:
+            details = [{"loc": f.split("."), "field": f, "msg": m} for f, m in problems]
+            raise Invalid(f"invalid answer: {problems[0][0]}: {problems[0][1]}", details)
+
+    def public_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
+        # Annotators judge the text, not the model's name.
+        return {
+            "messages": payload["messages"],
+            "candidates": [{"content": c["content"]} for c in payload["candidates"]],
+        }
+
+    def candidates(self, payload: Payload) -> list[CandidateInfo]:
+        return [
+            CandidateInfo(position=i, model=c.model, provider=c.provider, params=c.params)
+            for i, c in enumerate(payload.candidates)
+        ]
+
+    def consensus(self, answers: list[dict[str, Any]], config: Config) -> Consensus:
+        n = len(answers)
+        if n == 0:
+            return Consensus(None, 0.0, "majority", 0)
+        counts = count_votes(a["choice"] for a in answers)
+        # An even split between A and B is a tie: neither side has a majority to train on.
+        if counts.get("A", 0) == counts.get("B", 0) and counts.get("A", 0) > 0:
+            choice, votes = "tie", counts.get("A", 0) + counts.get("tie", 0)
+            confidence = counts.get("tie", 0) / n if counts.get("tie", 0) else 0.5
+        else:
+            choice, votes = plurality(counts, ["A", "B", "tie"])
+            confidence = votes / n
+        strengths = [
+            STRENGTHS.index(a["strength"]) for a in answers if a["choice"] == choice and a.get("strength")
+        ]
+        answer: dict[str, Any] = {"choice": choice}
+        if strengths:
+            answer["strength"] = STRENGTHS[sorted(strengths)[(len(strengths) - 1) // 2]]
+        return Consensus(answer, confidence, "majority", n)
+
+    def exports(self) -> Mapping[str, ExportWriter]:
+        return {"dpo": _dpo_rows}
+
+    def example(self) -> dict[str, Any]:
+        return {
+            "config": {"allow_tie": True, "axes": ["helpfulness", "harmlessness"]},
+            "item": {
+                "external_id": "cmp-1",
+                "payload": {
+                    "messages": [{"role": "user", "content": "How do I boil an egg?"}],
+                    "candidates": [
+                        {
+                            "content": "Put it in boiling water for 7 to 9 minutes, then cool it in cold water.",
+                            "model": "model-a",
+                            "params": {"temperature": 0.7},
+                        },
+                        {"content": "Eggs are a good source of protein.", "model": "model-b"},
+                    ],
+                },
+                "metadata": {"source": "demo"},
+            },
+            "answer": {"choice": "A", "strength": "significantly", "axes": {"helpfulness": "A"}},
+        }
+
+
+def _dpo_rows(item: ExportItem, config: Config, consensus: Consensus) -> Iterable[dict[str, Any]]:
+    """TRL's conversational preference format; items whose consensus is a tie give no row."""
+    if consensus.answer is None or consensus.answer["choice"] == "tie":
+        return []
+    chosen_at = 0 if consensus.answer["choice"] == "A" else 1
+    candidates = item.payload["candidates"]
+    chosen, rejected = candidates[chosen_at], candidates[1 - chosen_at]
+    return [
+        {
+            "prompt": item.payload["messages"],
+            "chosen": [{"role": "assistant", "content": chosen["content"]}],
+            "rejected": [{"role": "assistant", "content": rejected["content"]}],
+            "external_id": item.external_id,
+            "strength": consensus.answer.get("strength"),
+            "confidence": consensus.confidence,
+            "n_judgments": consensus.n_judgments,
+            "chosen_model": chosen.get("model"),
+            "rejected_model": rejected.get("model"),
+        }
+    ]
+
+
+TASK_TYPE = Pairwise()

@@ -1,0 +1,1 @@
+"""The HTTP application: API routes (and, later, pages) over the services."""
