@@ -18,7 +18,6 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="Signs session cookies; set it in production.")
     max_body_bytes: int = 2 * 1024 * 1024
     max_upload_bytes: int = 1024 * 1024 * 1024
-    default_lease_seconds: int = 900
     sql_echo: bool = False
 
     def resolved_database_url(self) -> str:
