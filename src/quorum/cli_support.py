@@ -17,7 +17,7 @@ from quorum.db import Database
 from quorum.errors import QuorumError
 
 err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 P = ParamSpec("P")
 R = TypeVar("R")
 MAX_SHOWN = 20
