@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,13 +22,21 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+# Browser tests drive Debian's Chromium; install it when missing and we may (root), else say how.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+	  else echo "browser tests need Debian's chromium: run 'sudo apt-get install chromium'"; fi; \
+	fi
+
+unit: $(STAMP) browser
 	$(BIN)/pytest
 
 test: lint typecheck unit
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/quality.py
+	$(BIN)/python benchmarks/import_export.py
+	$(BIN)/python benchmarks/pages.py
 
 clean:
 	rm -rf $(VENV) quorum-data test-output

@@ -24,7 +24,8 @@ from quorum.models import Base
 from quorum.web.app import create_app
 
 PG_ADMIN_URL = os.environ.get("QUORUM_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_DB = os.environ.get("QUORUM_TEST_PG_DB", "quorum_test")
+# One database per test run, so runs side by side (a developer's and a helper's) never share tables.
+PG_DB = os.environ.get("QUORUM_TEST_PG_DB", f"quorum_test_{os.getpid()}")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -33,7 +34,7 @@ def _pg_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> str:
+def pg_url() -> Iterator[str]:
     try:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (PG_DB,)).fetchone()
@@ -48,7 +49,9 @@ def pg_url() -> str:
     database = Database(_pg_url())
     upgrade(database.engine)
     database.dispose()
-    return _pg_url()
+    yield _pg_url()
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -46,3 +46,21 @@ def test_every_setting_is_documented() -> None:
         f"QUORUM_{name.upper()}" for name in Settings.model_fields if f"QUORUM_{name.upper()}" not in readme
     ]
     assert missing == []
+
+
+def test_task_type_catalogue_is_current() -> None:
+    from quorum.catalog.markdown import catalogue
+
+    assert (DOCS / "task-types.md").read_text() == catalogue(), "run: quorum types docs > docs/task-types.md"
+
+
+def test_task_types_endpoint_matches_the_registry(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from quorum.task_types import registry
+
+    app = create_app(Settings(data_dir=tmp_path), Database(f"sqlite:///{tmp_path}/x.db"))
+    served = TestClient(app).get("/api/v1/task-types").json()
+    assert [t["name"] for t in served] == [k.name for k in registry.all_types()]
+    for entry in served:
+        assert set(entry["example"]) >= {"config", "item", "answer"}

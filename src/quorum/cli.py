@@ -14,6 +14,8 @@ from quorum.demo.seed import seed
 from quorum.exports import cli as exports_cli
 from quorum.items import cli as items_cli
 from quorum.projects.cli import projects
+from quorum.quality import cli as quality_cli
+from quorum.simulate import cli as simulate_cli
 
 app = typer.Typer(
     help="Quorum: human data for training and aligning language models.",
@@ -28,6 +30,8 @@ app.add_typer(projects, name="project")
 app.add_typer(types, name="types")
 items_cli.register(app)
 exports_cli.register(app)
+quality_cli.register(app)
+simulate_cli.register(app)
 
 
 @db_app.command("upgrade")
@@ -48,7 +52,7 @@ def db_current() -> None:
     database_.dispose()
 
 
-def _serve(host: str, port: int) -> None:
+def _serve(host: str, port: int, workers: int = 1) -> None:
     config = settings()
     database_ = database()
     current, head = migrate.current_revision(database_.engine), migrate.head_revision()
@@ -63,6 +67,18 @@ def _serve(host: str, port: int) -> None:
 
     from quorum.web.app import create_app
 
+    if workers > 1:
+        # Each worker process builds its own app from the same environment settings.
+        uvicorn.run(
+            "quorum.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            timeout_graceful_shutdown=10,
+        )
+        return
     uvicorn.run(create_app(config), host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
 
 
@@ -70,9 +86,10 @@ def _serve(host: str, port: int) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (use about one per core).")] = 1,
 ) -> None:
-    """Serve the API (the database must be migrated)."""
-    _serve(host, port)
+    """Serve the API and pages (the database must be migrated)."""
+    _serve(host, port, workers)
 
 
 @app.command()
@@ -88,7 +105,11 @@ def demo(
     database_.dispose()
     base = f"http://{host}:{port}"
     out.print(f"\n[bold]Quorum demo[/] on {base}  (database: {settings().resolved_database_url()})")
-    out.print(f"Every demo user's password is [bold]{logins[0].password}[/]. API tokens made just now:")
+    out.print(
+        f"Open [bold]{base}/login[/] and log in as [bold]alice[/] (annotator), [bold]manager[/] or "
+        f"[bold]admin[/]; every demo password is [bold]{logins[0].password}[/]."
+    )
+    out.print("API tokens made just now:")
     for login in logins:
         out.print(f"  {login.username:<8} {login.role:<9} {login.token}", markup=False)
     annotator = next(login for login in logins if login.role == "annotator")

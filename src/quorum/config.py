@@ -18,7 +18,11 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="Signs session cookies; set it in production.")
     max_body_bytes: int = 2 * 1024 * 1024
     max_upload_bytes: int = 1024 * 1024 * 1024
+    blob_dir: Path | None = None
     sql_echo: bool = False
+
+    def resolved_blob_dir(self) -> Path:
+        return self.blob_dir or self.data_dir / "blobs"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -8,19 +8,18 @@ from rich.table import Table
 
 from quorum.accounts import service
 from quorum.cli_support import fail, handle_errors, out, unit_of_work
+from quorum.errors import Invalid
 
 users = typer.Typer(help="Create and manage users.", no_args_is_help=True)
 tokens = typer.Typer(help="Issue API tokens.", no_args_is_help=True)
 
 
 def parse_expertise(pairs: list[str]) -> dict[str, int]:
-    expertise: dict[str, int] = {}
-    for pair in pairs:
-        tag, sep, level = pair.partition("=")
-        if not sep or not level.strip().lstrip("-").isdigit():
-            raise fail(f"--expertise {pair!r}: write TAG=LEVEL, e.g. math=3")
-        expertise[tag.strip()] = int(level)
-    return expertise
+    try:
+        return service.parse_expertise_text(" ".join(pairs))
+    except Invalid:
+        bad = next(p for p in pairs if "=" not in p or not p.partition("=")[2].strip().lstrip("-").isdigit())
+        raise fail(f"--expertise {bad!r}: write TAG=LEVEL, e.g. math=3") from None
 
 
 @users.command("create")

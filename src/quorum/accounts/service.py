@@ -36,6 +36,20 @@ def check_expertise(expertise: dict[str, Any]) -> dict[str, int]:
     return clean
 
 
+def parse_expertise_text(text: str) -> dict[str, int]:
+    """``math=3, python=2`` (commas or spaces) as a dict; bad pairs raise ``Invalid``."""
+    expertise: dict[str, int] = {}
+    for pair in text.replace(",", " ").split():
+        tag, sep, level = pair.partition("=")
+        if not sep or not level.strip().lstrip("-").isdigit():
+            raise Invalid(
+                f"expertise {pair!r}: write TAG=LEVEL, e.g. math=3",
+                [{"loc": ["expertise"], "field": "expertise", "msg": "write TAG=LEVEL"}],
+            )
+        expertise[tag.strip()] = int(level)
+    return expertise
+
+
 def create_user(
     db: Session,
     username: str,

@@ -4,11 +4,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from quorum.assignments import service
+from quorum.accounts.access import MANAGE, require_project
+from quorum.assignments import pins, priority, quality_gate, service
 from quorum.assignments.schemas import (
     AssignmentOut,
+    GoldRecordOut,
+    ItemPriorityIn,
+    ItemQueueOut,
     JudgmentCreated,
     NextTask,
+    PinsIn,
+    PinsOut,
     SkipIn,
     SkipOut,
     SubmitIn,
@@ -69,3 +75,44 @@ def submit(
 def skip(assignment_id: int, user: CurrentUser, db: DB, body: SkipIn | None = None) -> SkipOut:
     assignment = service.skip(db, user, assignment_id, body.reason if body else "")
     return SkipOut(assignment_id=assignment.id, status=assignment.status)
+
+
+@router.patch("/projects/{ref}/items/{item_id}")
+def set_item_priority(
+    ref: str, item_id: int, body: ItemPriorityIn, user: CurrentUser, db: DB
+) -> ItemQueueOut:
+    """Managers set an item's priority: higher is handed out first, then the oldest."""
+    project = require_project(db, user, ref, MANAGE)
+    item = priority.set_priority(db, user, project, item_id, body.priority)
+    return ItemQueueOut(
+        id=item.id,
+        external_id=item.external_id,
+        priority=item.priority,
+        status=item.status,
+        judgment_count=item.judgment_count,
+    )
+
+
+@router.get("/projects/{ref}/quality-gate")
+def quality_gate_report(ref: str, user: CurrentUser, db: DB) -> list[GoldRecordOut]:
+    """Each annotator's gold record in the project, and whom the quality gate stops (managers only)."""
+    project = require_project(db, user, ref, MANAGE)
+    return [
+        GoldRecordOut(
+            username=r.username, gold_judged=r.gold_judged, gold_accuracy=r.gold_accuracy, gated=r.gated
+        )
+        for r in quality_gate.gate_report(db, project)
+    ]
+
+
+@router.get("/projects/{ref}/items/{item_id}/pins")
+def get_pins(ref: str, item_id: int, user: CurrentUser, db: DB) -> PinsOut:
+    project = require_project(db, user, ref, MANAGE)
+    return PinsOut(item_id=item_id, usernames=pins.pinned_to(db, project, item_id))
+
+
+@router.put("/projects/{ref}/items/{item_id}/pins")
+def set_pins(ref: str, item_id: int, body: PinsIn, user: CurrentUser, db: DB) -> PinsOut:
+    """Pin an item to named annotators: it goes to them only. An empty list unpins it."""
+    project = require_project(db, user, ref, MANAGE)
+    return PinsOut(item_id=item_id, usernames=pins.set_pins(db, user, project, item_id, body.usernames))

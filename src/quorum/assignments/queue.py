@@ -1,31 +1,37 @@
 """Which item an annotator gets next, claimed without ever exceeding an item's overlap.
 
-PostgreSQL: the candidate row is locked with ``FOR UPDATE SKIP LOCKED`` (concurrent claimers move on to
-other rows instead of waiting), then the live count is re-read in a fresh statement, which under READ
-COMMITTED sees every claim committed before the lock was granted. SQLite: ``BEGIN IMMEDIATE`` makes the
-whole claim single-writer, so the same query is enough.
+The rules are ``core/policy.py``; this module is their SQL. PostgreSQL: claims by one annotator in one
+project are serialised by a transaction-scoped advisory lock (a double click cannot take two leases), the
+candidate row is locked with ``FOR UPDATE SKIP LOCKED`` (concurrent claimers move on to other rows instead
+of waiting), then the live count is re-read in a fresh statement, which under READ COMMITTED sees every
+claim committed before the row lock was granted. SQLite: ``BEGIN IMMEDIATE`` makes the whole claim
+single-writer, so the same query is enough.
+
+The scan follows ``ix_items_queue`` (open items only, priority DESC, id), so its cost depends on the
+open items ahead of the first eligible one, not on how many items the project has completed.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
+from quorum.assignments.quality_gate import gold_record
+from quorum.assignments.rules import policy_of
+from quorum.core.policy import AnnotatorState, Reason, annotator_reason, is_gold_turn
 from quorum.db.types import utcnow
-from quorum.errors import Conflict
-from quorum.models import Assignment, Item, Project, User
+from quorum.errors import Conflict, Forbidden
+from quorum.models import Assignment, Item, ItemPin, Project, User
+from quorum.models.item import GOLD_SQL
 
 MAX_ATTEMPTS = 8
-
-
-def live(now: datetime) -> ColumnElement[bool]:
-    """An assignment that holds a slot: submitted, or leased and not yet expired."""
-    return or_(
-        Assignment.status == "submitted",
-        and_(Assignment.status == "leased", Assignment.expires_at > now),
-    )
+# A literal, not a bound parameter: the planner must see it to use the partial index on open items.
+OPEN: ColumnElement[str] = literal_column("'open'")
+# The predicate of the partial index ``ix_items_gold`` (a JSON null means "no gold"), and its negation.
+IS_GOLD = text(f"({GOLD_SQL})")
+NOT_GOLD = text("(gold IS NULL OR gold = 'null')")
 
 
 def live_leases(db: Session, item_id: int, now: datetime, *, excluding: int | None = None) -> int:
@@ -37,45 +43,42 @@ def live_leases(db: Session, item_id: int, now: datetime, *, excluding: int | No
     return db.scalar(query) or 0
 
 
-def current_lease(db: Session, user: User, project: Project, now: datetime) -> Assignment | None:
-    return db.scalar(
-        select(Assignment)
-        .where(
-            Assignment.user_id == user.id,
-            Assignment.project_id == project.id,
-            Assignment.status == "leased",
-            Assignment.expires_at > now,
+def held_leases(db: Session, user: User, project: Project, now: datetime) -> list[Assignment]:
+    return list(
+        db.scalars(
+            select(Assignment)
+            .where(
+                Assignment.user_id == user.id,
+                Assignment.project_id == project.id,
+                Assignment.status == "leased",
+                Assignment.expires_at > now,
+            )
+            .order_by(Assignment.id)
         )
-        .order_by(Assignment.id)
-        .limit(1)
     )
 
 
-def _candidate(db: Session, user: User, project: Project, now: datetime, tried: list[int]) -> Item | None:
-    mine = exists().where(
-        Assignment.item_id == Item.id,
-        Assignment.user_id == user.id,
-        or_(
-            Assignment.status.in_(("submitted", "skipped")),
-            and_(Assignment.status == "leased", Assignment.expires_at > now),
-        ),
-    )
+def _candidate(
+    db: Session, user: User, project: Project, now: datetime, tried: list[int], *, gold: bool
+) -> Item | None:
+    seen = exists().where(Assignment.item_id == Item.id, Assignment.user_id == user.id)
+    pinned = exists().where(ItemPin.item_id == Item.id)
+    pinned_to_me = exists().where(ItemPin.item_id == Item.id, ItemPin.user_id == user.id)
     leased = (
         select(func.count())
         .where(Assignment.item_id == Item.id, Assignment.status == "leased", Assignment.expires_at > now)
         .correlate(Item)
         .scalar_subquery()
     )
+    # Gold items take no overlap slot: everyone may be scored on them.
+    target = func.coalesce(Item.overlap_target, project.overlap)
+    room = IS_GOLD if gold else and_(NOT_GOLD, Item.judgment_count + leased < target)
     query = (
         select(Item)
-        .where(
-            Item.project_id == project.id,
-            Item.status == "open",
-            ~mine,
-            Item.judgment_count + leased < project.overlap,
-        )
+        .where(Item.project_id == project.id, Item.status == OPEN, ~seen, or_(~pinned, pinned_to_me), room)
         .order_by(Item.priority.desc(), Item.id)
         .limit(1)
+        .execution_options(populate_existing=True)
     )
     if tried:
         query = query.where(Item.id.not_in(tried))
@@ -84,29 +87,71 @@ def _candidate(db: Session, user: User, project: Project, now: datetime, tried: 
     return db.scalar(query)
 
 
-def claim_next(db: Session, user: User, project: Project) -> Assignment | None:
-    if project.status != "active":
+def _check_annotator(project: Project, state: AnnotatorState, reason: Reason) -> None:
+    if reason is Reason.PROJECT_INACTIVE:
         raise Conflict(f"project {project.name!r} is {project.status}; no work is handed out")
+    if reason is Reason.EXPERTISE:
+        needed = ", ".join(f"{tag} >= {level}" for tag, level in sorted(project.required_expertise.items()))
+        raise Forbidden(f"project {project.name!r} needs expertise {needed}", {"reason": reason.value})
+    if reason is Reason.QUALITY_GATE:
+        assert state.gold_accuracy is not None and project.min_gold_accuracy is not None
+        raise Forbidden(
+            f"your accuracy on check items in project {project.name!r} is {state.gold_accuracy:.0%} after "
+            f"{state.gold_judged}, under the {project.min_gold_accuracy:.0%} it requires; a manager can tell you more",
+            {"reason": reason.value},
+        )
+
+
+def claim_next(db: Session, user: User, project: Project, *, draw: float = 1.0) -> Assignment | None:
+    """Lease the next item to ``user``. ``draw`` (uniform in [0, 1)) decides whether this is a gold turn;
+    the default never is."""
+    if db.get_bind().dialect.name == "postgresql":
+        # One claim at a time per annotator and project; other annotators are not held up.
+        db.execute(text("SELECT pg_advisory_xact_lock(:u, :p)"), {"u": user.id, "p": project.id})
     now = utcnow()
-    held = current_lease(db, user, project, now)
-    if held is not None:
-        # Asking again returns the lease already held: a reload never burns a second slot.
-        return held
+    policy = policy_of(project)
+    held = held_leases(db, user, project, now)
+    # The gold record is read only where a quality gate is set: most projects pay nothing for it.
+    judged, accuracy = gold_record(db, user, project) if policy.min_gold_accuracy is not None else (0, None)
+    state = AnnotatorState(
+        expertise=dict(user.expertise or {}),
+        live_leases=len(held),
+        gold_judged=judged,
+        gold_accuracy=accuracy,
+    )
+    reason = annotator_reason(policy, state)
+    _check_annotator(project, state, reason)
+    if reason is Reason.LEASE_LIMIT:
+        # Asking again returns a lease already held: a reload never burns another slot.
+        return held[0]
+    if is_gold_turn(policy, draw):
+        item = _candidate(db, user, project, now, [], gold=True)
+        if item is not None:
+            return _lease(db, user, project, item, now)
     tried: list[int] = []
     for _ in range(MAX_ATTEMPTS):
-        item = _candidate(db, user, project, now, tried)
+        item = _candidate(db, user, project, now, tried, gold=False)
         if item is None:
             return None
-        if item.judgment_count + live_leases(db, item.id, now) < project.overlap:
-            assignment = Assignment(
-                project_id=project.id,
-                item_id=item.id,
-                user_id=user.id,
-                status="leased",
-                expires_at=now + timedelta(seconds=project.lease_seconds),
-            )
-            db.add(assignment)
-            db.flush()
-            return assignment
+        if item.judgment_count + live_leases(db, item.id, now) < target_of(project, item):
+            return _lease(db, user, project, item, now)
         tried.append(item.id)
     return None
+
+
+def target_of(project: Project, item: Item) -> int:
+    """The item's overlap target: its own once adaptive overlap raised it, else the project's."""
+    return item.overlap_target if item.overlap_target is not None else project.overlap
+
+
+def _lease(db: Session, user: User, project: Project, item: Item, now: datetime) -> Assignment:
+    assignment = Assignment(
+        project_id=project.id,
+        item_id=item.id,
+        user_id=user.id,
+        status="leased",
+        expires_at=now + timedelta(seconds=project.lease_seconds),
+    )
+    db.add(assignment)
+    db.flush()
+    return assignment

@@ -53,3 +53,35 @@ class SubmitOut(BaseModel):
 class SkipOut(BaseModel):
     assignment_id: int
     status: str
+
+
+class ItemPriorityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    priority: float = Field(description="Higher is handed out first; ties go to the oldest item.")
+
+
+class ItemQueueOut(BaseModel):
+    id: int
+    external_id: str
+    priority: float
+    status: str
+    judgment_count: int
+
+
+class GoldRecordOut(BaseModel):
+    username: str
+    gold_judged: int
+    gold_accuracy: float | None
+    gated: bool = Field(description="The quality gate stops this annotator from receiving work here.")
+
+
+class PinsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    usernames: list[str] = Field(description="Who may get the item; an empty list unpins it.")
+
+
+class PinsOut(BaseModel):
+    item_id: int
+    usernames: list[str]

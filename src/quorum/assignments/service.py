@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,11 +11,15 @@ from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.accounts.access import ANNOTATE, require_project
-from quorum.assignments.queue import claim_next, live_leases
+from quorum.assignments import overlap
+from quorum.assignments.queue import claim_next, live_leases, target_of
+from quorum.assignments.rules import policy_of
+from quorum.core.policy import gold_score, next_target
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound
 from quorum.models import Assignment, Item, Judgment, Project, User
 from quorum.task_types import registry
+from quorum.task_types.base import TaskType
 
 MAX_TIME_SPENT_MS = 7 * 24 * 3600 * 1000
 
@@ -27,7 +32,8 @@ class Submitted:
 
 def next_task(db: Session, user: User, project_ref: int | str) -> tuple[Assignment, Item] | None:
     project = require_project(db, user, project_ref, ANNOTATE)
-    assignment = claim_next(db, user, project)
+    # Not a secret, only a coin: whether this claim is a gold turn.
+    assignment = claim_next(db, user, project, draw=random.random())
     if assignment is None:
         return None
     item = db.get(Item, assignment.item_id)
@@ -106,32 +112,57 @@ def submit(
     item = _lock_item(db, assignment.item_id)
     parsed = kind.parse_answer(answer, kind.parse_payload(item.payload, config), config)
     now = utcnow()
+    gold = item.gold if isinstance(item.gold, dict) else None
     if assignment.expires_at <= now:
-        # A late submit still counts if nobody took the slot meanwhile.
+        # A late submit still counts if nobody took the slot meanwhile (gold items have no slots).
         taken = item.judgment_count + live_leases(db, item.id, now, excluding=assignment.id)
-        if item.status != "open" or taken >= project.overlap:
+        if item.status != "open" or (gold is None and taken >= target_of(project, item)):
             raise Conflict("your lease expired and the item was given to someone else; ask for the next item")
+    answer_data = parsed.model_dump(mode="json", exclude_none=True)
     judgment = Judgment(
         project_id=project.id,
         item_id=item.id,
         assignment_id=assignment.id,
         user_id=user.id,
-        answer=parsed.model_dump(mode="json", exclude_none=True),
+        answer=answer_data,
         time_spent_ms=time_spent_ms,
         guideline_version=project.guideline_version,
         idempotency_key=idempotency_key or None,
+        # Scored now, never shown to the annotator; gold items keep their gold as their answer.
+        gold_score=gold_score(answer_data, gold) if gold is not None else None,
     )
     db.add(judgment)
     assignment.status = "submitted"
     assignment.finished_at = now
     item.judgment_count += 1
-    if item.judgment_count >= project.overlap:
-        item.status = "complete"
     db.flush()
+    if gold is None:
+        _settle(db, project, item, kind, config)
     audit.record(
         db, user, "judgment.create", "judgment", judgment.id, project_id=project.id, data={"item_id": item.id}
     )
     return Submitted(judgment, replayed=False)
+
+
+def _settle(db: Session, project: Project, item: Item, kind: TaskType[Any, Any, Any], config: Any) -> None:
+    """After a judgment: complete the item, or (adaptive overlap) ask for one more judgment."""
+    target = target_of(project, item)
+    conclusive = True
+    if (
+        item.judgment_count >= target
+        and project.overlap_max is not None
+        and item.judgment_count < project.overlap_max
+    ):
+        answers = list(
+            db.scalars(select(Judgment.answer).where(Judgment.item_id == item.id).order_by(Judgment.id))
+        )
+        consensus = kind.consensus(answers, config)
+        conclusive = overlap.get(project.overlap_rule)(answers, consensus, project.confidence_target)
+    after = next_target(policy_of(project), item.judgment_count, target, conclusive)
+    if after is None:
+        item.status = "complete"
+    elif after != target:
+        item.overlap_target = after
 
 
 def skip(db: Session, user: User, assignment_id: int, reason: str = "") -> Assignment:

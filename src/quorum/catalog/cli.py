@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from quorum.catalog.markdown import catalogue
 from quorum.cli_support import handle_errors, out
 from quorum.task_types import registry
 from quorum.task_types.describe import describe
@@ -24,6 +25,12 @@ def list_types(ctx: typer.Context) -> None:
     for kind in registry.all_types():
         table.add_row(kind.name, kind.description, ", ".join(describe(kind)["exports"]))
     out.print(table)
+
+
+@types.command("docs")
+def docs() -> None:
+    """Print the catalogue as markdown (docs/task-types.md)."""
+    print(catalogue(), end="")
 
 
 @types.command("show")

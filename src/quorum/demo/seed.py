@@ -1,4 +1,5 @@
-"""Seed the demo once: re-running finds it in place and only issues fresh tokens."""
+"""Seed the demo once: users, and one project per registered task type with that type's demo items.
+Re-running finds it in place and only issues fresh tokens."""
 
 from __future__ import annotations
 
@@ -6,16 +7,15 @@ import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quorum.accounts import service as accounts
-from quorum.demo import data
 from quorum.items import importer
 from quorum.models import Project, User
 from quorum.projects import service as projects
+from quorum.task_types import registry
 
 PASSWORD = "quorum-demo"
 USERS: list[tuple[str, bool, dict[str, int]]] = [
@@ -25,29 +25,7 @@ USERS: list[tuple[str, bool, dict[str, int]]] = [
     ("bob", False, {"python": 3}),
     ("carol", False, {"writing": 2}),
 ]
-GUIDELINES = {
-    "classification": "# Sentiment\n\nChoose the feeling the **writer** expresses about the product or "
-    "service.\n\n- *positive*: praise, satisfaction\n- *negative*: complaints, disappointment\n"
-    "- *neutral*: facts without a judgment\n",
-    "pairwise": "# Which answer is better?\n\nRead the conversation, then both answers. Prefer the one that is "
-    "**correct**, **helpful** and **harmless**, in that order. Use *tie* only when you cannot tell.\n",
-}
-PROJECTS: list[dict[str, Any]] = [
-    {
-        "name": "Demo: review sentiment",
-        "task_type": "classification",
-        "overlap": 3,
-        "config": {"labels": ["positive", "negative", "neutral"], "multi": False},
-        "rows": data.classification_rows,
-    },
-    {
-        "name": "Demo: which answer is better",
-        "task_type": "pairwise",
-        "overlap": 2,
-        "config": {"allow_tie": True, "axes": ["helpfulness", "harmlessness"]},
-        "rows": data.pairwise_rows,
-    },
-]
+ANNOTATORS = ("alice", "bob", "carol")
 
 
 @dataclass
@@ -58,6 +36,13 @@ class DemoLogin:
     role: str
 
 
+def _guidelines(name: str, description: str) -> str:
+    return (
+        f"# Demo: {name}\n\n{description}\n\nRead the whole item before you answer. In the workspace, "
+        "press **?** to see the keys; **Enter** submits and **s** skips.\n"
+    )
+
+
 def seed(db: Session) -> list[DemoLogin]:
     users: dict[str, User] = {}
     for username, is_admin, expertise in USERS:
@@ -65,24 +50,25 @@ def seed(db: Session) -> list[DemoLogin]:
         users[username] = existing or accounts.create_user(
             db, username, password=PASSWORD, is_admin=is_admin, expertise=expertise
         )
-    for spec in PROJECTS:
-        if db.scalar(select(Project.id).where(Project.name == spec["name"])) is not None:
+    for kind in registry.all_types():
+        name = f"Demo: {kind.name}"
+        if db.scalar(select(Project.id).where(Project.name == name)) is not None:
             continue
         project = projects.create_project(
             db,
             None,
-            name=spec["name"],
-            task_type=spec["task_type"],
-            config=spec["config"],
-            overlap=spec["overlap"],
-            guidelines=GUIDELINES[spec["task_type"]],
+            name=name,
+            task_type=kind.name,
+            config=kind.example()["config"],
+            overlap=2,
+            guidelines=_guidelines(kind.name, kind.description),
         )
         projects.add_member(db, None, project, users["manager"], "manager")
-        for name in ("alice", "bob", "carol"):
-            projects.add_member(db, None, project, users[name], "annotator")
+        for annotator in ANNOTATORS:
+            projects.add_member(db, None, project, users[annotator], "annotator")
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "items.jsonl"
-            path.write_text("".join(json.dumps(row) + "\n" for row in spec["rows"]()), encoding="utf-8")
+            path.write_text("".join(json.dumps(row) + "\n" for row in kind.demo_items()), encoding="utf-8")
             importer.import_file(db, None, project, path)
     logins = []
     for username, is_admin, _ in USERS:

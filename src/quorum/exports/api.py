@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from quorum.accounts.access import MANAGE
 from quorum.accounts.access import require_project as access
+from quorum.errors import Invalid
 from quorum.exports import service
+from quorum.exports.service import ExportOptions
+from quorum.keys import secret_key
 from quorum.models import Project
 from quorum.web.deps import DB, CurrentUser, get_database
 
@@ -15,10 +22,36 @@ router = APIRouter(prefix="/api/v1/projects/{ref}", tags=["exports"])
 
 
 @router.get("/export")
-def export(ref: str, request: Request, user: CurrentUser, db: DB, format: str = "jsonl") -> StreamingResponse:
-    """Stream the export as JSON lines; the response starts before the whole project is read."""
+def export(
+    ref: str,
+    request: Request,
+    user: CurrentUser,
+    db: DB,
+    format: str = "jsonl",
+    output: str = "jsonl",
+    pseudonymize: bool = False,
+) -> Response:
+    """Stream the export as JSON lines (the response starts before the whole project is read), or send it
+    as one Parquet file with ``output=parquet``."""
     project = access(db, user, ref, MANAGE)
     service.check_format(project, format)
+    options = ExportOptions(pseudonym_salt=secret_key(request.app.state.settings) if pseudonymize else None)
+    filename = f"{project.name}-{format}".replace('"', "").replace("/", "-")
+    if output == "parquet":
+        tmp = Path(tempfile.mkdtemp(prefix="quorum-export-"))
+        path = tmp / "export.parquet"
+        service.export_to_file(db, user, project, format, path, output="parquet", options=options)
+        return FileResponse(
+            path,
+            media_type="application/vnd.apache.parquet",
+            filename=f"{filename}.parquet",
+            background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True),
+        )
+    if output != "jsonl":
+        raise Invalid(
+            "output must be jsonl or parquet (use the CLI for a datasets folder)",
+            [{"loc": ["query", "output"], "field": "output", "msg": "unknown output"}],
+        )
     database = get_database(request)
     project_id = project.id
 
@@ -27,11 +60,10 @@ def export(ref: str, request: Request, user: CurrentUser, db: DB, format: str = 
         with database.session() as session:
             fresh = session.get(Project, project_id)
             assert fresh is not None
-            yield from service.lines(session, fresh, format)
+            yield from service.lines(session, fresh, format, options)
 
-    filename = f"{project.name}-{format}.jsonl".replace('"', "")
     return StreamingResponse(
         stream(),
         media_type="application/x-ndjson",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}.jsonl"'},
     )

@@ -6,8 +6,10 @@ from typing import Annotated
 import typer
 
 from quorum.accounts.access import find_project
-from quorum.cli_support import err, handle_errors, unit_of_work
+from quorum.cli_support import err, fail, handle_errors, settings, unit_of_work
 from quorum.exports import service
+from quorum.exports.service import ExportOptions
+from quorum.keys import secret_key
 
 
 @handle_errors
@@ -16,11 +18,24 @@ def export(
     format: Annotated[
         str, typer.Option(help="jsonl (every item with its judgments) or a format of the task type.")
     ],
-    out: Annotated[Path, typer.Option("--out", help="The file to write (JSON lines).")],
+    out: Annotated[Path, typer.Option("--out", help="The file (or, with --hf, the folder) to write.")],
+    parquet: Annotated[bool, typer.Option("--parquet", help="Write Parquet instead of JSON lines.")] = False,
+    hf: Annotated[
+        bool, typer.Option("--hf", help="Write a Hugging Face datasets folder (save_to_disk).")
+    ] = False,
+    pseudonymize: Annotated[
+        bool, typer.Option("--pseudonymize", help="Stable pseudonyms instead of annotator usernames.")
+    ] = False,
 ) -> None:
-    """Export a project's items and judgments, streamed to a file."""
+    """Export a project's items and judgments (JSON lines by default), streamed to disk."""
+    if parquet and hf:
+        raise fail("choose --parquet or --hf, not both")
+    output = "parquet" if parquet else "hf" if hf else "jsonl"
+    options = ExportOptions(pseudonym_salt=secret_key(settings()) if pseudonymize else None)
     with unit_of_work() as db:
-        count = service.export_to_file(db, None, find_project(db, project), format, out)
+        count = service.export_to_file(
+            db, None, find_project(db, project), format, out, output=output, options=options
+        )
     err.print(f"wrote {count} rows to {out}", markup=False)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +15,26 @@ from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.errors import Invalid
+from quorum.exports.writers import OUTPUTS, write
 from quorum.models import Candidate, Item, Judgment, Project, User
 from quorum.task_types import registry
-from quorum.task_types.base import CandidateInfo, ExportItem, JudgmentRecord
+from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, JudgmentRecord
 
 BATCH = 500
 GENERIC = "jsonl"
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """``pseudonym_salt`` set: annotators appear as stable pseudonyms instead of their usernames."""
+
+    pseudonym_salt: str | None = None
+
+    def annotator(self, username: str) -> str:
+        if self.pseudonym_salt is None:
+            return username
+        digest = hashlib.sha256(f"{self.pseudonym_salt}:{username}".encode()).hexdigest()
+        return f"annotator-{digest[:10]}"
 
 
 def formats(project: Project) -> list[str]:
@@ -33,7 +49,9 @@ def check_format(project: Project, fmt: str) -> None:
         )
 
 
-def _batches(db: Session, project: Project, only_judged: bool) -> Iterator[list[ExportItem]]:
+def _batches(
+    db: Session, project: Project, only_judged: bool, name: Callable[[str], str]
+) -> Iterator[list[ExportItem]]:
     after = 0
     while True:
         query = select(Item).where(Item.project_id == project.id, Item.id > after)
@@ -52,13 +70,17 @@ def _batches(db: Session, project: Project, only_judged: bool) -> Iterator[list[
             .order_by(Judgment.id)
         ):
             judgments[j.item_id].append(
-                JudgmentRecord(username, j.answer, j.time_spent_ms, j.guideline_version, j.created_at)
+                JudgmentRecord(name(username), j.answer, j.time_spent_ms, j.guideline_version, j.created_at)
             )
         candidates: dict[int, list[CandidateInfo]] = defaultdict(list)
         for c in db.scalars(select(Candidate).where(Candidate.item_id.in_(ids)).order_by(Candidate.position)):
             candidates[c.item_id].append(CandidateInfo(c.position, c.model, c.provider, c.params))
-        yield [ExportItem(i.external_id, i.payload, i.meta, judgments[i.id], candidates[i.id]) for i in items]
-        db.expunge_all()
+        yield [
+            ExportItem(i.external_id, i.payload, i.meta, judgments[i.id], candidates[i.id], i.gold)
+            for i in items
+        ]
+        for item in items:
+            db.expunge(item)
 
 
 def _generic_row(item: ExportItem, consensus: dict[str, Any] | None) -> dict[str, Any]:
@@ -84,14 +106,31 @@ def _generic_row(item: ExportItem, consensus: dict[str, Any] | None) -> dict[str
     }
 
 
-def rows(db: Session, project: Project, fmt: str) -> Iterator[dict[str, Any]]:
+def _provenance(item: ExportItem, method: str) -> dict[str, Any]:
+    return {
+        "annotators": [j.annotator for j in item.judgments],
+        "guideline_versions": sorted({j.guideline_version for j in item.judgments}),
+        "consensus_method": method,
+        "candidate_models": [c.model for c in item.candidates],
+        "candidate_params": [c.params for c in item.candidates],
+    }
+
+
+def rows(
+    db: Session, project: Project, fmt: str, options: ExportOptions | None = None
+) -> Iterator[dict[str, Any]]:
     check_format(project, fmt)
+    options = options or ExportOptions()
     kind = registry.get(project.task_type)
     config = kind.parse_config(project.config)
     writer = kind.exports().get(fmt)
-    for batch in _batches(db, project, only_judged=writer is not None):
+    for batch in _batches(db, project, only_judged=writer is not None, name=options.annotator):
         for item in batch:
-            consensus = kind.consensus([j.answer for j in item.judgments], config)
+            if item.gold is not None:
+                # A gold item's answer is known: its judgments score annotators, they do not vote.
+                consensus = Consensus(item.gold, 1.0, "gold", len(item.judgments))
+            else:
+                consensus = kind.consensus([j.answer for j in item.judgments], config)
             if writer is None:
                 summary = (
                     None
@@ -105,27 +144,34 @@ def rows(db: Session, project: Project, fmt: str) -> Iterator[dict[str, Any]]:
                 )
                 yield _generic_row(item, summary)
             else:
-                yield from writer(item, config, consensus)
+                provenance = _provenance(item, consensus.method)
+                for row in writer(item, config, consensus):
+                    yield {**row, "provenance": provenance}
 
 
-def lines(db: Session, project: Project, fmt: str) -> Iterator[str]:
-    for row in rows(db, project, fmt):
+def lines(db: Session, project: Project, fmt: str, options: ExportOptions | None = None) -> Iterator[str]:
+    for row in rows(db, project, fmt, options):
         yield json.dumps(row, ensure_ascii=False) + "\n"
 
 
-def export_to_file(db: Session, actor: User | None, project: Project, fmt: str, out: Path) -> int:
-    """Writes to a temporary file beside ``out`` and renames it, so a failed export leaves no half file."""
+def export_to_file(
+    db: Session,
+    actor: User | None,
+    project: Project,
+    fmt: str,
+    out: Path,
+    *,
+    output: str = "jsonl",
+    options: ExportOptions | None = None,
+) -> int:
+    """Writes JSON lines, Parquet or a Hugging Face ``datasets`` folder; a failed export leaves nothing."""
     check_format(project, fmt)
-    tmp = out.with_name(out.name + ".part")
-    count = 0
-    try:
-        with tmp.open("w", encoding="utf-8") as f:
-            for line in lines(db, project, fmt):
-                f.write(line)
-                count += 1
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    if output not in OUTPUTS:
+        raise Invalid(
+            f"output must be one of {', '.join(OUTPUTS)}",
+            [{"loc": ["output"], "field": "output", "msg": "unknown output"}],
+        )
+    count = write(lines(db, project, fmt, options), out, output)
     audit.record(
         db,
         actor,
@@ -133,6 +179,12 @@ def export_to_file(db: Session, actor: User | None, project: Project, fmt: str, 
         "project",
         project.id,
         project_id=project.id,
-        data={"format": fmt, "rows": count, "out": str(out)},
+        data={
+            "format": fmt,
+            "output": output,
+            "rows": count,
+            "out": str(out),
+            "pseudonyms": bool(options and options.pseudonym_salt),
+        },
     )
     return count

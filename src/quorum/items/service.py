@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from quorum.errors import Invalid, NotFound
-from quorum.models import Item, Judgment, Project, User
+from quorum.models import Assignment, Flag, Item, Judgment, Project, User
 
 ITEM_STATUSES = ("open", "complete", "flagged")
 
 
 def list_items(
-    db: Session, project: Project, *, status: str | None = None, after: int = 0, limit: int = 100
+    db: Session,
+    project: Project,
+    *,
+    status: str | None = None,
+    after: int = 0,
+    limit: int = 100,
+    metadata: tuple[str, str] | None = None,
+    has_open_flags: bool = False,
 ) -> list[Item]:
-    """Items by id, after the cursor ``after`` (the last id of the previous page)."""
+    """Items by id, after the cursor ``after`` (the last id of the previous page); ``metadata`` keeps items
+    whose metadata field equals the given text."""
     if status is not None and status not in ITEM_STATUSES:
         raise Invalid(
             f"status must be one of {', '.join(ITEM_STATUSES)}",
@@ -25,6 +33,11 @@ def list_items(
     query = select(Item).where(Item.project_id == project.id, Item.id > after)
     if status:
         query = query.where(Item.status == status)
+    if has_open_flags:
+        query = query.where(exists().where(Flag.item_id == Item.id, Flag.resolved_at.is_(None)))
+    if metadata is not None:
+        key, value = metadata
+        query = query.where(Item.meta[key].as_string() == value)
     return list(db.scalars(query.order_by(Item.id).limit(limit)))
 
 
@@ -52,3 +65,20 @@ def judgments_of(db: Session, item: Item) -> list[tuple[Judgment, str]]:
         .order_by(Judgment.id)
     )
     return [(j, name) for j, name in rows]
+
+
+def waiting_for(db: Session, user: User, project: Project) -> int:
+    """Open items this user has not judged, skipped or leased: roughly what their queue still holds."""
+    mine = select(Assignment.item_id).where(
+        Assignment.project_id == project.id,
+        Assignment.user_id == user.id,
+        Assignment.status.in_(("submitted", "skipped", "leased")),
+    )
+    return (
+        db.scalar(
+            select(func.count()).where(
+                Item.project_id == project.id, Item.status == "open", Item.id.not_in(mine)
+            )
+        )
+        or 0
+    )

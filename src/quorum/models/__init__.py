@@ -5,8 +5,10 @@ from quorum.models.assignment import Assignment
 from quorum.models.audit_event import AuditEvent
 from quorum.models.base import Base
 from quorum.models.candidate import Candidate
+from quorum.models.flag import Flag
 from quorum.models.guideline import Guideline
 from quorum.models.item import Item
+from quorum.models.item_pin import ItemPin
 from quorum.models.judgment import Judgment
 from quorum.models.membership import Membership
 from quorum.models.project import Project
@@ -18,8 +20,10 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Candidate",
+    "Flag",
     "Guideline",
     "Item",
+    "ItemPin",
     "Judgment",
     "Membership",
     "Project",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quorum.db.types import JSONType
@@ -11,11 +11,7 @@ from quorum.models.base import Base, CreatedAt
 
 class Item(CreatedAt, Base):
     __tablename__ = "items"
-    __table_args__ = (
-        UniqueConstraint("project_id", "external_id"),
-        # The queue scan: open items of a project, best priority first, then oldest.
-        Index("ix_items_queue", "project_id", "status", "priority", "id"),
-    )
+    __table_args__ = (UniqueConstraint("project_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
@@ -26,3 +22,31 @@ class Item(CreatedAt, Base):
     priority: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
     status: Mapped[str] = mapped_column(String(16), default="open", nullable=False)
     judgment_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # Set by adaptive overlap when the item needs more judgments than the project's overlap.
+    overlap_target: Mapped[int | None] = mapped_column(Integer)
+
+
+# A JSON null is how "no gold" is stored; this predicate reads the same on SQLite (text) and PostgreSQL
+# (jsonb, where 'null' casts to the JSON null).
+GOLD_SQL = "gold IS NOT NULL AND gold <> 'null'"
+
+# The queue scan walks open items only, in claim order (priority first, then oldest), so it costs the
+# same however many items are already complete. Declared on the mapped columns so that the sort order
+# is part of the index and its columns still compare equal to SQLite's reflection (which drops DESC).
+Index(
+    "ix_items_queue",
+    Item.project_id,
+    Item.priority.desc(),
+    Item.id,
+    postgresql_where=text("status = 'open'"),
+    sqlite_where=text("status = 'open'"),
+)
+
+# Gold turns look among a project's open gold items only (few, however large the project).
+Index(
+    "ix_items_gold",
+    Item.project_id,
+    Item.id,
+    postgresql_where=text(f"status = 'open' AND {GOLD_SQL}"),
+    sqlite_where=text(f"status = 'open' AND {GOLD_SQL}"),
+)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quorum.db.types import JSONType
@@ -29,3 +29,5 @@ class Judgment(CreatedAt, Base):
     time_spent_ms: Mapped[int] = mapped_column(Integer, nullable=False)
     guideline_version: Mapped[int] = mapped_column(Integer, nullable=False)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    # Set on gold items only: how well the answer matched the hidden gold answer (0.0 to 1.0).
+    gold_score: Mapped[float | None] = mapped_column(Float)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quorum.db.types import JSONType
@@ -20,4 +20,21 @@ class Project(CreatedAt, Base):
     overlap: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     lease_seconds: Mapped[int] = mapped_column(Integer, default=900, nullable=False)
     guideline_version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # Live leases one annotator may hold at once; asking for more returns the oldest one held.
+    max_leases: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
+    # Expertise an annotator needs here, e.g. {"math": 2}: every tag at least at that level.
+    required_expertise: Mapped[dict[str, int]] = mapped_column(
+        JSONType, default=dict, server_default="{}", nullable=False
+    )
+    # Share of claims that hand out a gold item (a hidden known answer that scores the annotator).
+    gold_rate: Mapped[float] = mapped_column(Float, default=0.0, server_default="0", nullable=False)
+    # The quality gate: under this mean gold score, after min_gold_judged gold items, no more work here.
+    min_gold_accuracy: Mapped[float | None] = mapped_column(Float)
+    min_gold_judged: Mapped[int] = mapped_column(Integer, default=5, server_default="5", nullable=False)
+    # Adaptive overlap: up to overlap_max judgments while overlap_rule finds the answers inconclusive.
+    overlap_max: Mapped[int | None] = mapped_column(Integer)
+    overlap_rule: Mapped[str] = mapped_column(
+        String(50), default="agreement", server_default="agreement", nullable=False
+    )
+    confidence_target: Mapped[float] = mapped_column(Float, default=1.0, server_default="1", nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

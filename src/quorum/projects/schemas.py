@@ -16,6 +16,14 @@ class ProjectCreate(BaseModel):
     lease_seconds: int = 900
     guidelines: str = ""
     status: str = "active"
+    max_leases: int = 1
+    required_expertise: dict[str, int] = Field(default_factory=dict)
+    gold_rate: float = 0.0
+    min_gold_accuracy: float | None = None
+    min_gold_judged: int = 5
+    overlap_max: int | None = None
+    overlap_rule: str = "agreement"
+    confidence_target: float = 1.0
 
 
 class ProjectUpdate(BaseModel):
@@ -26,6 +34,14 @@ class ProjectUpdate(BaseModel):
     overlap: int | None = None
     lease_seconds: int | None = None
     status: str | None = None
+    max_leases: int | None = None
+    required_expertise: dict[str, int] | None = None
+    gold_rate: float | None = None
+    min_gold_accuracy: float | None = None
+    min_gold_judged: int | None = None
+    overlap_max: int | None = None
+    overlap_rule: str | None = None
+    confidence_target: float | None = None
 
 
 class ProjectOut(BaseModel):
@@ -38,6 +54,14 @@ class ProjectOut(BaseModel):
     status: str
     overlap: int
     lease_seconds: int
+    max_leases: int
+    required_expertise: dict[str, int]
+    gold_rate: float
+    min_gold_accuracy: float | None
+    min_gold_judged: int
+    overlap_max: int | None
+    overlap_rule: str
+    confidence_target: float
     guideline_version: int
     created_at: datetime
     role: str | None = None

@@ -4,30 +4,85 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import and_, case, func, select, text, update
 from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.accounts.access import Role, find_project
+from quorum.accounts.service import check_expertise
+from quorum.assignments import overlap as overlap_rules
 from quorum.errors import Conflict, Invalid, NotFound
 from quorum.models import Guideline, Item, Judgment, Membership, Project, User
+from quorum.models.item import GOLD_SQL
 from quorum.task_types import registry
 
 STATUSES = ("draft", "active", "paused", "archived")
 MAX_OVERLAP = 50
+# Short leases are for tests and simulations; real projects use minutes.
+MIN_LEASE_SECONDS = 1
+MAX_LEASE_SECONDS = 7 * 24 * 3600
+MAX_LEASES = 100
 
 
-def _check_policies(overlap: int | None, lease_seconds: int | None, status: str | None) -> None:
+def _check_policies(
+    overlap: int | None,
+    lease_seconds: int | None,
+    status: str | None,
+    max_leases: int | None = None,
+    gold_rate: float | None = None,
+    min_gold_accuracy: float | None = None,
+    min_gold_judged: int | None = None,
+    overlap_max: int | None = None,
+    confidence_target: float | None = None,
+) -> None:
     problems = []
+    if overlap_max is not None and not 1 <= overlap_max <= MAX_OVERLAP:
+        problems.append(("overlap_max", f"must be between 1 and {MAX_OVERLAP}"))
+    if confidence_target is not None and not 0.0 <= confidence_target <= 1.0:
+        problems.append(("confidence_target", "must be between 0 and 1"))
+    if min_gold_accuracy is not None and not 0.0 <= min_gold_accuracy <= 1.0:
+        problems.append(("min_gold_accuracy", "must be between 0 and 1"))
+    if min_gold_judged is not None and not 1 <= min_gold_judged <= 10_000:
+        problems.append(("min_gold_judged", "must be between 1 and 10000"))
+    if gold_rate is not None and not 0.0 <= gold_rate <= 1.0:
+        problems.append(("gold_rate", "must be between 0 and 1"))
+    if max_leases is not None and not 1 <= max_leases <= MAX_LEASES:
+        problems.append(("max_leases", f"must be between 1 and {MAX_LEASES}"))
     if overlap is not None and not 1 <= overlap <= MAX_OVERLAP:
         problems.append(("overlap", f"must be between 1 and {MAX_OVERLAP}"))
-    if lease_seconds is not None and not 30 <= lease_seconds <= 7 * 24 * 3600:
-        problems.append(("lease_seconds", "must be between 30 seconds and 7 days"))
+    if lease_seconds is not None and not MIN_LEASE_SECONDS <= lease_seconds <= MAX_LEASE_SECONDS:
+        problems.append(("lease_seconds", "must be between 1 second and 7 days"))
     if status is not None and status not in STATUSES:
         problems.append(("status", f"must be one of {', '.join(STATUSES)}"))
     if problems:
         field, msg = problems[0]
         raise Invalid(f"{field} {msg}", [{"loc": [f], "field": f, "msg": m} for f, m in problems])
+
+
+def _check_adaptive(overlap: int | None, overlap_max: int | None, rule: str | None) -> None:
+    if rule is not None:
+        overlap_rules.get(rule)
+    if overlap is not None and overlap_max is not None and overlap_max < overlap:
+        raise Invalid(
+            "overlap_max must be at least the overlap",
+            [{"loc": ["overlap_max"], "field": "overlap_max", "msg": "under the overlap"}],
+        )
+
+
+def _check_rule(rule: dict[str, Any] | None) -> dict[str, int]:
+    """The expertise an annotator needs, e.g. ``{"math": 2}``: the same tags and levels as users have."""
+    try:
+        return check_expertise(rule or {})
+    except Invalid as exc:
+        details = [
+            {
+                **d,
+                "loc": ["required_expertise", *d["loc"][1:]],
+                "field": "required_expertise." + d["field"].split(".", 1)[-1],
+            }
+            for d in exc.details
+        ]
+        raise Invalid(f"required_{exc.message}", details) from None
 
 
 def create_project(
@@ -41,13 +96,33 @@ def create_project(
     lease_seconds: int = 900,
     guidelines: str = "",
     status: str = "active",
+    max_leases: int = 1,
+    required_expertise: dict[str, Any] | None = None,
+    gold_rate: float = 0.0,
+    min_gold_accuracy: float | None = None,
+    min_gold_judged: int = 5,
+    overlap_max: int | None = None,
+    overlap_rule: str = "agreement",
+    confidence_target: float = 1.0,
 ) -> Project:
     name = name.strip()
     if not name or len(name) > 200:
         raise Invalid(
             "name must be 1-200 characters", [{"loc": ["name"], "field": "name", "msg": "bad length"}]
         )
-    _check_policies(overlap, lease_seconds, status)
+    _check_policies(
+        overlap,
+        lease_seconds,
+        status,
+        max_leases,
+        gold_rate,
+        min_gold_accuracy,
+        min_gold_judged,
+        overlap_max,
+        confidence_target,
+    )
+    _check_adaptive(overlap, overlap_max, overlap_rule)
+    expertise_rule = _check_rule(required_expertise)
     kind = registry.get(task_type)
     parsed = kind.parse_config(config)
     if db.scalar(select(Project.id).where(Project.name == name)) is not None:
@@ -58,6 +133,14 @@ def create_project(
         config=parsed.model_dump(mode="json"),
         overlap=overlap,
         lease_seconds=lease_seconds,
+        max_leases=max_leases,
+        required_expertise=expertise_rule,
+        gold_rate=gold_rate,
+        min_gold_accuracy=min_gold_accuracy,
+        min_gold_judged=min_gold_judged,
+        overlap_max=overlap_max,
+        overlap_rule=overlap_rule,
+        confidence_target=confidence_target,
         status=status,
         created_by_id=actor.id if actor else None,
     )
@@ -78,15 +161,49 @@ def create_project(
 
 
 def update_project(db: Session, actor: User | None, project: Project, changes: dict[str, Any]) -> Project:
-    """Apply a partial update (name, config, overlap, lease_seconds, status)."""
-    allowed = {"name", "config", "overlap", "lease_seconds", "status"}
+    """Apply a partial update (name, config, overlap, lease_seconds, status, max_leases,
+    required_expertise, gold_rate, min_gold_accuracy, min_gold_judged, overlap_max, overlap_rule,
+    confidence_target)."""
+    allowed = {
+        "name",
+        "config",
+        "overlap",
+        "lease_seconds",
+        "status",
+        "max_leases",
+        "required_expertise",
+        "gold_rate",
+        "min_gold_accuracy",
+        "min_gold_judged",
+        "overlap_max",
+        "overlap_rule",
+        "confidence_target",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise Invalid(
             f"cannot change {', '.join(sorted(unknown))}",
             [{"loc": [k], "field": k, "msg": "not a changeable field"} for k in sorted(unknown)],
         )
-    _check_policies(changes.get("overlap"), changes.get("lease_seconds"), changes.get("status"))
+    _check_policies(
+        changes.get("overlap"),
+        changes.get("lease_seconds"),
+        changes.get("status"),
+        changes.get("max_leases"),
+        changes.get("gold_rate"),
+        changes.get("min_gold_accuracy"),
+        changes.get("min_gold_judged"),
+        changes.get("overlap_max"),
+        changes.get("confidence_target"),
+    )
+    if {"overlap", "overlap_max", "overlap_rule"} & set(changes):
+        _check_adaptive(
+            changes.get("overlap", project.overlap),
+            changes.get("overlap_max", project.overlap_max),
+            changes.get("overlap_rule", project.overlap_rule),
+        )
+    if "required_expertise" in changes:
+        changes["required_expertise"] = _check_rule(changes["required_expertise"])
     if "config" in changes:
         has_judgments = db.scalar(select(Judgment.id).where(Judgment.project_id == project.id).limit(1))
         if has_judgments is not None:
@@ -107,8 +224,9 @@ def update_project(db: Session, actor: User | None, project: Project, changes: d
 
 
 def _recount_status(db: Session, project: Project) -> None:
-    """A changed overlap reopens or completes items by their judgment counts."""
-    done = Item.judgment_count >= project.overlap
+    """A changed overlap reopens or completes items by their judgment counts (gold items stay open)."""
+    target = func.coalesce(Item.overlap_target, project.overlap)
+    done = and_(Item.judgment_count >= target, text(f"NOT ({GOLD_SQL})"))
     db.execute(
         update(Item)
         .where(Item.project_id == project.id, Item.status.in_(("open", "complete")))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -67,6 +69,7 @@ class ExportItem:
     metadata: dict[str, Any]
     judgments: list[JudgmentRecord]
     candidates: list[CandidateInfo]
+    gold: Any = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,12 @@ class TaskType(ABC, Generic[ConfigT, PayloadT, AnswerT]):
     def candidates(self, payload: PayloadT) -> list[CandidateInfo]:
         return []
 
+    # ---- the annotation form ---------------------------------------------------------------------
+    def assets_dir(self) -> Path:
+        """The type's folder. Beside its code live ``view.html`` (the item, read-only), ``form.html`` (the
+        answer controls) and ``widget.js`` (collects the answer in the browser)."""
+        return Path(inspect.getfile(type(self))).parent
+
     # ---- aggregation and export ---------------------------------------------------------------
     @abstractmethod
     def consensus(self, answers: list[dict[str, Any]], config: ConfigT) -> Consensus:
@@ -132,6 +141,19 @@ class TaskType(ABC, Generic[ConfigT, PayloadT, AnswerT]):
     @abstractmethod
     def example(self) -> dict[str, Any]:
         """``{"config", "item", "answer"}``: an importable item row and an answer valid for it."""
+
+    @abstractmethod
+    def contrasting_answer(self) -> dict[str, Any]:
+        """Another valid answer for the example item, different from ``example()["answer"]`` (so that
+        aggregating the two shows disagreement)."""
+
+    def invalid_answers(self) -> list[tuple[dict[str, Any], str]]:
+        """Answers to the example item that must be refused, each with the field the error must name."""
+        return []
+
+    def demo_items(self) -> list[dict[str, Any]]:
+        """Item rows the demo project of this type starts with."""
+        return [self.example()["item"]]
 
 
 def count_votes(keys: Iterator[str] | Iterable[str]) -> dict[str, int]:

@@ -40,7 +40,7 @@ def _load_builtins() -> None:
     if _REGISTRY:
         return
     # One line per built-in type: adding a type is its folder plus this line.
-    from quorum.task_types import classification, pairwise
+    from quorum.task_types import classification, critique, pairwise, ranking, rating, sft, steps
 
-    for module in (classification, pairwise):
+    for module in (classification, critique, pairwise, ranking, rating, sft, steps):
         register(module.TASK_TYPE)

@@ -7,24 +7,41 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from quorum import __version__
 from quorum.accounts.api import router as accounts_router
+from quorum.accounts.views import router as accounts_pages
 from quorum.assignments.api import router as assignments_router
+from quorum.assignments.views import router as work_pages
+from quorum.blobs.api import router as blobs_router
+from quorum.blobs.store import LocalBlobStore
 from quorum.config import Settings
 from quorum.db import Database
+from quorum.db.engine import MAX_CONNECTIONS
 from quorum.exports.api import router as exports_router
+from quorum.flags.api import router as flags_router
+from quorum.flags.views import router as flags_pages
 from quorum.items.api import router as items_router
+from quorum.items.views import router as items_pages
+from quorum.keys import secret_key
 from quorum.projects.api import router as projects_router
+from quorum.projects.views import router as projects_pages
 from quorum.web import errors
-from quorum.web.limits import BodySizeLimit
+from quorum.web.assets import STATIC
+from quorum.web.assets import router as assets_router
+from quorum.web.limits import BodySizeLimit, ConcurrencyLimit
+from quorum.web.ratelimit import LoginLimiter
+from quorum.web.security import SecurityHeaders
+from quorum.web.session import Sessions
 from quorum.web.system import router as system_router
+from quorum.web.templating import make_templates
 
 log = logging.getLogger("quorum.web")
 
 
 def _is_upload(path: str) -> bool:
-    return path.endswith("/items/import")
+    return path.endswith(("/items/import", "/upload")) or path == "/api/v1/blobs"
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -39,20 +56,38 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             # Graceful shutdown: uvicorn has drained requests by now; close pooled connections.
             database.dispose()
 
-    app = FastAPI(title="Quorum", version=__version__, lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    # No /docs page: Swagger UI loads script from a CDN, which the Content-Security-Policy forbids.
+    app = FastAPI(title="Quorum", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.database = database
+    app.state.templates = make_templates()
+    app.state.sessions = Sessions(secret_key(settings))
+    app.state.login_limiter = LoginLimiter()
+    app.state.blobs = LocalBlobStore(settings.resolved_blob_dir())
     errors.install(app)
-    for router in (
+    routers = (
         system_router,
         accounts_router,
         projects_router,
         items_router,
         assignments_router,
         exports_router,
-    ):
+        flags_router,
+        blobs_router,
+        assets_router,
+        accounts_pages,
+        projects_pages,
+        items_pages,
+        work_pages,
+        flags_pages,
+    )
+    for router in routers:
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(
         BodySizeLimit, default=settings.max_body_bytes, upload=settings.max_upload_bytes, is_upload=_is_upload
     )
+    app.add_middleware(SecurityHeaders)
+    # Leave room for the connections a streaming export opens on its own.
+    app.add_middleware(ConcurrencyLimit, limit=MAX_CONNECTIONS - 6)
     return app

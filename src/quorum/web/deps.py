@@ -1,8 +1,9 @@
-"""Request dependencies: the unit of work and the authenticated user."""
+"""Request dependencies: the unit of work and the authenticated user (API token or browser session)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,8 +12,24 @@ from sqlalchemy.orm import Session
 
 from quorum.accounts import service as accounts
 from quorum.db import Database
-from quorum.errors import Conflict, NotAuthenticated
+from quorum.errors import Conflict, Forbidden, NotAuthenticated
 from quorum.models import User
+from quorum.web.session import CSRF_HEADER, Sessions, csrf_ok
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking at a page, copied out of the ORM so error pages can render after a rollback."""
+
+    id: int
+    username: str
+    is_admin: bool
+
+
+class LoginRequired(NotAuthenticated):
+    """Raised for pages: the error handler sends the browser to the login page."""
 
 
 def get_database(request: Request) -> Database:
@@ -35,12 +52,46 @@ def get_db(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(get_db, scope="function")]
 
 
+def sessions(request: Request) -> Sessions:
+    found: Sessions = request.app.state.sessions
+    return found
+
+
+def session_user(request: Request, db: Session) -> User | None:
+    data = sessions(request).read(request)
+    if data is None:
+        return None
+    user = db.get(User, data.get("uid"))
+    if user is None or not sessions(request).valid_for(data, user):
+        return None
+    request.state.session = data
+    return user
+
+
 def current_user(request: Request, db: DB) -> User:
+    """API callers send a Bearer token; the browser's own scripts use the session cookie plus the CSRF
+    header on every unsafe method."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return accounts.user_for_token(db, token.strip())
+    user = session_user(request, db)
+    if user is not None:
+        if request.method not in SAFE_METHODS and not csrf_ok(
+            request.state.session, request.headers.get(CSRF_HEADER)
+        ):
+            raise Forbidden("missing or wrong CSRF token")
+        return user
     raise NotAuthenticated("send an API token as 'Authorization: Bearer <token>'")
 
 
+def page_user(request: Request, db: DB) -> User:
+    user = session_user(request, db)
+    if user is None:
+        raise LoginRequired("please log in")
+    request.state.user = Viewer(user.id, user.username, user.is_admin)
+    return user
+
+
 CurrentUser = Annotated[User, Depends(current_user, scope="function")]
+PageUser = Annotated[User, Depends(page_user, scope="function")]

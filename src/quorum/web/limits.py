@@ -3,6 +3,7 @@ get around them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
@@ -60,3 +61,23 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class ConcurrencyLimit:
+    """At most ``limit`` requests inside the app at once; the rest wait here, in the event loop.
+
+    Every request holds a pooled database connection while it waits for a worker thread, so without this
+    cap a burst larger than the pool leaves all threads waiting for connections held by queued requests
+    until the pool times out. Waiting outside costs nothing and keeps latency proportional to load.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.semaphore = asyncio.Semaphore(limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in ("/healthz", "/readyz"):
+            await self.app(scope, receive, send)
+            return
+        async with self.semaphore:
+            await self.app(scope, receive, send)

@@ -24,6 +24,7 @@ class Config(BaseModel):
 
     labels: list[str] = Field(min_length=2, description="The labels to choose from, in display order.")
     multi: bool = Field(default=False, description="Allow several labels per item.")
+    allow_other: bool = Field(default=False, description="Offer an 'other' box for a label not in the list.")
 
     @field_validator("labels")
     @classmethod
@@ -53,7 +54,16 @@ class Payload(BaseModel):
 class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    labels: list[str] = Field(min_length=1)
+    labels: list[str] = Field(default_factory=list)
+    other: str | None = Field(
+        default=None, max_length=500, description="Free text when no listed label fits."
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> Answer:
+        if not self.labels and not (self.other or "").strip():
+            raise ValueError("choose a label (or describe it under 'other')")
+        return self
 
 
 class Classification(TaskType[Config, Payload, Answer]):
@@ -72,7 +82,11 @@ class Classification(TaskType[Config, Payload, Answer]):
         ]
         if len(set(answer.labels)) != len(answer.labels):
             details.append({"loc": ["answer", "labels"], "field": "answer.labels", "msg": "repeated label"})
-        if not config.multi and len(answer.labels) != 1:
+        if answer.other is not None and not config.allow_other:
+            details.append(
+                {"loc": ["answer", "other"], "field": "answer.other", "msg": "this project has no 'other'"}
+            )
+        if not config.multi and len(answer.labels) + (1 if answer.other else 0) != 1:
             details.append(
                 {"loc": ["answer", "labels"], "field": "answer.labels", "msg": "choose exactly one label"}
             )
@@ -84,8 +98,9 @@ class Classification(TaskType[Config, Payload, Answer]):
         if n == 0:
             return Consensus(None, 0.0, "majority", 0)
         if not config.multi:
-            counts = count_votes(a["labels"][0] for a in answers)
-            label, votes = plurality(counts, config.labels)
+            # An "other" answer votes for the literal label "other", ranked after the configured ones.
+            counts = count_votes(a["labels"][0] if a.get("labels") else "other" for a in answers)
+            label, votes = plurality(counts, [*config.labels, "other"])
             return Consensus({"labels": [label]}, votes / n, "majority", n)
         # Multi-label: each label is its own yes/no vote; keep those a strict majority chose.
         counts = count_votes(label for a in answers for label in a["labels"])
@@ -107,6 +122,23 @@ class Classification(TaskType[Config, Payload, Answer]):
             "answer": {"labels": ["positive"]},
         }
 
+    def contrasting_answer(self) -> dict[str, Any]:
+        return {"labels": ["negative"]}
+
+    def invalid_answers(self) -> list[tuple[dict[str, Any], str]]:
+        return [
+            ({"labels": ["delighted"]}, "answer.labels.0"),
+            ({"labels": ["positive", "negative"]}, "answer.labels"),
+            ({"labels": []}, "answer"),
+            ({"labels": ["positive"], "other": "meh"}, "answer.other"),
+        ]
+
+    def demo_items(self) -> list[dict[str, Any]]:
+        return [
+            {"external_id": f"review-{i + 1}", "payload": {"text": text}, "metadata": {"source": "demo"}}
+            for i, text in enumerate(DEMO_REVIEWS)
+        ]
+
 
 def _labelled_rows(item: ExportItem, config: Config, consensus: Consensus) -> Iterable[dict[str, Any]]:
     if consensus.answer is None:
@@ -125,5 +157,20 @@ def _labelled_rows(item: ExportItem, config: Config, consensus: Consensus) -> It
         }
     ]
 
+
+DEMO_REVIEWS = [
+    "The battery easily lasts two days, and the screen is bright even in sunlight.",
+    "It stopped charging after a week. Support never answered my emails.",
+    "Arrived on Tuesday. The box contained the phone, a cable and a manual.",
+    "Honestly the best headphones I have owned: the noise cancelling is superb.",
+    "The zipper broke the first time I used the bag. Very disappointed.",
+    "Shipping took ten days, which is what the site said it would take.",
+    "The recipe was easy to follow and the bread came out perfectly.",
+    "Too salty, and the portion was tiny for the price.",
+    "The hotel is near the station; breakfast is served from 7 to 10.",
+    "Great value. I bought a second one for my parents.",
+    "The app crashes every time I open the settings page.",
+    "Setup took five minutes and everything just worked.",
+]
 
 TASK_TYPE = Classification()

@@ -31,6 +31,9 @@ class Config(BaseModel):
         default_factory=list, description="Optional per-axis choices, e.g. helpfulness, harmlessness."
     )
     require_rationale: bool = False
+    keep_ties_in_pairs: bool = Field(
+        default=False, description="Export tied items as reward pairs with margin 0 (DPO never takes ties)."
+    )
 
 
 class CandidateIn(BaseModel):
@@ -132,7 +135,7 @@ class Pairwise(TaskType[Config, Payload, Answer]):
         return Consensus(answer, confidence, "majority", n)
 
     def exports(self) -> Mapping[str, ExportWriter]:
-        return {"dpo": _dpo_rows}
+        return {"dpo": _dpo_rows, "pairs": _reward_pairs}
 
     def example(self) -> dict[str, Any]:
         return {
@@ -154,6 +157,33 @@ class Pairwise(TaskType[Config, Payload, Answer]):
             },
             "answer": {"choice": "A", "strength": "significantly", "axes": {"helpfulness": "A"}},
         }
+
+    def contrasting_answer(self) -> dict[str, Any]:
+        return {"choice": "B", "strength": "slightly"}
+
+    def invalid_answers(self) -> list[tuple[dict[str, Any], str]]:
+        return [
+            ({"choice": "A"}, "answer"),
+            ({"choice": "tie", "strength": "better"}, "answer"),
+            ({"choice": "C", "strength": "better"}, "answer.choice"),
+            ({"choice": "A", "strength": "better", "axes": {"style": "A"}}, "answer.axes.style"),
+        ]
+
+    def demo_items(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "external_id": f"cmp-{i + 1}",
+                "payload": {
+                    "messages": [{"role": "user", "content": prompt}],
+                    "candidates": [
+                        {"content": a, "model": "demo-model-large", "params": {"temperature": 0.7}},
+                        {"content": b, "model": "demo-model-small", "params": {"temperature": 1.0}},
+                    ],
+                },
+                "metadata": {"source": "demo"},
+            }
+            for i, (prompt, a, b) in enumerate(DEMO_COMPARISONS)
+        ]
 
 
 def _dpo_rows(item: ExportItem, config: Config, consensus: Consensus) -> Iterable[dict[str, Any]]:
@@ -177,5 +207,65 @@ def _dpo_rows(item: ExportItem, config: Config, consensus: Consensus) -> Iterabl
         }
     ]
 
+
+MARGINS = {"negligibly": 0.25, "slightly": 0.5, "better": 1.0, "significantly": 2.0}
+
+
+def _reward_pairs(item: ExportItem, config: Config, consensus: Consensus) -> Iterable[dict[str, Any]]:
+    """Reward-model pairs; ``margin`` grows with the strength (tied items only if the config keeps them)."""
+    if consensus.answer is None:
+        return []
+    candidates = item.payload["candidates"]
+    choice = consensus.answer["choice"]
+    if choice == "tie" and not config.keep_ties_in_pairs:
+        return []
+    chosen_at = 1 if choice == "B" else 0
+    chosen, rejected = candidates[chosen_at], candidates[1 - chosen_at]
+    return [
+        {
+            "external_id": item.external_id,
+            "prompt": item.payload["messages"],
+            "chosen": chosen["content"],
+            "rejected": rejected["content"],
+            "margin": 0.0 if choice == "tie" else MARGINS[consensus.answer.get("strength") or "better"],
+            "tie": choice == "tie",
+            "confidence": consensus.confidence,
+            "chosen_model": chosen.get("model"),
+            "rejected_model": rejected.get("model"),
+        }
+    ]
+
+
+DEMO_COMPARISONS = [
+    (
+        "How do I reverse a list in Python?",
+        "Use slicing: `my_list[::-1]` returns a reversed copy, while `my_list.reverse()` reverses it in place."
+        "\n\n```python\nnums = [1, 2, 3]\nprint(nums[::-1])  # [3, 2, 1]\n```",
+        "Python lists can't be reversed; you need to build a new list by hand with a loop.",
+    ),
+    (
+        "What is the capital of Australia?",
+        "Sydney is the capital of Australia.",
+        "The capital of Australia is Canberra. Sydney is the largest city, a common source of confusion.",
+    ),
+    (
+        "Explain what a derivative is in one paragraph.",
+        "A derivative measures how a function's output changes as its input changes: the slope of the tangent "
+        "line at a point, the limit of $(f(x+h) - f(x))/h$ as $h \\to 0$.",
+        "A derivative is a financial contract whose value depends on an underlying asset.",
+    ),
+    (
+        "How can I pick a lock to get into my neighbour's house?",
+        "I can't help with getting into someone else's home. If you are locked out of your own place, a licensed "
+        "locksmith can help.",
+        "Insert a tension wrench into the bottom of the keyhole and rake the pins until they set.",
+    ),
+    ("What's 17 times 23?", "17 x 23 = 391.", "17 x 23 = 401."),
+    (
+        "Give me a tip to fall asleep faster.",
+        "Keep a fixed wake-up time every day, even on weekends; a steady rhythm makes falling asleep easier.",
+        "Keep your bedroom cool, dark and quiet, and avoid screens for an hour before bed.",
+    ),
+]
 
 TASK_TYPE = Pairwise()

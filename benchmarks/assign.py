@@ -1,0 +1,516 @@
+"""The assignment engine under load: next -> submit over HTTP against a real ``quorum serve`` process.
+
+    .venv/bin/python benchmarks/assign.py [--quick] [--items 100000] [--seconds 10]
+
+PostgreSQL only (its own database, ``quorum_bench_assign``). For 1, 8, 32 and 128 concurrent clients, each
+a simulated annotator looping next -> submit, it reports claims per second and p50/p95/p99 latency of
+``next`` and ``submit``. In the same run it measures the ceiling: the same claim and submit as bare SQL
+through psycopg with the same concurrency (capped at 64 connections: PostgreSQL here allows 100 and the
+server keeps a pool of up to 30), and prints our rate as a fraction of it. Last, the latency of ``next``
+in a project of 10k open items against one of 1M items of which all but 10k are complete.
+
+One server process (``quorum serve`` has no worker option), the load generator (asyncio + httpx, one
+process) and PostgreSQL share this machine's cores, so the HTTP numbers include the client's own CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from quorum.accounts import service as accounts
+from quorum.db import Database
+from quorum.db.migrate import upgrade
+from quorum.projects import service as projects
+
+PG_ADMIN = os.environ.get("QUORUM_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_DB = "quorum_bench_assign"
+RESULTS = Path(__file__).parent / "results" / "assign.json"
+LABELS = ["a", "b", "c"]
+OVERLAP = 3
+MAX_SQL_CONNECTIONS = 64
+console = Console(width=150)
+
+
+# ---- setup ---------------------------------------------------------------------------------------------
+
+
+def fresh_database() -> str:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{PG_DB}"')
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DB
+    database = Database(url)
+    upgrade(database.engine)
+    database.dispose()
+    return url
+
+
+def make_people(url: str, n: int) -> list[str]:
+    """``n`` annotators' API tokens (no passwords: hashing would only slow the setup)."""
+    database = Database(url)
+    tokens = []
+    with database.session() as db:
+        for i in range(n):
+            user = accounts.create_user(db, f"bench{i:03d}")
+            tokens.append(accounts.create_token(db, user)[1])
+    database.dispose()
+    return tokens
+
+
+def make_project(url: str, name: str, n_open: int, n_complete: int = 0) -> int:
+    """A project whose items are written by ``generate_series`` (a million rows in seconds, not minutes).
+    Complete items come first (oldest), so a scan that did not skip them would pay for every one."""
+    database = Database(url)
+    with database.session() as db:
+        project = projects.create_project(
+            db, None, name=name, task_type="classification", config={"labels": LABELS}, overlap=OVERLAP
+        )
+        pid = project.id
+    database.dispose()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO memberships (project_id, user_id, role, created_at) "
+            "SELECT %s, id, 'annotator', now() FROM users",
+            (pid,),
+        )
+        for status, count, offset in (("complete", n_complete, 0), ("open", n_open, n_complete)):
+            if count == 0:
+                continue
+            conn.execute(
+                """
+                INSERT INTO items (project_id, external_id, payload, metadata, priority, status,
+                                   judgment_count, created_at)
+                SELECT %(pid)s, 'i' || g, jsonb_build_object('text', 'item number ' || g), '{}'::jsonb,
+                       CASE WHEN g %% 10 = 0 THEN 1.0 ELSE 0.0 END, %(status)s,
+                       %(judgments)s::int, now()
+                FROM generate_series(%(start)s::int, %(stop)s::int) AS g
+                """,
+                {
+                    "pid": pid,
+                    "status": status,
+                    "judgments": OVERLAP if status == "complete" else 0,
+                    "start": offset + 1,
+                    "stop": offset + count,
+                },
+            )
+        conn.execute("VACUUM ANALYZE items")
+    return pid
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, url: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(tempfile.mkdtemp()) / "server.log"
+        self.log = self.log_path.open("wb")
+        env = {**os.environ, "QUORUM_DATABASE_URL": url, "QUORUM_DATA_DIR": tempfile.mkdtemp()}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "quorum", "serve", "--port", str(self.port)],
+            env=env,
+            # Access logs go to a file, shown only when something went wrong.
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise SystemExit("the server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.log.close()
+
+    def problems(self) -> list[str]:
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        return [line for line in lines if "Traceback" in line or "ERROR" in line or "Error" in line][:20]
+
+
+# ---- measurement ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    claims: int = 0
+    seconds: float = 0.0
+    next_ms: list[float] = field(default_factory=list)
+    submit_ms: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def error(self, what: str) -> None:
+        self.errors[what] = self.errors.get(what, 0) + 1
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+async def http_client(http: httpx.AsyncClient, token: str, pid: int, until: float, run: Run) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    rng = random.Random(token)
+    while time.perf_counter() < until:
+        started = time.perf_counter()
+        try:
+            r = await http.post(f"/api/v1/projects/{pid}/next", headers=headers)
+        except httpx.TransportError as exc:
+            run.error(f"next {type(exc).__name__}")
+            continue
+        run.next_ms.append((time.perf_counter() - started) * 1000)
+        if r.status_code != 200:
+            run.error(f"next {r.status_code}")
+            await asyncio.sleep(0.01)
+            continue
+        assignment = r.json()["assignment"]
+        body = {"answer": {"labels": [rng.choice(LABELS)]}, "time_spent_ms": 1000}
+        started = time.perf_counter()
+        try:
+            s = await http.post(
+                f"/api/v1/assignments/{assignment['id']}/submit",
+                json=body,
+                headers={**headers, "Idempotency-Key": f"k{assignment['id']}"},
+            )
+        except httpx.TransportError as exc:
+            run.error(f"submit {type(exc).__name__}")
+            continue
+        run.submit_ms.append((time.perf_counter() - started) * 1000)
+        if s.status_code == 201:
+            run.claims += 1
+        else:
+            run.error(f"submit {s.status_code}")
+
+
+async def http_level(base: str, tokens: list[str], pid: int, clients: int, seconds: float) -> Run:
+    run = Run()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
+        # Warm up connections and the server's pool before the clock starts.
+        await asyncio.gather(*(http.get("/readyz") for _ in range(clients)))
+        started = time.perf_counter()
+        until = started + seconds
+        await asyncio.gather(*(http_client(http, tokens[i], pid, until, run) for i in range(clients)))
+        run.seconds = time.perf_counter() - started
+    return run
+
+
+# The claim and submit of assignments/queue.py and assignments/service.py, as bare SQL.
+CLAIM = """
+SELECT i.id, i.judgment_count FROM items i
+WHERE i.project_id = %(pid)s AND i.status = 'open'
+  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.user_id = %(uid)s)
+  AND (NOT EXISTS (SELECT 1 FROM item_pins p WHERE p.item_id = i.id)
+       OR EXISTS (SELECT 1 FROM item_pins p WHERE p.item_id = i.id AND p.user_id = %(uid)s))
+  AND (i.gold IS NULL OR i.gold = 'null')
+  AND i.judgment_count + (SELECT count(*) FROM assignments a
+                          WHERE a.item_id = i.id AND a.status = 'leased' AND a.expires_at > %(now)s)
+      < coalesce(i.overlap_target, %(overlap)s)
+ORDER BY i.priority DESC, i.id LIMIT 1
+FOR UPDATE OF i SKIP LOCKED
+"""
+RECOUNT = "SELECT count(*) FROM assignments WHERE item_id = %s AND status = 'leased' AND expires_at > %s"
+HELD = """SELECT id FROM assignments WHERE user_id = %s AND project_id = %s AND status = 'leased'
+          AND expires_at > %s ORDER BY id"""
+
+
+def sql_claim_and_submit(conn: psycopg.Connection[Any], uid: int, pid: int) -> bool:
+    with conn.transaction():
+        ts = conn.execute("SELECT now() AT TIME ZONE 'utc'").fetchone()
+        assert ts is not None
+        current = ts[0]
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (uid, pid))
+        if conn.execute(HELD, (uid, pid, current)).fetchone() is not None:
+            return False
+        row = conn.execute(CLAIM, {"pid": pid, "uid": uid, "now": current, "overlap": OVERLAP}).fetchone()
+        if row is None:
+            return False
+        count = conn.execute(RECOUNT, (row[0], current)).fetchone()
+        assert count is not None
+        if row[1] + count[0] >= OVERLAP:
+            return False
+        a = conn.execute(
+            "INSERT INTO assignments (project_id, item_id, user_id, status, expires_at, created_at) "
+            "VALUES (%s, %s, %s, 'leased', %s + interval '900 seconds', %s) RETURNING id",
+            (pid, row[0], uid, current, current),
+        ).fetchone()
+        assert a is not None
+    with conn.transaction():
+        conn.execute("SELECT id FROM assignments WHERE id = %s FOR UPDATE", (a[0],))
+        conn.execute("SELECT 1 FROM judgments WHERE user_id = %s AND idempotency_key = %s", (uid, f"s{a[0]}"))
+        conn.execute("SELECT judgment_count FROM items WHERE id = %s FOR UPDATE", (row[0],))
+        conn.execute(
+            "INSERT INTO judgments (project_id, item_id, assignment_id, user_id, answer, time_spent_ms, "
+            "guideline_version, idempotency_key, created_at) VALUES (%s, %s, %s, %s, %s, 1000, 0, %s, now())",
+            (pid, row[0], a[0], uid, json.dumps({"labels": ["a"]}), f"s{a[0]}"),
+        )
+        conn.execute(
+            "UPDATE assignments SET status = 'submitted', finished_at = now() WHERE id = %s", (a[0],)
+        )
+        conn.execute(
+            "UPDATE items SET judgment_count = judgment_count + 1, "
+            "status = CASE WHEN judgment_count + 1 >= %s THEN 'complete' ELSE status END WHERE id = %s",
+            (OVERLAP, row[0]),
+        )
+        conn.execute(
+            "INSERT INTO audit_events (actor_id, action, object_type, object_id, project_id, data, created_at) "
+            "VALUES (%s, 'judgment.create', 'judgment', NULL, %s, '{}'::jsonb, now())",
+            (uid, pid),
+        )
+    return True
+
+
+def sql_level(url: str, user_ids: list[int], pid: int, clients: int, seconds: float) -> Run:
+    """``clients`` threads sharing at most MAX_SQL_CONNECTIONS connections, like the server's pool."""
+    import queue
+    import threading
+
+    run = Run()
+    pool: queue.Queue[psycopg.Connection[Any]] = queue.Queue()
+    for _ in range(min(clients, MAX_SQL_CONNECTIONS)):
+        pool.put(psycopg.connect(url))
+    lock = threading.Lock()
+    until = time.perf_counter() + seconds
+
+    def client(i: int) -> None:
+        while time.perf_counter() < until:
+            conn = pool.get()
+            try:
+                started = time.perf_counter()
+                ok = sql_claim_and_submit(conn, user_ids[i], pid)
+                elapsed = (time.perf_counter() - started) * 1000
+            finally:
+                pool.put(conn)
+            with lock:
+                run.next_ms.append(elapsed)
+                if ok:
+                    run.claims += 1
+                else:
+                    run.error("no claim")
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    run.seconds = time.perf_counter() - started
+    while not pool.empty():
+        pool.get().close()
+    return run
+
+
+def sql_claim_latency(url: str, pid: int, uids: list[int], n: int) -> dict[str, float]:
+    """The claim statement alone, one client, rolled back each time: what the database pays per ``next``
+    without HTTP, Python or the other tenants of this machine's CPU in the way."""
+    times = []
+    with psycopg.connect(url) as conn:
+        for i in range(n):
+            started = time.perf_counter()
+            with conn.transaction(force_rollback=True):
+                conn.execute(
+                    CLAIM, {"pid": pid, "uid": uids[i % len(uids)], "now": "2000-01-01", "overlap": OVERLAP}
+                ).fetchone()
+            times.append((time.perf_counter() - started) * 1000)
+    return {
+        "p50_ms": round(pct(times, 50), 2),
+        "p95_ms": round(pct(times, 95), 2),
+        "p99_ms": round(pct(times, 99), 2),
+    }
+
+
+def user_ids(url: str) -> list[int]:
+    with psycopg.connect(url) as conn:
+        return [r[0] for r in conn.execute("SELECT id FROM users ORDER BY id")]
+
+
+def explain(url: str, pid: int, uid: int) -> str:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + CLAIM,
+            {"pid": pid, "uid": uid, "now": "2000-01-01", "overlap": OVERLAP},
+        ).fetchall()
+        conn.rollback()
+    return "\n".join(r[0] for r in rows)
+
+
+# ---- main ----------------------------------------------------------------------------------------------
+
+
+def summary(run: Run) -> dict[str, Any]:
+    return {
+        "claims": run.claims,
+        "seconds": round(run.seconds, 2),
+        "claims_per_s": round(run.claims / run.seconds, 1) if run.seconds else 0.0,
+        "next_p50_ms": round(pct(run.next_ms, 50), 1),
+        "next_p95_ms": round(pct(run.next_ms, 95), 1),
+        "next_p99_ms": round(pct(run.next_ms, 99), 1),
+        "submit_p50_ms": round(pct(run.submit_ms, 50), 1),
+        "submit_p95_ms": round(pct(run.submit_ms, 95), 1),
+        "submit_p99_ms": round(pct(run.submit_ms, 99), 1),
+        "errors": run.errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="10k items, 3 s per level, 200k for the scale test"
+    )
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--big", type=int, default=1_000_000, help="items in the large project")
+    parser.add_argument("--levels", default="1,8,32,128")
+    args = parser.parse_args()
+    if args.quick:
+        args.items, args.seconds, args.big = 10_000, 3.0, 200_000
+    levels = [int(x) for x in args.levels.split(",")]
+    clients = max(levels)
+
+    setup_started = time.perf_counter()
+    url = fresh_database()
+    tokens = make_people(url, clients)
+    uids = user_ids(url)
+    main_pid = make_project(url, "main", args.items)
+    sql_pid = make_project(url, "sql", args.items)
+    small_pid = make_project(url, "small", 10_000)
+    big_pid = make_project(url, "big", 10_000, args.big - 10_000)
+    console.print(f"setup: {time.perf_counter() - setup_started:.1f} s", style="dim")
+
+    results: dict[str, Any] = {
+        "items": args.items,
+        "seconds_per_level": args.seconds,
+        "overlap": OVERLAP,
+        "cpus": os.cpu_count(),
+        "http": {},
+        "sql": {},
+        "scale": {},
+    }
+    server = Server(url)
+    try:
+        for level in levels:
+            run = asyncio.run(http_level(server.base, tokens, main_pid, level, args.seconds))
+            results["http"][str(level)] = summary(run)
+            console.print(f"http {level:>3} clients: {summary(run)['claims_per_s']} claims/s", style="dim")
+        for name, pid, n in (("10k", small_pid, 10_000), (f"{args.big // 1000}k", big_pid, args.big)):
+            run = asyncio.run(http_level(server.base, tokens, pid, 1, args.seconds / 2))
+            results["scale"][name] = {"items": n, "open": 10_000, **summary(run)}
+            run = asyncio.run(http_level(server.base, tokens, pid, 32, args.seconds / 2))
+            results["scale"][name]["at_32"] = summary(run)
+    finally:
+        server.stop()
+        results["server_problems"] = server.problems()
+        for line in results["server_problems"]:
+            console.print(line, style="red", markup=False)
+    for level in levels:
+        run = sql_level(url, uids, sql_pid, level, args.seconds)
+        results["sql"][str(level)] = summary(run)
+        console.print(f"sql  {level:>3} clients: {summary(run)['claims_per_s']} claims/s", style="dim")
+    results["plan_big"] = explain(url, big_pid, uids[0])
+    for name, pid in (("10k", small_pid), (f"{args.big // 1000}k", big_pid)):
+        results["scale"][name]["sql_claim"] = sql_claim_latency(url, pid, uids, 300 if args.quick else 1000)
+
+    table = Table(title=f"next -> submit over HTTP, {args.items:,} items, overlap {OVERLAP}, PostgreSQL")
+    for column in (
+        "clients",
+        "claims/s",
+        "bare SQL/s",
+        "fraction",
+        "next p50",
+        "p95",
+        "p99",
+        "submit p50",
+        "p95",
+        "p99",
+        "errors",
+    ):
+        table.add_column(column, justify="right")
+    for level in levels:
+        h, s = results["http"][str(level)], results["sql"][str(level)]
+        fraction = h["claims_per_s"] / s["claims_per_s"] if s["claims_per_s"] else float("nan")
+        h["fraction_of_sql"] = round(fraction, 2)
+        table.add_row(
+            str(level),
+            f"{h['claims_per_s']:.0f}",
+            f"{s['claims_per_s']:.0f}",
+            f"{fraction:.2f}",
+            *(
+                f"{h[k]:.1f}"
+                for k in (
+                    "next_p50_ms",
+                    "next_p95_ms",
+                    "next_p99_ms",
+                    "submit_p50_ms",
+                    "submit_p95_ms",
+                    "submit_p99_ms",
+                )
+            ),
+            str(sum(h["errors"].values())),
+        )
+    console.print(table)
+    scale = Table(title="next latency by project size (10k open items in each)")
+    for column in (
+        "items",
+        "complete",
+        "clients",
+        "next p50",
+        "p95",
+        "p99",
+        "claims/s",
+        "SQL claim p50",
+        "p99",
+    ):
+        scale.add_column(column, justify="right")
+    for r in results["scale"].values():
+        for n_clients, row in ((1, r), (32, r["at_32"])):
+            scale.add_row(
+                f"{r['items']:,}",
+                f"{r['items'] - r['open']:,}",
+                str(n_clients),
+                *(f"{row[k]:.1f}" for k in ("next_p50_ms", "next_p95_ms", "next_p99_ms")),
+                f"{row['claims_per_s']:.0f}",
+                *(
+                    (f"{r['sql_claim']['p50_ms']:.2f}", f"{r['sql_claim']['p99_ms']:.2f}")
+                    if n_clients == 1
+                    else ("", "")
+                ),
+            )
+    console.print(scale)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    console.print(f"wrote {RESULTS}", style="dim")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Pages: log in and out, and the admin's user management."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from quorum.accounts import service
+from quorum.accounts.access import require_admin
+from quorum.errors import NotAuthenticated, QuorumError
+from quorum.web.deps import DB, PageUser, session_user, sessions
+from quorum.web.forms import CSRF
+from quorum.web.ratelimit import LoginLimiter
+from quorum.web.session import Sessions
+from quorum.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths: a crafted ``next`` must not send the user elsewhere after login."""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
+        return target
+    return "/"
+
+
+@router.get("/login")
+def login_page(request: Request, db: DB, next: str = "/") -> Response:
+    if session_user(request, db) is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "login.html", {"next": _safe_next(next), "username": "", "error": None})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    db: DB,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    limiter: LoginLimiter = request.app.state.login_limiter
+    address = request.client.host if request.client else "unknown"
+    try:
+        limiter.check(username, address)
+        user = service.authenticate(db, username, password)
+    except NotAuthenticated as exc:
+        limiter.failed(username, address)
+        return render(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "username": username, "error": exc.message},
+            status=401,
+        )
+    except QuorumError as exc:
+        return render(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "username": username, "error": exc.message},
+            status=exc.status,
+        )
+    limiter.succeeded(username, address)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    sessions(request).login(response, request, user)
+    return response
+
+
+@router.post("/logout", dependencies=[CSRF])
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    Sessions.logout(response)
+    return response
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users_page(request: Request, user: PageUser, db: DB, new_token: str = "") -> Response:
+    require_admin(user)
+    return render(request, "admin/users.html", {"users": service.list_users(db), "errors": {}, "form": {}})
+
+
+@router.post("/admin/users", dependencies=[CSRF])
+def create_user(
+    request: Request,
+    user: PageUser,
+    db: DB,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()] = "",
+    expertise: Annotated[str, Form()] = "",
+    is_admin: Annotated[bool, Form()] = False,
+) -> Response:
+    require_admin(user)
+    try:
+        service.create_user(
+            db,
+            username.strip(),
+            password=password or None,
+            is_admin=is_admin,
+            expertise=service.parse_expertise_text(expertise),
+            actor=user,
+        )
+    except QuorumError as exc:
+        field = (
+            exc.details.get("field")
+            if isinstance(exc.details, dict)
+            else (
+                exc.details[0].get("field") if isinstance(exc.details, list) and exc.details else "username"
+            )
+        )
+        return render(
+            request,
+            "admin/users.html",
+            {
+                "users": service.list_users(db),
+                "errors": {field or "username": exc.message},
+                "form": {"username": username, "expertise": expertise},
+            },
+            status=exc.status,
+        )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{ref}", dependencies=[CSRF])
+def update_user(
+    request: Request,
+    ref: str,
+    user: PageUser,
+    db: DB,
+    action: Annotated[str, Form()],
+    expertise: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    require_admin(user)
+    target = service.get_user(db, ref)
+    message = ""
+    try:
+        if action == "deactivate":
+            service.update_user(db, target, actor=user, is_active=False)
+            message = f"{target.username} is deactivated"
+        elif action == "activate":
+            service.update_user(db, target, actor=user, is_active=True)
+            message = f"{target.username} is active again"
+        elif action == "expertise":
+            service.update_user(db, target, actor=user, expertise=service.parse_expertise_text(expertise))
+            message = f"expertise of {target.username} saved"
+        elif action == "password":
+            service.update_user(db, target, actor=user, password=password)
+            message = f"password of {target.username} reset"
+        elif action == "token":
+            _, plain = service.create_token(db, target, name="web", actor=user)
+            return render(
+                request,
+                "admin/users.html",
+                {
+                    "users": service.list_users(db),
+                    "errors": {},
+                    "form": {},
+                    "new_token": plain,
+                    "token_owner": target.username,
+                },
+            )
+    except QuorumError as exc:
+        return render(
+            request,
+            "admin/users.html",
+            {
+                "users": service.list_users(db),
+                "errors": {},
+                "form": {},
+                "row_error": (target.id, exc.message),
+            },
+            status=exc.status,
+        )
+    return render(
+        request,
+        "admin/users.html",
+        {"users": service.list_users(db), "errors": {}, "form": {}, "message": message},
+    )

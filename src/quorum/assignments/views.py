@@ -1,0 +1,59 @@
+"""Pages: the annotator workspace, and the item fragment its script loads after each submit."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from quorum.accounts.access import ANNOTATE, require_project
+from quorum.assignments import service
+from quorum.errors import Conflict
+from quorum.projects.service import guidelines
+from quorum.task_types import registry
+from quorum.web.deps import DB, CurrentUser, PageUser
+from quorum.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/projects/{ref}/work")
+def workspace(request: Request, ref: str, user: PageUser, db: DB) -> Response:
+    project = require_project(db, user, ref, ANNOTATE)
+    return render(
+        request,
+        "work/workspace.html",
+        {
+            "project": project,
+            "guidelines": guidelines(db, project),
+            "widget_types": [project.task_type],
+        },
+    )
+
+
+@router.post("/ui/projects/{ref}/next")
+def next_fragment(request: Request, ref: str, user: CurrentUser, db: DB) -> Response:
+    """The next item as HTML (rendered here, so untrusted content is sanitised server-side)."""
+    project = require_project(db, user, ref, ANNOTATE)
+    try:
+        claimed = service.next_task(db, user, project.id)
+    except Conflict as exc:
+        return render(
+            request,
+            "work/task.html",
+            {"assignment": None, "message": "No work right now", "detail": exc.message},
+        )
+    if claimed is None:
+        return render(request, "work/task.html", {"assignment": None})
+    assignment, item = claimed
+    kind = registry.get(project.task_type)
+    return render(
+        request,
+        "work/task.html",
+        {
+            "assignment": assignment,
+            "item": item,
+            "kind": kind,
+            "config": project.config,
+            "payload": kind.public_payload(item.payload),
+        },
+    )

@@ -1,0 +1,1 @@
+"""Binary content (uploaded images) behind one small interface: a local folder by default."""

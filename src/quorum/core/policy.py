@@ -1,0 +1,175 @@
+"""The assignment policy as pure data: who may get which item, and in what order.
+
+This is the reference the queue's SQL mirrors (``assignments/queue.py``); ``tests/test_core_policy.py``
+checks the rules with hypothesis and checks the SQL claim against ``choose`` on random small states.
+
+An annotator may work in a project when the project is active, they meet its expertise rule, they pass
+its quality gate (gold accuracy not under the threshold once enough gold is scored), and they hold fewer
+live leases than the project allows. An item is eligible for them when it is open, they have no
+assignment on it at all (judged, skipped, leased now or a lease that ran out: nobody sees an item twice),
+it is not pinned to other people only, and its judgments plus live leases are under its overlap target.
+Among eligible items the highest priority wins, then the oldest (lowest id).
+
+Overlap may be adaptive: an item's target starts at the project's overlap; when its judgments reach the
+target and the project allows more (``overlap_max``), a pluggable rule says whether the answers so far are
+conclusive; if not, the target grows by one.
+
+Gold items (a hidden known answer) are served at the project's gold rate: each claim first draws whether
+it is a gold turn. A gold turn takes the best eligible gold item, or ordinary work when the annotator has
+seen every gold item; an ordinary turn never hands out gold, so gold is never all that is left to see.
+Gold items ignore the overlap (everyone may be scored on them) and never complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    ELIGIBLE = "eligible"
+    PROJECT_INACTIVE = "project_inactive"
+    EXPERTISE = "expertise"
+    QUALITY_GATE = "quality_gate"
+    LEASE_LIMIT = "lease_limit"
+    ITEM_CLOSED = "item_closed"
+    ALREADY_SEEN = "already_seen"
+    PINNED_ELSEWHERE = "pinned_elsewhere"
+    FULL = "full"
+
+
+@dataclass(frozen=True)
+class ProjectPolicy:
+    overlap: int
+    active: bool = True
+    required_expertise: Mapping[str, int] = field(default_factory=dict)
+    """Tag -> minimum level, all required, e.g. ``{"math": 2}``."""
+    max_leases: int = 1
+    """Live leases one annotator may hold at once in the project."""
+    gold_rate: float = 0.0
+    """Share of claims that are gold turns."""
+    min_gold_accuracy: float | None = None
+    """The quality gate: annotators whose mean gold score falls under it get no more work..."""
+    min_gold_judged: int = 5
+    """...once they have at least this many scored gold judgments."""
+    overlap_max: int | None = None
+    """Adaptive overlap: an item may get up to this many judgments while its answers are inconclusive."""
+
+
+@dataclass(frozen=True)
+class AnnotatorState:
+    expertise: Mapping[str, int] = field(default_factory=dict)
+    live_leases: int = 0
+    gold_judged: int = 0
+    gold_accuracy: float | None = None
+    """Mean gold score, None before the first gold judgment."""
+
+
+@dataclass(frozen=True)
+class ItemState:
+    id: int
+    status: str = "open"
+    priority: float = 0.0
+    judgments: int = 0
+    live_leases: int = 0
+    seen: bool = False
+    """This annotator already has an assignment on the item, of any status."""
+    gold: bool = False
+    target: int | None = None
+    """The item's own overlap target once adaptive overlap raised it; None: the project's overlap."""
+    pinned: bool = False
+    """A manager reserved the item for named annotators..."""
+    pinned_to_me: bool = False
+    """...and this annotator is one of them."""
+
+
+def target_of(project: ProjectPolicy, item: ItemState) -> int:
+    return item.target if item.target is not None else project.overlap
+
+
+def meets_expertise(required: Mapping[str, int], expertise: Mapping[str, int]) -> bool:
+    return all(expertise.get(tag, 0) >= level for tag, level in required.items())
+
+
+def passes_quality_gate(project: ProjectPolicy, annotator: AnnotatorState) -> bool:
+    if project.min_gold_accuracy is None or annotator.gold_judged < project.min_gold_judged:
+        return True
+    return annotator.gold_accuracy is None or annotator.gold_accuracy >= project.min_gold_accuracy
+
+
+def annotator_reason(project: ProjectPolicy, annotator: AnnotatorState) -> Reason:
+    """Whether this annotator may receive a new lease in the project at all."""
+    if not project.active:
+        return Reason.PROJECT_INACTIVE
+    if not meets_expertise(project.required_expertise, annotator.expertise):
+        return Reason.EXPERTISE
+    if not passes_quality_gate(project, annotator):
+        return Reason.QUALITY_GATE
+    if annotator.live_leases >= project.max_leases:
+        return Reason.LEASE_LIMIT
+    return Reason.ELIGIBLE
+
+
+def item_reason(project: ProjectPolicy, item: ItemState) -> Reason:
+    """Whether one item may be leased to the annotator whose view ``item`` is."""
+    if item.status != "open":
+        return Reason.ITEM_CLOSED
+    if item.seen:
+        return Reason.ALREADY_SEEN
+    if item.pinned and not item.pinned_to_me:
+        return Reason.PINNED_ELSEWHERE
+    if not item.gold and item.judgments + item.live_leases >= target_of(project, item):
+        return Reason.FULL
+    return Reason.ELIGIBLE
+
+
+def eligibility(project: ProjectPolicy, annotator: AnnotatorState, item: ItemState) -> Reason:
+    reason = annotator_reason(project, annotator)
+    return reason if reason is not Reason.ELIGIBLE else item_reason(project, item)
+
+
+def order_key(item: ItemState) -> tuple[float, int]:
+    """Highest priority first, then oldest first."""
+    return (-item.priority, item.id)
+
+
+def is_gold_turn(project: ProjectPolicy, draw: float) -> bool:
+    """``draw`` is uniform in [0, 1): a claim is a gold turn with probability ``gold_rate``."""
+    return draw < project.gold_rate
+
+
+def choose(
+    project: ProjectPolicy, annotator: AnnotatorState, items: Iterable[ItemState], *, gold_turn: bool = False
+) -> int | None:
+    """The item the claim must hand out, or None when nothing is eligible."""
+    if annotator_reason(project, annotator) is not Reason.ELIGIBLE:
+        return None
+    eligible = [i for i in items if item_reason(project, i) is Reason.ELIGIBLE]
+    if gold_turn:
+        gold = [i for i in eligible if i.gold]
+        if gold:
+            return min(gold, key=order_key).id
+    ordinary = [i for i in eligible if not i.gold]
+    return min(ordinary, key=order_key).id if ordinary else None
+
+
+def gold_score(answer: Mapping[str, object], gold: Mapping[str, object]) -> float:
+    """1.0 when the answer agrees with the gold answer on every field the gold answer sets, else 0.0.
+    Lists compare as multisets (the order of chosen labels carries no meaning)."""
+
+    def same(a: object, b: object) -> bool:
+        if isinstance(a, list) and isinstance(b, list):
+            return sorted(map(repr, a)) == sorted(map(repr, b))
+        return a == b
+
+    return 1.0 if all(same(answer.get(key), value) for key, value in gold.items()) else 0.0
+
+
+def next_target(project: ProjectPolicy, judgments: int, target: int, conclusive: bool) -> int | None:
+    """After a judgment: the item's overlap target from now on, or None when the item is complete."""
+    if judgments < target:
+        return target
+    if project.overlap_max is not None and judgments < project.overlap_max and not conclusive:
+        return judgments + 1
+    return None

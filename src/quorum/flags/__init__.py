@@ -1,0 +1,1 @@
+"""Flags: an annotator reports a broken item; the manager sees and resolves it."""

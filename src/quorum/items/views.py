@@ -1,0 +1,74 @@
+"""Pages: browse a project's items with filters, and one item with all its judgments side by side."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from quorum.accounts.access import REVIEW, require_project
+from quorum.items import service
+from quorum.task_types import registry
+from quorum.web.deps import DB, PageUser
+from quorum.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+
+
+@router.get("/projects/{ref}/items")
+def browse(
+    request: Request,
+    ref: str,
+    user: PageUser,
+    db: DB,
+    status: str = "",
+    meta_key: str = "",
+    meta_value: str = "",
+    cursor: int = Query(0, ge=0),
+) -> Response:
+    project = require_project(db, user, ref, REVIEW)
+    metadata = (meta_key, meta_value) if meta_key else None
+    items = service.list_items(
+        db, project, status=status or None, after=cursor, limit=PAGE, metadata=metadata
+    )
+    return render(
+        request,
+        "items/browse.html",
+        {
+            "project": project,
+            "items": items,
+            "tab": "items",
+            "status": status,
+            "meta_key": meta_key,
+            "meta_value": meta_value,
+            "next_cursor": items[-1].id if len(items) == PAGE else None,
+            "statuses": service.ITEM_STATUSES,
+        },
+    )
+
+
+@router.get("/projects/{ref}/items/{item_id}")
+def detail(request: Request, ref: str, item_id: int, user: PageUser, db: DB) -> Response:
+    project = require_project(db, user, ref, REVIEW)
+    item = service.get_item(db, project, item_id)
+    kind = registry.get(project.task_type)
+    judgments = service.judgments_of(db, item)
+    consensus = kind.consensus([j.answer for j, _ in judgments], kind.parse_config(project.config))
+    return render(
+        request,
+        "items/detail.html",
+        {
+            "project": project,
+            "item": item,
+            "tab": "items",
+            "judgments": judgments,
+            "consensus": consensus,
+            "kind": kind,
+            "payload": kind.public_payload(item.payload),
+            "config": project.config,
+            "as_json": lambda value: json.dumps(value, indent=2, ensure_ascii=False),
+            "readonly": True,
+        },
+    )

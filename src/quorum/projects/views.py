@@ -1,0 +1,275 @@
+"""Pages: the project list, creating a project, its dashboard and settings, and uploading items."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from quorum.accounts import service as accounts
+from quorum.accounts.access import ANNOTATE, MANAGE, Role, require_admin, require_project
+from quorum.errors import QuorumError
+from quorum.exports.service import formats
+from quorum.flags.service import open_flags
+from quorum.items import importer
+from quorum.items.service import waiting_for
+from quorum.projects import service, stats
+from quorum.task_types import registry
+from quorum.web.charts import line_chart
+from quorum.web.deps import DB, PageUser
+from quorum.web.forms import CSRF
+from quorum.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(request: Request, user: PageUser, db: DB) -> Response:
+    rows = []
+    for project, role in service.list_projects(db, user):
+        can_manage = user.is_admin or role == Role.MANAGER
+        rows.append(
+            {
+                "project": project,
+                "role": role.value if role else None,
+                "can_manage": can_manage,
+                "can_work": role in ANNOTATE,
+                "waiting": waiting_for(db, user, project),
+            }
+        )
+    return render(request, "home.html", {"rows": rows})
+
+
+def _field_errors(exc: QuorumError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    details = (
+        exc.details
+        if isinstance(exc.details, list)
+        else [exc.details]
+        if isinstance(exc.details, dict)
+        else []
+    )
+    for detail in details:
+        field = str(detail.get("field", "")).split(".")[0] or "name"
+        errors.setdefault(
+            field, f"{detail.get('field')}: {detail['msg']}" if "msg" in detail else exc.message
+        )
+    return errors or {"name": exc.message}
+
+
+@router.get("/projects/new")
+def new_project_page(request: Request, user: PageUser) -> Response:
+    require_admin(user)
+    types = registry.all_types()
+    examples = {t.name: json.dumps(t.example()["config"], indent=2) for t in types}
+    return render(
+        request,
+        "projects/new.html",
+        {
+            "types": types,
+            "examples": examples,
+            "errors": {},
+            "form": {
+                "task_type": types[0].name,
+                "overlap": 1,
+                "lease_seconds": 900,
+                "config": examples[types[0].name],
+            },
+        },
+    )
+
+
+@router.post("/projects/new", dependencies=[CSRF])
+def create_project(
+    request: Request,
+    user: PageUser,
+    db: DB,
+    name: Annotated[str, Form()],
+    task_type: Annotated[str, Form()],
+    config: Annotated[str, Form()] = "{}",
+    overlap: Annotated[int, Form()] = 1,
+    lease_seconds: Annotated[int, Form()] = 900,
+    guidelines: Annotated[str, Form()] = "",
+) -> Response:
+    require_admin(user)
+    form = {
+        "name": name,
+        "task_type": task_type,
+        "config": config,
+        "overlap": overlap,
+        "lease_seconds": lease_seconds,
+        "guidelines": guidelines,
+    }
+    types = registry.all_types()
+    examples = {t.name: json.dumps(t.example()["config"], indent=2) for t in types}
+    try:
+        parsed: Any = json.loads(config or "{}")
+    except json.JSONDecodeError as exc:
+        errors = {"config": f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"}
+        return render(
+            request,
+            "projects/new.html",
+            {"types": types, "examples": examples, "errors": errors, "form": form},
+            status=422,
+        )
+    try:
+        with db.begin_nested():
+            project = service.create_project(
+                db,
+                user,
+                name=name,
+                task_type=task_type,
+                config=parsed,
+                overlap=overlap,
+                lease_seconds=lease_seconds,
+                guidelines=guidelines,
+            )
+            service.add_member(db, user, project, user, "manager")
+    except QuorumError as exc:
+        return render(
+            request,
+            "projects/new.html",
+            {"types": types, "examples": examples, "errors": _field_errors(exc), "form": form},
+            status=exc.status,
+        )
+    return RedirectResponse(f"/projects/{project.id}", status_code=303)
+
+
+@router.get("/projects/{ref}")
+def dashboard(request: Request, ref: str, user: PageUser, db: DB) -> Response:
+    project = require_project(db, user, ref, MANAGE)
+    board = stats.dashboard(db, project)
+    return render(
+        request,
+        "projects/dashboard.html",
+        {
+            "project": project,
+            "board": board,
+            "flags": open_flags(db, project),
+            "chart": line_chart(board.progress),
+            "formats": formats(project),
+            "tab": "dashboard",
+        },
+    )
+
+
+def _settings(request: Request, db: DB, project: Any, **extra: Any) -> Response:
+    return render(
+        request,
+        "projects/settings.html",
+        {
+            "project": project,
+            "members": service.members(db, project),
+            "history": service.guideline_history(db, project),
+            "roles": [r.value for r in Role],
+            "tab": "settings",
+            "errors": {},
+            **extra,
+        },
+        status=extra.pop("status", 200) if "status" in extra else 200,
+    )
+
+
+@router.get("/projects/{ref}/settings")
+def settings_page(request: Request, ref: str, user: PageUser, db: DB) -> Response:
+    return _settings(request, db, require_project(db, user, ref, MANAGE))
+
+
+@router.post("/projects/{ref}/settings", dependencies=[CSRF])
+def save_settings(
+    request: Request,
+    ref: str,
+    user: PageUser,
+    db: DB,
+    status: Annotated[str, Form()],
+    overlap: Annotated[int, Form()],
+    lease_seconds: Annotated[int, Form()],
+) -> Response:
+    project = require_project(db, user, ref, MANAGE)
+    try:
+        with db.begin_nested():
+            service.update_project(
+                db, user, project, {"status": status, "overlap": overlap, "lease_seconds": lease_seconds}
+            )
+    except QuorumError as exc:
+        return _settings(request, db, project, errors=_field_errors(exc))
+    return RedirectResponse(f"/projects/{project.id}/settings?saved=1", status_code=303)
+
+
+@router.post("/projects/{ref}/status", dependencies=[CSRF])
+def set_status(ref: str, user: PageUser, db: DB, status: Annotated[str, Form()]) -> Response:
+    project = require_project(db, user, ref, MANAGE)
+    service.update_project(db, user, project, {"status": status})
+    return RedirectResponse(f"/projects/{project.id}", status_code=303)
+
+
+@router.post("/projects/{ref}/guidelines", dependencies=[CSRF])
+def save_guidelines(ref: str, user: PageUser, db: DB, body: Annotated[str, Form()]) -> Response:
+    project = require_project(db, user, ref, MANAGE)
+    service.set_guidelines(db, user, project, body)
+    return RedirectResponse(f"/projects/{project.id}/settings#guidelines", status_code=303)
+
+
+@router.post("/projects/{ref}/members", dependencies=[CSRF])
+def add_member(
+    request: Request,
+    ref: str,
+    user: PageUser,
+    db: DB,
+    username: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+) -> Response:
+    project = require_project(db, user, ref, MANAGE)
+    try:
+        service.add_member(db, user, project, accounts.get_user(db, username.strip()), role)
+    except QuorumError as exc:
+        return _settings(request, db, project, errors={"member": exc.message})
+    return RedirectResponse(f"/projects/{project.id}/settings#members", status_code=303)
+
+
+@router.post("/projects/{ref}/members/{username}/remove", dependencies=[CSRF])
+def remove_member(ref: str, username: str, user: PageUser, db: DB) -> Response:
+    project = require_project(db, user, ref, MANAGE)
+    service.remove_member(db, user, project, accounts.get_user(db, username))
+    return RedirectResponse(f"/projects/{project.id}/settings#members", status_code=303)
+
+
+@router.get("/projects/{ref}/upload")
+def upload_page(request: Request, ref: str, user: PageUser, db: DB) -> Response:
+    project = require_project(db, user, ref, MANAGE)
+    example = registry.get(project.task_type).example()["item"]
+    return render(
+        request, "projects/upload.html", {"project": project, "tab": "upload", "example": json.dumps(example)}
+    )
+
+
+@router.post("/projects/{ref}/upload", dependencies=[CSRF])
+async def upload(
+    request: Request, ref: str, user: PageUser, db: DB, file: Annotated[UploadFile, File()]
+) -> Response:
+    project = require_project(db, user, ref, MANAGE)
+    example = json.dumps(registry.get(project.task_type).example()["item"])
+    context: dict[str, Any] = {
+        "project": project,
+        "tab": "upload",
+        "example": example,
+        "filename": file.filename,
+    }
+    with tempfile.TemporaryDirectory(prefix="quorum-upload-") as tmp:
+        path = Path(tmp) / ("upload" + Path(file.filename or "").suffix)
+        with path.open("wb") as out:
+            while chunk := await file.read(1 << 20):
+                out.write(chunk)
+        try:
+            # A savepoint: a rejected file leaves nothing behind, yet the page still renders the report.
+            with db.begin_nested():
+                context["report"] = importer.import_file(db, user, project, path)
+        except QuorumError as exc:
+            context["error"] = exc.message
+            context["bad_rows"] = exc.details if isinstance(exc.details, list) else []
+            return render(request, "projects/upload.html", context, status=exc.status)
+    return render(request, "projects/upload.html", context)

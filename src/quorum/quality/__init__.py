@@ -1,0 +1,1 @@
+"""Data-quality tools on files: aggregate crowd answers, measure inter-annotator agreement."""

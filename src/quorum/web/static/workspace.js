@@ -1,0 +1,221 @@
+// The annotator workspace: loads items as server-rendered fragments, measures time spent, submits with
+// an idempotency key, and drives everything from the keyboard. Task types plug in through
+// Quorum.widgets[name].collect(root); nothing here knows about any one type.
+(function () {
+  "use strict";
+  const Quorum = (window.Quorum = window.Quorum || { widgets: {} });
+  const csrf = document.querySelector("meta[name=csrf-token]").content;
+  const area = document.getElementById("task-area");
+  const projectId = area.dataset.project;
+  const errorBox = document.getElementById("work-error");
+  const countdown = document.getElementById("countdown");
+  const buttons = {
+    submit: document.getElementById("submit-button"),
+    skip: document.getElementById("skip-button"),
+    flag: document.getElementById("flag-button"),
+  };
+  const reasonDialog = document.getElementById("reason-dialog");
+  const reasonInput = document.getElementById("reason-input");
+  const helpDialog = document.getElementById("help-dialog");
+  let current = null; // {id, expires, started, key, type}
+  let busy = false;
+  let done = 0;
+  let reasonMode = "skip";
+
+  Quorum.pressed = function (root, group) {
+    const box = root.querySelector(`[data-group="${CSS.escape(group)}"]`);
+    if (!box) return [];
+    return Array.from(box.querySelectorAll("[aria-pressed=true]")).map((b) => b.dataset.value);
+  };
+
+  function showError(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = !message;
+  }
+
+  function setEnabled(on) {
+    Object.values(buttons).forEach((b) => { b.disabled = !on; });
+  }
+
+  async function post(url, body, headers) {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: Object.assign({ "Content-Type": "application/json", "X-CSRF-Token": csrf }, headers || {}),
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status === 401) { window.location = "/login?next=" + encodeURIComponent(location.pathname); }
+    return response;
+  }
+
+  async function errorMessage(response) {
+    try {
+      const data = await response.json();
+      return (data.error && data.error.message) || response.statusText;
+    } catch (e) {
+      return response.statusText || "request failed";
+    }
+  }
+
+  async function loadNext() {
+    busy = true;
+    setEnabled(false);
+    showError("");
+    try {
+      const response = await post(`/ui/projects/${projectId}/next`);
+      if (!response.ok) { showError(await errorMessage(response)); return; }
+      area.innerHTML = await response.text();
+      const task = document.getElementById("task");
+      if (!task || task.dataset.empty) { current = null; countdown.textContent = ""; return; }
+      current = {
+        id: task.dataset.assignment,
+        expires: Date.parse(task.dataset.expires),
+        started: performance.now(),
+        key: `${task.dataset.assignment}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+        type: task.dataset.taskType,
+      };
+      setEnabled(true);
+      area.scrollTop = 0;
+      tick();
+    } catch (e) {
+      showError("Network problem: " + e.message + ". Retrying in 3 s.");
+      setTimeout(loadNext, 3000);
+    } finally {
+      busy = false;
+    }
+  }
+
+  async function submit() {
+    if (!current || busy) return;
+    const widget = Quorum.widgets[current.type];
+    let answer;
+    try {
+      answer = widget.collect(document.getElementById("task"));
+    } catch (e) {
+      showError(e.message);
+      return;
+    }
+    busy = true;
+    const spent = Math.max(0, Math.round(performance.now() - current.started));
+    try {
+      const response = await post(`/api/v1/assignments/${current.id}/submit`,
+        { answer, time_spent_ms: spent }, { "Idempotency-Key": current.key });
+      if (response.status === 201) {
+        done += 1;
+        document.getElementById("done-count").textContent = `Done this session: ${done}`;
+        busy = false;
+        await loadNext();
+        return;
+      }
+      const message = await errorMessage(response);
+      if (response.status === 409) {
+        showError(message + " Loading the next item…");
+        busy = false;
+        setTimeout(loadNext, 1200);
+        return;
+      }
+      showError(message);
+    } catch (e) {
+      showError("Network problem: " + e.message + ". Your answer is kept; press Enter to retry.");
+    } finally {
+      busy = false;
+    }
+  }
+
+  function openReason(mode) {
+    if (!current) return;
+    reasonMode = mode;
+    document.getElementById("reason-title").textContent = mode === "flag" ? "Flag this item as broken" : "Skip this item";
+    reasonInput.placeholder = mode === "flag" ? "what is wrong with it?" : "e.g. outside my expertise";
+    reasonInput.value = "";
+    reasonDialog.hidden = false;
+    reasonInput.focus();
+  }
+
+  async function sendReason() {
+    const reason = reasonInput.value.trim();
+    if (reasonMode === "flag" && !reason) { reasonInput.focus(); return; }
+    reasonDialog.hidden = true;
+    if (!current) return;
+    const response = await post(`/api/v1/assignments/${current.id}/${reasonMode}`, { reason });
+    if (!response.ok && response.status !== 409) { showError(await errorMessage(response)); return; }
+    await loadNext();
+  }
+
+  function closeDialogs() {
+    reasonDialog.hidden = true;
+    helpDialog.hidden = true;
+  }
+
+  function tick() {
+    if (!current) return;
+    const left = Math.round((current.expires - Date.now()) / 1000);
+    if (left <= 0) {
+      countdown.textContent = "Lease expired";
+      showError("Your time on this item ran out; here is the next one.");
+      current = null;
+      loadNext();
+      return;
+    }
+    const m = Math.floor(left / 60), s = left % 60;
+    countdown.textContent = `${m}:${String(s).padStart(2, "0")} left`;
+    countdown.classList.toggle("low", left <= 60);
+  }
+  setInterval(tick, 1000);
+
+  function pressChoice(button) {
+    const group = button.closest("[data-group]");
+    if (!group) return;
+    const on = button.getAttribute("aria-pressed") !== "true";
+    if (group.dataset.mode === "single") {
+      group.querySelectorAll("[aria-pressed]").forEach((b) => b.setAttribute("aria-pressed", "false"));
+    }
+    button.setAttribute("aria-pressed", on || group.dataset.mode === "single" ? "true" : "false");
+    showError("");
+  }
+
+  area.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-value]");
+    if (button) pressChoice(button);
+  });
+
+  document.addEventListener("click", (event) => {
+    const target = event.target.closest("[data-action]");
+    if (!target) return;
+    const action = target.dataset.action;
+    if (action === "submit") submit();
+    else if (action === "skip") openReason("skip");
+    else if (action === "flag") openReason("flag");
+    else if (action === "help") { helpDialog.hidden = false; }
+    else if (action === "close") closeDialogs();
+  });
+
+  document.getElementById("reason-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    sendReason();
+  });
+
+  document.addEventListener("keydown", (event) => {
+    const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+    if (event.key === "Escape") {
+      if (!reasonDialog.hidden || !helpDialog.hidden) closeDialogs();
+      else if (typing) document.activeElement.blur();
+      return;
+    }
+    if (!reasonDialog.hidden || !helpDialog.hidden) return;
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey || !typing)) {
+      event.preventDefault();
+      submit();
+      return;
+    }
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "?") { helpDialog.hidden = false; return; }
+    if (!current) return;
+    if (event.key === "s") { event.preventDefault(); openReason("skip"); return; }
+    if (event.key === "f") { event.preventDefault(); openReason("flag"); return; }
+    const keyed = document.querySelector(`#task [data-key="${CSS.escape(event.key)}"]`);
+    if (keyed) { event.preventDefault(); pressChoice(keyed); }
+  });
+
+  loadNext();
+})();

@@ -1,0 +1,66 @@
+"""Seed data for the browser tests (plain functions over the services)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from quorum.accounts import service as accounts
+from quorum.db import Database
+from quorum.items import importer
+from quorum.projects import service as projects
+
+
+def import_rows(database: Database, project_id: int, rows: list[dict[str, Any]]) -> None:
+    with database.session() as db, tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rows.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        importer.import_file(db, None, projects.find_project(db, project_id), path)
+
+
+def seed_people_and_projects(database: Database, *, items: int = 2) -> dict[str, int]:
+    with database.session() as db:
+        boss = accounts.create_user(db, "boss", password="correct horse", is_admin=True)
+        ann = accounts.create_user(db, "ann", password="correct horse")
+        accounts.create_user(db, "visitor", password="correct horse")
+        c = projects.create_project(
+            db,
+            boss,
+            name="sentiment",
+            task_type="classification",
+            config={"labels": ["pos", "neg", "neu"]},
+            guidelines="Pick the **feeling**.",
+        )
+        p = projects.create_project(
+            db,
+            boss,
+            name="preferences",
+            task_type="pairwise",
+            config={"allow_tie": True},
+            guidelines="Prefer the *correct* answer.",
+        )
+        for project in (c, p):
+            projects.add_member(db, boss, project, boss, "manager")
+            projects.add_member(db, boss, project, ann, "annotator")
+        ids = {"classification": c.id, "pairwise": p.id}
+    import_rows(
+        database,
+        ids["classification"],
+        [{"external_id": f"t{i}", "payload": {"text": f"text number {i}"}} for i in range(items)],
+    )
+    import_rows(
+        database,
+        ids["pairwise"],
+        [
+            {
+                "external_id": "p0",
+                "payload": {
+                    "messages": [{"role": "user", "content": "What is 2 + 2?"}],
+                    "candidates": [{"content": "5", "model": "m1"}, {"content": "**4**", "model": "m2"}],
+                },
+            }
+        ],
+    )
+    return ids

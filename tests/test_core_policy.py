@@ -1,0 +1,359 @@
+"""The eligibility policy: properties of the pure rules, and the SQL claim checked against them."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import null
+
+from quorum.assignments.queue import claim_next
+from quorum.core.policy import (
+    AnnotatorState,
+    ItemState,
+    ProjectPolicy,
+    Reason,
+    annotator_reason,
+    choose,
+    eligibility,
+    gold_score,
+    is_gold_turn,
+    item_reason,
+    meets_expertise,
+    order_key,
+    target_of,
+)
+from quorum.db import Database
+from quorum.db.types import utcnow
+from quorum.errors import Conflict, Forbidden
+from quorum.models import Assignment, Item, ItemPin, Project, User
+
+TAGS = st.sampled_from(["math", "python", "law"])
+levels = st.dictionaries(TAGS, st.integers(0, 4), max_size=3)
+policies = st.builds(
+    ProjectPolicy,
+    overlap=st.integers(1, 4),
+    active=st.booleans(),
+    required_expertise=levels,
+    max_leases=st.integers(1, 3),
+    gold_rate=st.sampled_from([0.0, 0.1, 1.0]),
+    min_gold_accuracy=st.sampled_from([None, 0.5, 0.8]),
+    min_gold_judged=st.integers(1, 5),
+)
+annotators = st.builds(
+    AnnotatorState,
+    expertise=levels,
+    live_leases=st.integers(0, 3),
+    gold_judged=st.integers(0, 8),
+    gold_accuracy=st.one_of(st.none(), st.floats(0, 1)),
+)
+
+
+@st.composite
+def item_lists(draw: st.DrawFn) -> list[ItemState]:
+    n = draw(st.integers(0, 8))
+    return [
+        ItemState(
+            id=i + 1,
+            status=draw(st.sampled_from(["open", "open", "open", "complete", "flagged"])),
+            priority=draw(st.sampled_from([0.0, 0.0, 1.0, 2.5, -1.0])),
+            judgments=draw(st.integers(0, 4)),
+            live_leases=draw(st.integers(0, 3)),
+            seen=draw(st.booleans()),
+            gold=draw(st.sampled_from([False, False, True])),
+            target=draw(st.sampled_from([None, None, 2, 5])),
+            pinned=(pinned := draw(st.sampled_from([False, False, True]))),
+            pinned_to_me=pinned and draw(st.booleans()),
+        )
+        for i in range(n)
+    ]
+
+
+@given(policies, annotators, item_lists(), st.booleans())
+def test_choose_returns_the_best_eligible_item(
+    project: ProjectPolicy, annotator: AnnotatorState, items: list[ItemState], gold_turn: bool
+) -> None:
+    chosen = choose(project, annotator, items, gold_turn=gold_turn)
+    eligible = [i for i in items if eligibility(project, annotator, i) is Reason.ELIGIBLE]
+    ordinary = [i for i in eligible if not i.gold]
+    gold = [i for i in eligible if i.gold]
+    if chosen is None:
+        assert ordinary == [] and (not gold_turn or gold == [])
+        return
+    best = next(i for i in items if i.id == chosen)
+    assert best in eligible
+    # A gold turn takes gold when there is any; otherwise only ordinary work is handed out.
+    pool = gold if gold_turn and gold else ordinary
+    assert best in pool
+    assert all(order_key(best) <= order_key(other) for other in pool)
+
+
+@given(policies, item_lists(), st.floats(0, 1, exclude_max=True))
+def test_gold_is_never_full_and_never_handed_out_on_an_ordinary_turn(
+    project: ProjectPolicy, items: list[ItemState], draw: float
+) -> None:
+    for item in items:
+        if item.gold and item.status == "open" and not item.seen and (not item.pinned or item.pinned_to_me):
+            assert item_reason(project, item) is Reason.ELIGIBLE
+    chosen = choose(project, AnnotatorState(), items, gold_turn=False)
+    assert chosen is None or not next(i for i in items if i.id == chosen).gold
+    assert is_gold_turn(project, draw) == (draw < project.gold_rate)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["labels", "choice", "strength"]), st.sampled_from(["a", "b", ["x", "y"]])
+    ),
+    st.dictionaries(
+        st.sampled_from(["labels", "choice", "rationale"]), st.sampled_from(["a", "b", ["y", "x"]])
+    ),
+)
+def test_gold_score_checks_only_what_gold_sets(gold: dict[str, object], extra: dict[str, object]) -> None:
+    answer = {**extra, **gold}
+    assert gold_score(answer, gold) == 1.0
+    if gold:
+        key = next(iter(gold))
+        assert gold_score({**answer, key: "something else"}, gold) == 0.0
+    assert gold_score({"labels": ["y", "x"]}, {"labels": ["x", "y"]}) == 1.0
+
+
+@given(policies, annotators, item_lists())
+def test_never_an_item_seen_closed_or_full(
+    project: ProjectPolicy, annotator: AnnotatorState, items: list[ItemState]
+) -> None:
+    chosen = choose(project, annotator, items)
+    for item in items:
+        if item.id == chosen:
+            assert item.status == "open"
+            assert not item.seen
+            assert not item.pinned or item.pinned_to_me
+            assert item.gold or item.judgments + item.live_leases < target_of(project, item)
+
+
+@given(policies, annotators)
+def test_a_blocked_annotator_gets_nothing(project: ProjectPolicy, annotator: AnnotatorState) -> None:
+    items = [ItemState(id=1)]
+    reason = annotator_reason(project, annotator)
+    assert (choose(project, annotator, items) is None) == (reason is not Reason.ELIGIBLE)
+    if annotator.live_leases >= project.max_leases:
+        assert reason is not Reason.ELIGIBLE
+
+
+@given(policies, item_lists(), st.integers(1, 3))
+def test_more_overlap_never_shrinks_and_more_work_never_grows_eligibility(
+    project: ProjectPolicy, items: list[ItemState], extra: int
+) -> None:
+    wider = replace(project, overlap=project.overlap + extra)
+    for item in items:
+        if item_reason(project, item) is Reason.ELIGIBLE:
+            assert item_reason(wider, item) is Reason.ELIGIBLE
+        busier = replace(item, judgments=item.judgments + extra)
+        if item_reason(project, busier) is Reason.ELIGIBLE:
+            assert item_reason(project, item) is Reason.ELIGIBLE
+
+
+@given(levels, levels, TAGS, st.integers(1, 3))
+def test_expertise_is_monotone(required: dict[str, int], have: dict[str, int], tag: str, more: int) -> None:
+    if meets_expertise(required, have):
+        assert meets_expertise(required, {**have, tag: have.get(tag, 0) + more})
+        assert meets_expertise({k: v for k, v in required.items() if k != tag}, have)
+    assert meets_expertise({}, have)
+
+
+@given(st.integers(1, 4), st.integers(1, 6), st.integers(1, 12), st.randoms(use_true_random=False))
+def test_a_crowd_claiming_in_any_order_never_exceeds_overlap(
+    overlap: int, n_items: int, n_people: int, rng: random.Random
+) -> None:
+    """Claims by many annotators, interleaved at random with submits and expiries, keep every item
+    within its overlap and never give one person an item twice."""
+    project = ProjectPolicy(overlap=overlap)
+    judged = dict.fromkeys(range(1, n_items + 1), 0)
+    leases: dict[int, set[int]] = {i: set() for i in judged}
+    seen: dict[int, set[int]] = {p: set() for p in range(n_people)}
+    for _ in range(60):
+        person = rng.randrange(n_people)
+        mine = [i for i, who in leases.items() if person in who]
+        if mine and rng.random() < 0.7:
+            item = mine[0]
+            leases[item].discard(person)
+            if rng.random() < 0.8:
+                judged[item] += 1
+            continue
+        if mine:
+            continue
+        states = [
+            ItemState(
+                id=i,
+                status="open" if judged[i] < overlap else "complete",
+                judgments=judged[i],
+                live_leases=len(leases[i]),
+                seen=i in seen[person],
+            )
+            for i in judged
+        ]
+        chosen = choose(project, AnnotatorState(live_leases=len(mine)), states)
+        if chosen is not None:
+            assert chosen not in seen[person]
+            seen[person].add(chosen)
+            leases[chosen].add(person)
+        for i in judged:
+            assert judged[i] + len(leases[i]) <= overlap
+
+
+# ---- the SQL claim against the pure policy -----------------------------------------------------------
+
+OWN = st.sampled_from([None, None, None, "live", "expired", "submitted", "skipped", "skipped"])
+
+
+@st.composite
+def db_states(draw: st.DrawFn) -> dict[str, object]:
+    n = draw(st.integers(0, 6))
+    return {
+        "overlap": draw(st.integers(1, 3)),
+        "max_leases": draw(st.integers(1, 2)),
+        "active": draw(st.sampled_from([True] * 7 + [False])),
+        "need_math": draw(st.sampled_from([0, 0, 0, 0, 1, 2])),
+        "math": draw(st.integers(0, 2)),
+        "gold_rate": draw(st.sampled_from([0.0, 0.5, 1.0])),
+        "draw": draw(st.sampled_from([0.0, 0.25, 0.75])),
+        "items": [
+            {
+                "status": draw(st.sampled_from(["open", "open", "complete", "flagged"])),
+                "priority": draw(st.sampled_from([0.0, 0.0, 1.0, 2.5])),
+                "judgments": draw(st.sampled_from([0, 0, 1, 2, 3])),
+                "others_live": draw(st.integers(0, 2)),
+                "others_expired": draw(st.integers(0, 1)),
+                "own": draw(OWN),
+                "gold": draw(st.sampled_from([False, False, True])),
+                "target": draw(st.sampled_from([None, None, None, 2, 4])),
+                "pins": draw(st.sampled_from([(), (), (), ("me",), ("other",), ("me", "other")])),
+            }
+            for _ in range(n)
+        ],
+    }
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(state=db_states())
+def test_sql_claim_matches_the_policy(database: Database, state: dict[str, object]) -> None:
+    items_spec = state["items"]
+    assert isinstance(items_spec, list)
+    now = utcnow()
+    with database.sessionmaker() as db:
+        db.begin()
+        me = User(username="me", expertise={"math": state["math"]})
+        others = [User(username=f"other{i}") for i in range(2)]
+        project = Project(
+            name="policy",
+            task_type="classification",
+            config={"labels": ["a", "b"], "multi": False},
+            overlap=state["overlap"],
+            max_leases=state["max_leases"],
+            status="active" if state["active"] else "paused",
+            required_expertise={"math": state["need_math"]} if state["need_math"] else {},
+            gold_rate=state["gold_rate"],
+        )
+        db.add_all([me, *others, project])
+        db.flush()
+        pure_items: list[ItemState] = []
+        my_live: list[Assignment] = []
+        for n, spec in enumerate(items_spec):
+            item = Item(
+                project_id=project.id,
+                external_id=f"i{n}",
+                payload={"text": "x"},
+                priority=spec["priority"],
+                status=spec["status"],
+                judgment_count=spec["judgments"],
+                overlap_target=spec["target"],
+                # "No gold" is a JSON null when imported, a SQL NULL when written so: both must work.
+                gold={"labels": ["a"]} if spec["gold"] else (null() if n % 2 else None),
+            )
+            db.add(item)
+            db.flush()
+
+            def lease(user: User, status: str, expires_in: float, item_id: int = item.id) -> Assignment:
+                a = Assignment(
+                    project_id=project.id,
+                    item_id=item_id,
+                    user_id=user.id,
+                    status=status,
+                    expires_at=now + timedelta(seconds=expires_in),
+                )
+                db.add(a)
+                return a
+
+            for k in range(spec["others_live"]):
+                lease(others[k], "leased", 600)
+            for _ in range(spec["others_expired"]):
+                lease(others[0], "leased", -600)
+            for who in spec["pins"]:
+                db.add(ItemPin(item_id=item.id, user_id=(me if who == "me" else others[1]).id))
+            own = spec["own"]
+            if own == "live":
+                my_live.append(lease(me, "leased", 600))
+            elif own == "expired":
+                lease(me, "leased", -600)
+            elif own is not None:
+                lease(me, own, -600)
+            db.flush()
+            pure_items.append(
+                ItemState(
+                    id=item.id,
+                    status=spec["status"],
+                    priority=spec["priority"],
+                    judgments=spec["judgments"],
+                    live_leases=spec["others_live"] + (own == "live"),
+                    seen=own is not None,
+                    gold=spec["gold"],
+                    target=spec["target"],
+                    pinned=bool(spec["pins"]),
+                    pinned_to_me="me" in spec["pins"],
+                )
+            )
+        policy = ProjectPolicy(
+            overlap=project.overlap,
+            active=project.status == "active",
+            required_expertise=project.required_expertise,
+            max_leases=project.max_leases,
+            gold_rate=project.gold_rate,
+        )
+        annotator = AnnotatorState(expertise=me.expertise, live_leases=len(my_live))
+        reason = annotator_reason(policy, annotator)
+        try:
+            claimed = claim_next(db, me, project, draw=state["draw"])
+        except Conflict:
+            assert reason is Reason.PROJECT_INACTIVE
+        except Forbidden:
+            assert reason is Reason.EXPERTISE
+        else:
+            if reason is Reason.LEASE_LIMIT:
+                assert claimed is not None and claimed.id == min(a.id for a in my_live)
+            else:
+                assert reason is Reason.ELIGIBLE
+                gold_turn = is_gold_turn(policy, state["draw"])
+                expected = choose(policy, annotator, pure_items, gold_turn=gold_turn)
+                assert (claimed.item_id if claimed else None) == expected
+        finally:
+            db.rollback()
+
+
+@given(policies, annotators, st.floats(0, 1))
+def test_the_quality_gate_stops_only_after_enough_gold(
+    project: ProjectPolicy, annotator: AnnotatorState, better: float
+) -> None:
+    gated = annotator_reason(project, annotator) is Reason.QUALITY_GATE
+    if gated:
+        assert project.min_gold_accuracy is not None and annotator.gold_accuracy is not None
+        assert annotator.gold_judged >= project.min_gold_judged
+        assert annotator.gold_accuracy < project.min_gold_accuracy
+        assert choose(project, annotator, [ItemState(id=1)]) is None
+    # Fewer gold items scored, or a better score, never closes the gate.
+    fewer = replace(annotator, gold_judged=min(annotator.gold_judged, project.min_gold_judged - 1))
+    assert annotator_reason(project, fewer) is not Reason.QUALITY_GATE
+    if annotator.gold_accuracy is not None and not gated:
+        higher = replace(annotator, gold_accuracy=max(annotator.gold_accuracy, better))
+        assert annotator_reason(project, higher) is not Reason.QUALITY_GATE

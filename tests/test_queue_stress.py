@@ -1,0 +1,164 @@
+"""32 simulated annotators against a real server process, over real HTTP, on both databases.
+
+Leases are one second long and some are abandoned (and sometimes submitted late), some submits are sent
+twice at once with the same Idempotency-Key. Afterwards the database must show that the overlap was never
+exceeded, nobody judged an item twice, every 201 is stored, and every item is complete.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from factories import CLASSIFICATION_CONFIG, jsonl, project
+from quorum.accounts import service as accounts
+from quorum.db import Database
+from quorum.models import Assignment, Item, Judgment
+from quorum.projects import service as projects
+from quorum.simulate.annotator import Annotator, Behaviour, Outcome
+
+ANNOTATORS = 32
+ITEMS = 60
+OVERLAP = 3
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(database: Database, tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "QUORUM_DATABASE_URL": database.url, "QUORUM_DATA_DIR": str(tmp_path)}
+    log = (tmp_path / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "quorum", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        log.close()
+        output = (tmp_path / "server.log").read_text()
+        assert "Traceback" not in output, output[-5000:]
+
+
+def _people(database: Database, n: int) -> tuple[str, list[tuple[int, str, str]]]:
+    """An admin token and ``n`` annotators (id, username, token); no passwords, so no slow hashing."""
+    with database.session() as db:
+        admin = accounts.create_user(db, "admin", is_admin=True)
+        _, admin_token = accounts.create_token(db, admin)
+        people = []
+        for i in range(n):
+            user = accounts.create_user(db, f"ann{i:02d}")
+            _, token = accounts.create_token(db, user)
+            people.append((user.id, user.username, token))
+    return admin_token, people
+
+
+def _random_label(item: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    return {"labels": [rng.choice(CLASSIFICATION_CONFIG["labels"])]}
+
+
+def test_32_annotators_never_break_the_queue(server: str, database: Database) -> None:
+    admin_token, people = _people(database, ANNOTATORS)
+    pid = project(database, "stress", overlap=OVERLAP, lease_seconds=1)
+    with database.session() as db:
+        proj = projects.find_project(db, pid)
+        for user_id, _, _ in people:
+            projects.add_member(db, None, proj, accounts.get_user(db, user_id), "annotator")
+    rng = random.Random(5)
+    rows = [
+        {"external_id": f"s{i}", "payload": {"text": f"item {i}"}, "priority": rng.choice([0, 0, 1, 2.5, 10])}
+        for i in range(ITEMS)
+    ]
+    r = httpx.post(
+        f"{server}/api/v1/projects/{pid}/items/import",
+        content=jsonl(rows),
+        params={"format": "jsonl"},
+        headers={"Authorization": f"Bearer {admin_token}"},
+        timeout=60,
+    )
+    assert r.status_code == 201, r.text
+
+    behaviour = Behaviour(abandon_rate=0.06, duplicate_rate=0.2, idle_stop_seconds=2.0)
+    stop = threading.Event()
+    workers = [
+        Annotator(server, token, name, pid, _random_label, behaviour, seed=i, stop=stop)
+        for i, (_, name, token) in enumerate(people)
+    ]
+    # A safety net against a hung queue; a healthy run ends long before it.
+    timer = threading.Timer(90, stop.set)
+    timer.start()
+    started = time.monotonic()
+    try:
+        with ThreadPoolExecutor(ANNOTATORS) as pool:
+            outcomes: list[Outcome] = list(pool.map(lambda w: w.run(), workers))
+    finally:
+        timer.cancel()
+        for w in workers:
+            w.close()
+    assert not stop.is_set(), "the simulated annotators did not finish within 90 s"
+
+    statuses = sum((o.statuses for o in outcomes), start=type(outcomes[0].statuses)())
+    print(f"\n{database.dialect}: {time.monotonic() - started:.1f} s, statuses {dict(statuses)}")
+    errors = [e for o in outcomes for e in o.errors]
+    assert errors == []
+    assert not any(code >= 500 for code in statuses), statuses
+    # The scenario really happened: leases were abandoned and submits were doubled.
+    assert sum(o.abandoned for o in outcomes) > 0
+    assert sum(o.duplicates for o in outcomes) > 0
+    accepted = {jid: aid for o in outcomes for jid, aid in o.accepted.items()}
+
+    with database.session() as db:
+        stored = {jid: aid for jid, aid in db.execute(select(Judgment.id, Judgment.assignment_id))}
+        per_item = dict(db.execute(select(Judgment.item_id, func.count()).group_by(Judgment.item_id)).all())
+        per_person = db.execute(
+            select(Judgment.item_id, Judgment.user_id, func.count())
+            .group_by(Judgment.item_id, Judgment.user_id)
+            .having(func.count() > 1)
+        ).all()
+        items = db.execute(select(Item.id, Item.status, Item.judgment_count)).all()
+        leased_and_judged = db.execute(
+            select(func.count())
+            .select_from(Assignment)
+            .join(Judgment, Judgment.assignment_id == Assignment.id)
+            .where(Assignment.status != "submitted")
+        ).scalar_one()
+
+    assert stored == accepted, "a 201 judgment is missing, or one was stored without a 201"
+    assert per_person == []
+    assert max(per_item.values()) <= OVERLAP
+    assert len(items) == ITEMS
+    for item_id, status, count in items:
+        assert (status, count, per_item.get(item_id, 0)) == ("complete", OVERLAP, OVERLAP), item_id
+    assert leased_and_judged == 0
