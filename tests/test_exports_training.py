@@ -8,22 +8,23 @@ from pathlib import Path
 
 import datasets
 import pytest
+from fastapi.testclient import TestClient
 
-from factories import person
+from factories import import_rows, person
 from quorum.accounts import service as accounts
-from quorum.assignments import service as loop
 from quorum.db import Database
 from quorum.exports.service import ExportOptions, export_to_file, formats
-from quorum.items import importer
 from quorum.projects import service as projects
 from quorum.task_types import registry
 
 TYPES = [kind.name for kind in registry.all_types()]
 
 
-def _annotated_project(database: Database, tmp_path: Path, name: str) -> int:
+def _annotated_project(client: TestClient, database: Database, name: str) -> int:
+    """The type's example item, imported and annotated by two people through the HTTP API."""
     kind = registry.get(name)
     example = kind.example()
+    admin = person(database, f"{name}-admin", admin=True)
     people = [person(database, f"{name}-{i}") for i in range(2)]
     with database.session() as db:
         project = projects.create_project(
@@ -31,22 +32,24 @@ def _annotated_project(database: Database, tmp_path: Path, name: str) -> int:
         )
         for p in people:
             projects.add_member(db, None, project, accounts.get_user(db, p.username), "annotator")
-        path = tmp_path / "items.jsonl"
-        path.write_text(json.dumps(example["item"]) + "\n")
-        importer.import_file(db, None, project, path)
         project_id = project.id
-    for p, answer in zip(people, (example["answer"], example["answer"]), strict=True):
-        with database.session() as db:
-            user = accounts.get_user(db, p.username)
-            claimed = loop.next_task(db, user, project_id)
-            assert claimed is not None
-            loop.submit(db, user, claimed[0].id, answer, 1500)
+    import_rows(client, admin, project_id, [example["item"]])
+    for p in people:
+        task = client.post(f"/api/v1/projects/{project_id}/next", headers=p.headers)
+        assert task.status_code == 200, task.text
+        assignment = task.json()["assignment"]
+        submitted = client.post(
+            f"/api/v1/assignments/{assignment['id']}/submit",
+            json={"answer": example["answer"], "time_spent_ms": 1500},
+            headers=p.headers,
+        )
+        assert submitted.status_code == 201, submitted.text
     return project_id
 
 
 @pytest.mark.parametrize("name", TYPES)
-def test_every_format_loads(database: Database, tmp_path: Path, name: str) -> None:
-    project_id = _annotated_project(database, tmp_path, name)
+def test_every_format_loads(client: TestClient, database: Database, tmp_path: Path, name: str) -> None:
+    project_id = _annotated_project(client, database, name)
     with database.session() as db:
         project = projects.find_project(db, project_id)
         for fmt in formats(project):
@@ -71,8 +74,8 @@ def test_every_format_loads(database: Database, tmp_path: Path, name: str) -> No
             assert from_disk[0]["provenance" if fmt != "jsonl" else "judgments"]
 
 
-def test_dpo_rows_are_what_trl_reads(database: Database, tmp_path: Path) -> None:
-    project_id = _annotated_project(database, tmp_path, "pairwise")
+def test_dpo_rows_are_what_trl_reads(client: TestClient, database: Database, tmp_path: Path) -> None:
+    project_id = _annotated_project(client, database, "pairwise")
     with database.session() as db:
         project = projects.find_project(db, project_id)
         export_to_file(db, None, project, "dpo", tmp_path / "dpo", output="hf")
@@ -84,8 +87,8 @@ def test_dpo_rows_are_what_trl_reads(database: Database, tmp_path: Path) -> None
     assert row["provenance"]["annotators"] == ["pairwise-0", "pairwise-1"]
 
 
-def test_pseudonyms_hide_usernames_stably(database: Database, tmp_path: Path) -> None:
-    project_id = _annotated_project(database, tmp_path, "classification")
+def test_pseudonyms_hide_usernames_stably(client: TestClient, database: Database, tmp_path: Path) -> None:
+    project_id = _annotated_project(client, database, "classification")
     with database.session() as db:
         project = projects.find_project(db, project_id)
         options = ExportOptions(pseudonym_salt="salt")
