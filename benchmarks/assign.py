@@ -122,14 +122,14 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, workers: int = 1) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(tempfile.mkdtemp()) / "server.log"
         self.log = self.log_path.open("wb")
         env = {**os.environ, "QUORUM_DATABASE_URL": url, "QUORUM_DATA_DIR": tempfile.mkdtemp()}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "quorum", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "quorum", "serve", "--port", str(self.port), "--workers", str(workers)],
             env=env,
             # Access logs go to a file, shown only when something went wrong.
             stdout=self.log,
@@ -392,6 +392,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--big", type=int, default=1_000_000, help="items in the large project")
     parser.add_argument("--levels", default="1,8,32,128")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (quorum serve --workers)")
     args = parser.parse_args()
     if args.quick:
         args.items, args.seconds, args.big = 10_000, 3.0, 200_000
@@ -417,7 +418,7 @@ def main() -> None:
         "sql": {},
         "scale": {},
     }
-    server = Server(url)
+    server = Server(url, args.workers)
     try:
         for level in levels:
             run = asyncio.run(http_level(server.base, tokens, main_pid, level, args.seconds))

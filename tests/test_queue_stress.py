@@ -7,11 +7,7 @@ exceeded, nobody judged an item twice, every 201 is stored, and every item is co
 
 from __future__ import annotations
 
-import os
 import random
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from factories import CLASSIFICATION_CONFIG, jsonl, project
+from live_server import live_server
 from quorum.accounts import service as accounts
 from quorum.db import Database
 from quorum.models import Assignment, Item, Judgment
@@ -35,41 +32,12 @@ ITEMS = 60
 OVERLAP = 3
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(database: Database, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "QUORUM_DATABASE_URL": database.url, "QUORUM_DATA_DIR": str(tmp_path)}
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "quorum", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("server did not start")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        log.close()
-        output = (tmp_path / "server.log").read_text()
-        assert "Traceback" not in output, output[-5000:]
+    with live_server(database.url, tmp_path) as live:
+        yield live.url
+    output = live.output()
+    assert "Traceback" not in output, output[-5000:]
 
 
 def _people(database: Database, n: int) -> tuple[str, list[tuple[int, str, str]]]:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,43 +12,16 @@ import httpx
 import pytest
 
 from factories import jsonl, person, project, text_rows
+from live_server import free_port, live_server
 from quorum.db import Database
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def server(database: Database, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "QUORUM_DATABASE_URL": database.url, "QUORUM_DATA_DIR": str(tmp_path)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "quorum", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("server did not start")
-        yield base
-    finally:
-        proc.terminate()
-        output, _ = proc.communicate(timeout=15)
-        # uvicorn drains requests, runs the lifespan shutdown, then re-raises SIGTERM.
-        assert "Application shutdown complete" in output, output
+    with live_server(database.url, tmp_path) as live:
+        yield live.url
+    # uvicorn drains requests, runs the lifespan shutdown, then re-raises SIGTERM.
+    assert "Application shutdown complete" in live.output(), live.output()
 
 
 def test_annotator_loop_over_real_http(server: str, database: Database) -> None:
@@ -84,7 +55,7 @@ def test_annotator_loop_over_real_http(server: str, database: Database) -> None:
 def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     env = {**os.environ, "QUORUM_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
     r = subprocess.run(
-        [sys.executable, "-m", "quorum", "serve", "--port", str(_free_port())],
+        [sys.executable, "-m", "quorum", "serve", "--port", str(free_port())],
         env=env,
         capture_output=True,
         text=True,

@@ -7,18 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from live_server import live_server
 from quorum.db import Database
 from quorum.db.migrate import upgrade
 
@@ -34,46 +30,14 @@ class Server:
     data_dir: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    db_path = tmp_path / "quorum.db"
-    database = Database(f"sqlite:///{db_path}")
+    database = Database(f"sqlite:///{tmp_path / 'quorum.db'}")
     upgrade(database.engine)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "QUORUM_DATABASE_URL": database.url,
-        "QUORUM_DATA_DIR": str(tmp_path),
-        "QUORUM_SECRET_KEY": "browser-test-secret",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "quorum", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("server did not start")
-        yield Server(url, database, tmp_path)
+        with live_server(database.url, tmp_path, QUORUM_SECRET_KEY="browser-test-secret") as live:
+            yield Server(live.url, database, tmp_path)
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
         database.dispose()
 
 

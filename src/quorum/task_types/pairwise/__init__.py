@@ -17,6 +17,7 @@ from quorum.task_types.base import (
     count_votes,
     plurality,
 )
+from quorum.task_types.candidates import CandidateIn, blind, provenance
 from quorum.task_types.chat import Message
 
 Strength = Literal["negligibly", "slightly", "better", "significantly"]
@@ -34,15 +35,6 @@ class Config(BaseModel):
     keep_ties_in_pairs: bool = Field(
         default=False, description="Export tied items as reward pairs with margin 0 (DPO never takes ties)."
     )
-
-
-class CandidateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    content: str = Field(min_length=1)
-    model: str | None = None
-    provider: str | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
 
 
 class Payload(BaseModel):
@@ -102,17 +94,10 @@ class Pairwise(TaskType[Config, Payload, Answer]):
             raise Invalid(f"invalid answer: {problems[0][0]}: {problems[0][1]}", details)
 
     def public_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
-        # Annotators judge the text, not the model's name.
-        return {
-            "messages": payload["messages"],
-            "candidates": [{"content": c["content"]} for c in payload["candidates"]],
-        }
+        return blind(payload)
 
     def candidates(self, payload: Payload) -> list[CandidateInfo]:
-        return [
-            CandidateInfo(position=i, model=c.model, provider=c.provider, params=c.params)
-            for i, c in enumerate(payload.candidates)
-        ]
+        return provenance(payload.candidates)
 
     def consensus(self, answers: list[dict[str, Any]], config: Config) -> Consensus:
         n = len(answers)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, m
 
 from quorum.errors import Invalid
 from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType
+from quorum.task_types.candidates import CandidateIn, blind, provenance
 from quorum.task_types.chat import Message
 
 MAX_CANDIDATES = 9  # one digit key per candidate in the form
@@ -40,15 +41,6 @@ class Config(BaseModel):
         if len(set(flags)) != len(flags):
             raise ValueError("flags must be unique")
         return flags
-
-
-class CandidateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    content: str = Field(min_length=1)
-    model: str | None = None
-    provider: str | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
 
 
 class Payload(BaseModel):
@@ -146,17 +138,10 @@ class Ranking(TaskType[Config, Payload, Answer]):
         _raise(problems)
 
     def public_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
-        # Annotators judge the text, not the model's name.
-        return {
-            "messages": payload["messages"],
-            "candidates": [{"content": c["content"]} for c in payload["candidates"]],
-        }
+        return blind(payload)
 
     def candidates(self, payload: Payload) -> list[CandidateInfo]:
-        return [
-            CandidateInfo(position=i, model=c.model, provider=c.provider, params=c.params)
-            for i, c in enumerate(payload.candidates)
-        ]
+        return provenance(payload.candidates)
 
     def consensus(self, answers: list[dict[str, Any]], config: Config) -> Consensus:
         """Borda-style: each candidate's mean rank over the answers (tied candidates share the mean of the
