@@ -117,7 +117,10 @@ def test_gold_score_checks_only_what_gold_sets(gold: dict[str, object], extra: d
     if gold:
         key = next(iter(gold))
         assert gold_score({**answer, key: "something else"}, gold) == 0.0
-    assert gold_score({"labels": ["y", "x"]}, {"labels": ["x", "y"]}) == 1.0
+    assert gold_score({"labels": ["y", "x"]}, {"labels": ["x", "y"]}, frozenset({"labels"})) == 1.0
+    # Order matters unless the task type says otherwise: a reversed ranking is not the gold ranking.
+    assert gold_score({"order": [[1], [0]]}, {"order": [[0], [1]]}) == 0.0
+    assert gold_score({"labels": [1, -1, 1]}, {"labels": [1, 1, -1]}) == 0.0
 
 
 @given(policies, annotators, item_lists())

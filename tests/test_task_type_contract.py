@@ -109,3 +109,14 @@ def test_annotators_never_see_model_provenance(name: str) -> None:
     public = json.dumps(kind.public_payload(payload.model_dump(mode="json", exclude_none=True)))
     for model in models:
         assert model not in public
+
+
+@pytest.mark.parametrize("name", TYPES)
+def test_gold_scoring(name: str) -> None:
+    kind, config, payload, example = _parsed(name)
+    gold = kind.parse_answer(example["answer"], payload, config).model_dump(mode="json", exclude_none=True)
+    other = kind.parse_answer(kind.contrasting_answer(), payload, config).model_dump(
+        mode="json", exclude_none=True
+    )
+    assert kind.gold_score(gold, gold, config) == 1.0
+    assert kind.gold_score(other, gold, config) < 1.0

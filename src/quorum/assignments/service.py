@@ -14,7 +14,7 @@ from quorum.accounts.access import ANNOTATE, require_project
 from quorum.assignments import overlap
 from quorum.assignments.queue import claim_next, live_leases, target_of
 from quorum.assignments.rules import policy_of
-from quorum.core.policy import gold_score, next_target
+from quorum.core.policy import next_target
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound
 from quorum.models import Assignment, Item, Judgment, Project, User
@@ -129,7 +129,7 @@ def submit(
         guideline_version=project.guideline_version,
         idempotency_key=idempotency_key or None,
         # Scored now, never shown to the annotator; gold items keep their gold as their answer.
-        gold_score=gold_score(answer_data, gold) if gold is not None else None,
+        gold_score=kind.gold_score(answer_data, gold, config) if gold is not None else None,
     )
     db.add(judgment)
     assignment.status = "submitted"

@@ -154,16 +154,19 @@ def choose(
     return min(ordinary, key=order_key).id if ordinary else None
 
 
-def gold_score(answer: Mapping[str, object], gold: Mapping[str, object]) -> float:
+def gold_score(
+    answer: Mapping[str, object], gold: Mapping[str, object], unordered: frozenset[str] = frozenset()
+) -> float:
     """1.0 when the answer agrees with the gold answer on every field the gold answer sets, else 0.0.
-    Lists compare as multisets (the order of chosen labels carries no meaning)."""
+    Lists compare in order (a ranking or per-step labels), except the fields named in ``unordered``,
+    which compare as multisets (a task type names them, e.g. chosen labels)."""
 
-    def same(a: object, b: object) -> bool:
-        if isinstance(a, list) and isinstance(b, list):
+    def same(key: str, a: object, b: object) -> bool:
+        if key in unordered and isinstance(a, list) and isinstance(b, list):
             return sorted(map(repr, a)) == sorted(map(repr, b))
         return a == b
 
-    return 1.0 if all(same(answer.get(key), value) for key, value in gold.items()) else 0.0
+    return 1.0 if all(same(key, answer.get(key), value) for key, value in gold.items()) else 0.0
 
 
 def next_target(project: ProjectPolicy, judgments: int, target: int, conclusive: bool) -> int | None:

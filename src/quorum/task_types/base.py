@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from quorum.core import policy
 from quorum.errors import Invalid
 
 AgreementLevel = Literal["nominal", "ordinal", "interval", "ranking"]
@@ -146,6 +147,11 @@ class TaskType(ABC, Generic[ConfigT, PayloadT, AnswerT]):
     def contrasting_answer(self) -> dict[str, Any]:
         """Another valid answer for the example item, different from ``example()["answer"]`` (so that
         aggregating the two shows disagreement)."""
+
+    def gold_score(self, answer: dict[str, Any], gold: dict[str, Any], config: ConfigT) -> float:
+        """How well an answer matches a gold answer, in [0, 1]: by default every field the gold sets must
+        be equal, lists in order. Override for partial credit or order-free fields."""
+        return policy.gold_score(answer, gold)
 
     def invalid_answers(self) -> list[tuple[dict[str, Any], str]]:
         """Answers to the example item that must be refused, each with the field the error must name."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from quorum.core import policy
 from quorum.errors import Invalid
 from quorum.task_types.base import (
     Consensus,
@@ -121,6 +122,10 @@ class Classification(TaskType[Config, Payload, Answer]):
             },
             "answer": {"labels": ["positive"]},
         }
+
+    def gold_score(self, answer: dict[str, Any], gold: dict[str, Any], config: Config) -> float:
+        # Chosen labels are a set: their order carries no meaning.
+        return policy.gold_score(answer, gold, frozenset({"labels"}))
 
     def contrasting_answer(self) -> dict[str, Any]:
         return {"labels": ["negative"]}
