@@ -62,7 +62,17 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True)
+    # psycopg prepares a statement after five runs, and PostgreSQL may then plan it once for any
+    # parameters: a lookup of 1,000 external ids becomes a linear search per row (seconds per batch on a
+    # large import). Custom plans see the actual values and keep such lookups hashed and indexed.
+    return create_engine(
+        url,
+        echo=echo,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pool_pre_ping=True,
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+    )
 
 
 class Database:

@@ -125,7 +125,8 @@ class _Writer:
             item.external_id: item
             for item in self.db.scalars(
                 select(Item).where(
-                    Item.project_id == self.project.id, Item.external_id.in_([r.external_id for r in batch])
+                    Item.project_id == self.project.id,
+                    Item.external_id.in_([r.external_id for r in batch]),
                 )
             )
         }
