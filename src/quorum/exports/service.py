@@ -17,6 +17,7 @@ from quorum import audit
 from quorum.errors import Invalid
 from quorum.exports.writers import OUTPUTS, write
 from quorum.models import Candidate, Item, Judgment, Project, User
+from quorum.reviews.service import outcomes
 from quorum.task_types import registry
 from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, JudgmentRecord
 
@@ -49,9 +50,19 @@ def check_format(project: Project, fmt: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Reviewed:
+    """An item with what reviews decided: ``votes`` leaves rejected judgments out; ``corrected`` is a
+    reviewer's answer, which is the consensus."""
+
+    item: ExportItem
+    votes: list[dict[str, Any]]
+    corrected: dict[str, Any] | None
+
+
 def _batches(
     db: Session, project: Project, only_judged: bool, name: Callable[[str], str]
-) -> Iterator[list[ExportItem]]:
+) -> Iterator[list[_Reviewed]]:
     after = 0
     while True:
         query = select(Item).where(Item.project_id == project.id, Item.id > after)
@@ -63,6 +74,8 @@ def _batches(
         after = items[-1].id
         ids = [i.id for i in items]
         judgments: dict[int, list[JudgmentRecord]] = defaultdict(list)
+        votes: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        reviewed = outcomes(db, ids)
         for j, username in db.execute(
             select(Judgment, User.username)
             .join(User, User.id == Judgment.user_id)
@@ -72,11 +85,17 @@ def _batches(
             judgments[j.item_id].append(
                 JudgmentRecord(name(username), j.answer, j.time_spent_ms, j.guideline_version, j.created_at)
             )
+            if j.item_id not in reviewed or j.id not in reviewed[j.item_id].rejected:
+                votes[j.item_id].append(j.answer)
         candidates: dict[int, list[CandidateInfo]] = defaultdict(list)
         for c in db.scalars(select(Candidate).where(Candidate.item_id.in_(ids)).order_by(Candidate.position)):
             candidates[c.item_id].append(CandidateInfo(c.position, c.model, c.provider, c.params))
         yield [
-            ExportItem(i.external_id, i.payload, i.meta, judgments[i.id], candidates[i.id], i.gold)
+            _Reviewed(
+                ExportItem(i.external_id, i.payload, i.meta, judgments[i.id], candidates[i.id], i.gold),
+                votes[i.id],
+                reviewed[i.id].corrected if i.id in reviewed else None,
+            )
             for i in items
         ]
         for item in items:
@@ -125,12 +144,16 @@ def rows(
     config = kind.parse_config(project.config)
     writer = kind.exports().get(fmt)
     for batch in _batches(db, project, only_judged=writer is not None, name=options.annotator):
-        for item in batch:
+        for reviewed in batch:
+            item = reviewed.item
             if item.gold is not None:
                 # A gold item's answer is known: its judgments score annotators, they do not vote.
                 consensus = Consensus(item.gold, 1.0, "gold", len(item.judgments))
+            elif reviewed.corrected is not None:
+                # A reviewer's correction is an expert label: it is the answer.
+                consensus = Consensus(reviewed.corrected, 1.0, "review", len(item.judgments))
             else:
-                consensus = kind.consensus([j.answer for j in item.judgments], config)
+                consensus = kind.consensus(reviewed.votes, config)
             if writer is None:
                 summary = (
                     None

@@ -12,6 +12,7 @@ from quorum.models.item_pin import ItemPin
 from quorum.models.judgment import Judgment
 from quorum.models.membership import Membership
 from quorum.models.project import Project
+from quorum.models.review import Review
 from quorum.models.user import User
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "Judgment",
     "Membership",
     "Project",
+    "Review",
     "User",
 ]

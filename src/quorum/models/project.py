@@ -37,4 +37,8 @@ class Project(CreatedAt, Base):
         String(50), default="agreement", server_default="agreement", nullable=False
     )
     confidence_target: Mapped[float] = mapped_column(Float, default=1.0, server_default="1", nullable=False)
+    # Review: the share of judgments sampled for review, and a consensus confidence under which every
+    # judgment of the item goes to review (none: confidence sends nothing).
+    review_rate: Mapped[float] = mapped_column(Float, default=0.0, server_default="0", nullable=False)
+    review_confidence: Mapped[float | None] = mapped_column(Float)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

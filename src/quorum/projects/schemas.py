@@ -24,6 +24,8 @@ class ProjectCreate(BaseModel):
     overlap_max: int | None = None
     overlap_rule: str = "agreement"
     confidence_target: float = 1.0
+    review_rate: float = 0.0
+    review_confidence: float | None = None
 
 
 class ProjectUpdate(BaseModel):
@@ -42,6 +44,8 @@ class ProjectUpdate(BaseModel):
     overlap_max: int | None = None
     overlap_rule: str | None = None
     confidence_target: float | None = None
+    review_rate: float | None = None
+    review_confidence: float | None = None
 
 
 class ProjectOut(BaseModel):
@@ -62,6 +66,8 @@ class ProjectOut(BaseModel):
     overlap_max: int | None
     overlap_rule: str
     confidence_target: float
+    review_rate: float
+    review_confidence: float | None
     guideline_version: int
     created_at: datetime
     role: str | None = None

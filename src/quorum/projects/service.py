@@ -34,8 +34,14 @@ def _check_policies(
     min_gold_judged: int | None = None,
     overlap_max: int | None = None,
     confidence_target: float | None = None,
+    review_rate: float | None = None,
+    review_confidence: float | None = None,
 ) -> None:
     problems = []
+    if review_rate is not None and not 0.0 <= review_rate <= 1.0:
+        problems.append(("review_rate", "must be between 0 and 1"))
+    if review_confidence is not None and not 0.0 <= review_confidence <= 1.0:
+        problems.append(("review_confidence", "must be between 0 and 1"))
     if overlap_max is not None and not 1 <= overlap_max <= MAX_OVERLAP:
         problems.append(("overlap_max", f"must be between 1 and {MAX_OVERLAP}"))
     if confidence_target is not None and not 0.0 <= confidence_target <= 1.0:
@@ -104,6 +110,8 @@ def create_project(
     overlap_max: int | None = None,
     overlap_rule: str = "agreement",
     confidence_target: float = 1.0,
+    review_rate: float = 0.0,
+    review_confidence: float | None = None,
 ) -> Project:
     name = name.strip()
     if not name or len(name) > 200:
@@ -120,6 +128,8 @@ def create_project(
         min_gold_judged,
         overlap_max,
         confidence_target,
+        review_rate,
+        review_confidence,
     )
     _check_adaptive(overlap, overlap_max, overlap_rule)
     expertise_rule = _check_rule(required_expertise)
@@ -141,6 +151,8 @@ def create_project(
         overlap_max=overlap_max,
         overlap_rule=overlap_rule,
         confidence_target=confidence_target,
+        review_rate=review_rate,
+        review_confidence=review_confidence,
         status=status,
         created_by_id=actor.id if actor else None,
     )
@@ -163,7 +175,7 @@ def create_project(
 def update_project(db: Session, actor: User | None, project: Project, changes: dict[str, Any]) -> Project:
     """Apply a partial update (name, config, overlap, lease_seconds, status, max_leases,
     required_expertise, gold_rate, min_gold_accuracy, min_gold_judged, overlap_max, overlap_rule,
-    confidence_target)."""
+    confidence_target, review_rate, review_confidence)."""
     allowed = {
         "name",
         "config",
@@ -178,6 +190,8 @@ def update_project(db: Session, actor: User | None, project: Project, changes: d
         "overlap_max",
         "overlap_rule",
         "confidence_target",
+        "review_rate",
+        "review_confidence",
     }
     unknown = set(changes) - allowed
     if unknown:
@@ -195,6 +209,8 @@ def update_project(db: Session, actor: User | None, project: Project, changes: d
         changes.get("min_gold_judged"),
         changes.get("overlap_max"),
         changes.get("confidence_target"),
+        changes.get("review_rate"),
+        changes.get("review_confidence"),
     )
     if {"overlap", "overlap_max", "overlap_rule"} & set(changes):
         _check_adaptive(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from quorum.core import policy
 from quorum.errors import Invalid
 
 AgreementLevel = Literal["nominal", "ordinal", "interval", "ranking"]
+# The level of one question: a ranking is measured per candidate, as ordinal ranks.
+QuestionLevel = Literal["nominal", "ordinal", "interval"]
 
 ConfigT = TypeVar("ConfigT", bound=BaseModel)
 PayloadT = TypeVar("PayloadT", bound=BaseModel)
@@ -152,6 +155,24 @@ class TaskType(ABC, Generic[ConfigT, PayloadT, AnswerT]):
         """How well an answer matches a gold answer, in [0, 1]: by default every field the gold sets must
         be equal, lists in order. Override for partial credit or order-free fields."""
         return policy.gold_score(answer, gold)
+
+    # ---- agreement ------------------------------------------------------------------------------
+    def agreement_values(self, answer: dict[str, Any], config: ConfigT) -> dict[str, Any]:
+        """The answer as questions that agreement is measured on: question name -> a hashable value
+        (nominal) or a number (ordinal, interval); a question left out is missing for this answer. By
+        default the whole answer is one nominal question, compared as canonical JSON."""
+        return {"answer": json.dumps(answer, sort_keys=True, separators=(",", ":"))}
+
+    def agreement_levels(self, config: ConfigT) -> Mapping[str, QuestionLevel]:
+        """Questions whose level differs from :meth:`question_level`'s default, by name."""
+        return {}
+
+    def question_level(self, question: str, config: ConfigT) -> QuestionLevel:
+        """The level of measurement of one question from :meth:`agreement_values`."""
+        level = self.agreement_levels(config).get(question)
+        if level is not None:
+            return level
+        return "ordinal" if self.agreement_level == "ranking" else self.agreement_level
 
     def invalid_answers(self) -> list[tuple[dict[str, Any], str]]:
         """Answers to the example item that must be refused, each with the field the error must name."""

@@ -27,6 +27,10 @@ from quorum.items.views import router as items_pages
 from quorum.keys import secret_key
 from quorum.projects.api import router as projects_router
 from quorum.projects.views import router as projects_pages
+from quorum.quality.api import router as quality_router
+from quorum.quality.views import router as quality_pages
+from quorum.reviews.api import router as reviews_router
+from quorum.reviews.views import router as reviews_pages
 from quorum.web import errors
 from quorum.web.assets import STATIC
 from quorum.web.assets import router as assets_router
@@ -73,6 +77,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         assignments_router,
         exports_router,
         flags_router,
+        quality_router,
+        reviews_router,
         blobs_router,
         assets_router,
         accounts_pages,
@@ -80,6 +86,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         items_pages,
         work_pages,
         flags_pages,
+        quality_pages,
+        reviews_pages,
     )
     for router in routers:
         app.include_router(router)

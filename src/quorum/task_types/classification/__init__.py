@@ -130,6 +130,14 @@ class Classification(TaskType[Config, Payload, Answer]):
     def contrasting_answer(self) -> dict[str, Any]:
         return {"labels": ["negative"]}
 
+    def agreement_values(self, answer: dict[str, Any], config: Config) -> dict[str, Any]:
+        labels = answer.get("labels") or []
+        if not config.multi:
+            # As in the consensus, an "other" answer is the literal label "other".
+            return {"label": labels[0] if labels else "other"}
+        # Several labels: each configured label is its own yes/no question.
+        return {f"label.{label}": label in labels for label in config.labels}
+
     def invalid_answers(self) -> list[tuple[dict[str, Any], str]]:
         return [
             ({"labels": ["delighted"]}, "answer.labels.0"),

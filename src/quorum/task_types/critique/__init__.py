@@ -186,6 +186,10 @@ class Critique(TaskType[Config, Payload, Answer]):
     def exports(self) -> Mapping[str, ExportWriter]:
         return {"critiques": _critique_rows}
 
+    def agreement_values(self, answer: dict[str, Any], config: Config) -> dict[str, Any]:
+        # Free spans and comments have no simple equality; whether there is any issue does.
+        return {"no_issues": bool(answer.get("no_issues"))}
+
     def example(self) -> dict[str, Any]:
         item = DEMO_ITEMS[0]
         response = item["payload"]["response"]

@@ -122,6 +122,12 @@ class Pairwise(TaskType[Config, Payload, Answer]):
     def exports(self) -> Mapping[str, ExportWriter]:
         return {"dpo": _dpo_rows, "pairs": _reward_pairs}
 
+    def agreement_values(self, answer: dict[str, Any], config: Config) -> dict[str, Any]:
+        values: dict[str, Any] = {"choice": answer["choice"]}
+        for axis, choice in (answer.get("axes") or {}).items():
+            values[f"axis.{axis}"] = choice
+        return values
+
     def example(self) -> dict[str, Any]:
         return {
             "config": {"allow_tie": True, "axes": ["helpfulness", "harmlessness"]},

@@ -179,6 +179,12 @@ class Ranking(TaskType[Config, Payload, Answer]):
     def exports(self) -> Mapping[str, ExportWriter]:
         return {"listwise": _listwise_rows, "pairs": _pair_rows}
 
+    def agreement_values(self, answer: dict[str, Any], config: Config) -> dict[str, Any]:
+        """One ordinal question per candidate: its rank (tied candidates share the mean of their places)."""
+        order: list[list[int]] = answer.get("order") or []
+        k = sum(len(tier) for tier in order)
+        return {f"rank.{i}": rank for i, rank in enumerate(fractional_ranks(order, k))}
+
     def example(self) -> dict[str, Any]:
         return {
             "config": {"allow_ties": True, "flags": ["unsafe", "off-topic"]},

@@ -21,7 +21,14 @@ from pydantic import (
 )
 
 from quorum.errors import Invalid
-from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType
+from quorum.task_types.base import (
+    CandidateInfo,
+    Consensus,
+    ExportItem,
+    ExportWriter,
+    QuestionLevel,
+    TaskType,
+)
 from quorum.task_types.chat import Message
 
 
@@ -222,6 +229,21 @@ class Rating(TaskType[Config, Payload, Answer]):
 
     def exports(self) -> Mapping[str, ExportWriter]:
         return {"rated": _rated_rows}
+
+    def agreement_values(self, answer: dict[str, Any], config: Config) -> dict[str, Any]:
+        """Each criterion (Likert scores ordinal, yes/no nominal), the overall score, each flag (yes/no)."""
+        scores = answer.get("scores") or {}
+        values: dict[str, Any] = {c.name: scores[c.name] for c in config.criteria if c.name in scores}
+        if answer.get("overall") is not None:
+            values["overall"] = answer["overall"]
+        flags = answer.get("flags") or []
+        values.update({f"flag.{flag}": flag in flags for flag in config.flags})
+        return values
+
+    def agreement_levels(self, config: Config) -> Mapping[str, QuestionLevel]:
+        levels: dict[str, QuestionLevel] = {c.name: "nominal" for c in config.criteria if c.scale == "yes_no"}
+        levels.update({f"flag.{flag}": "nominal" for flag in config.flags})
+        return levels
 
     def example(self) -> dict[str, Any]:
         return {

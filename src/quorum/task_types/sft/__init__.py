@@ -155,6 +155,11 @@ class Sft(TaskType[Config, Payload, Answer]):
     def exports(self) -> Mapping[str, ExportWriter]:
         return {"sft": _sft_rows}
 
+    def agreement_values(self, answer: dict[str, Any], config: Config) -> dict[str, Any]:
+        # Two written replies are almost never equal; whether the draft was kept as a starting point is
+        # the one answer part that annotators can agree on.
+        return {"from_draft": bool(answer.get("from_draft"))}
+
     def example(self) -> dict[str, Any]:
         return {
             "config": {"min_chars": 10, "max_chars": 4000},

@@ -159,6 +159,10 @@ class Steps(TaskType[Config, Payload, Answer]):
     def exports(self) -> Mapping[str, ExportWriter]:
         return {"prm": _prm_rows}
 
+    def agreement_values(self, answer: dict[str, Any], config: Config) -> dict[str, Any]:
+        # Steps an answer stopped before (stop_at_first_error) are missing, not disagreeing.
+        return {f"step.{i}": label for i, label in enumerate(answer.get("labels") or [])}
+
     def example(self) -> dict[str, Any]:
         return {
             "config": {"allow_neutral": True, "stop_at_first_error": False},

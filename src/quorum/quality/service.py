@@ -1,0 +1,413 @@
+"""A project's data quality from its judgments: agreement per question, annotator reliability, consensus.
+
+The task type turns each answer into questions (``TaskType.agreement_values``); everything else is the
+pure statistics of ``quorum.core``. Every number comes with the counts behind it, so that a figure from
+three items is visibly not one from three thousand.
+
+Rules, fixed and documented here:
+
+- **Categorical questions** are the nominal ones plus ordinal ones with at most ``MAX_CATEGORIES``
+  distinct values (step labels, Likert scores); the consensus method runs on them.
+- **Main question**: the first categorical question, in the order the task type lists its questions.
+  Low-confidence items and the Dawid-Skene accuracy are about this question.
+- **Agreement with the consensus**: over categorical questions, on items that have 2+ answers to that
+  question (a lone answer is its own consensus and would count as agreement).
+- **Too fast**: ``time_spent_ms`` under ``max(2 s, 20% of the project's median time)``.
+- **Position bias**: on a question named ``choice`` whose answers are ``A`` / ``B`` / ``tie`` (pairwise
+  comparisons): the share of ``A`` among an annotator's A-or-B choices, with a two-sided binomial test
+  against 1/2; ties are left out.
+- **Fleiss' kappa**: nominal questions only, over items with 2+ answers, when all of them have the same
+  number of answers; otherwise it is reported as not applicable.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.stats import binomtest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quorum.core.aggregation import METHODS, AggregationResult, dawid_skene
+from quorum.core.aggregation.encoding import Encoded, Encoder
+from quorum.core.agreement import Estimate, Ratings, fleiss_kappa, krippendorff_alpha, percent_agreement
+from quorum.errors import Invalid
+from quorum.models import Item, Judgment, Project, User
+from quorum.task_types import registry
+from quorum.task_types.base import QuestionLevel
+
+MAX_CATEGORIES = 10
+MAX_BOOTSTRAP = 2000
+DEFAULT_BOOTSTRAP = 200
+DEFAULT_THRESHOLD = 0.6
+TOO_FAST_FLOOR_MS = 2000
+TOO_FAST_SHARE = 0.2
+POSITION_QUESTION = "choice"
+MAX_LOW_CONFIDENCE = 200
+_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Interval:
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+    @classmethod
+    def of(cls, estimate: Estimate) -> Interval:
+        return cls(_num(estimate.value), _num(estimate.ci_low), _num(estimate.ci_high))
+
+
+@dataclass(frozen=True)
+class QuestionAgreement:
+    question: str
+    level: QuestionLevel
+    categorical: bool
+    n_items: int
+    n_items_pairable: int
+    n_judgments: int
+    n_annotators: int
+    alpha: Interval
+    percent_agreement: Interval
+    fleiss_kappa: float | None
+    fleiss_note: str
+
+
+@dataclass
+class AnnotatorQuality:
+    username: str
+    judgments: int = 0
+    gold_judged: int = 0
+    gold_accuracy: float | None = None
+    consensus_compared: int = 0
+    consensus_agreement: float | None = None
+    too_fast: int = 0
+    position_choices: int = 0
+    position_a_share: float | None = None
+    position_p_value: float | None = None
+    ds_answers: int = 0
+    ds_accuracy: float | None = None
+
+
+@dataclass(frozen=True)
+class LowConfidenceItem:
+    item_id: int
+    external_id: str
+    consensus: str
+    confidence: float
+    n_judgments: int
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    project_id: int
+    task_type: str
+    method: str
+    bootstrap: int
+    n_items: int
+    n_judgments: int
+    n_annotators: int
+    median_ms: float | None
+    too_fast_ms: int
+    main_question: str | None
+    threshold: float
+    questions: list[QuestionAgreement]
+    annotators: list[AnnotatorQuality]
+    low_confidence: list[LowConfidenceItem]
+    n_low_confidence: int
+    rules: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = _clean(asdict(self))
+        return cleaned
+
+
+def _num(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        return _num(value)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+@dataclass
+class _Question:
+    """Long rows of one question: parallel lists of item id, user id and value."""
+
+    items: list[int] = field(default_factory=list)
+    users: list[int] = field(default_factory=list)
+    values: list[Any] = field(default_factory=list)
+
+
+def _label(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _rows(db: Session, project: Project) -> Iterator[tuple[int, int, str, dict[str, Any], int, float | None]]:
+    query = (
+        select(
+            Judgment.item_id,
+            Judgment.user_id,
+            User.username,
+            Judgment.answer,
+            Judgment.time_spent_ms,
+            Judgment.gold_score,
+        )
+        .join(User, User.id == Judgment.user_id)
+        .where(Judgment.project_id == project.id)
+        .order_by(Judgment.id)
+        .execution_options(yield_per=_BATCH)
+    )
+    for row in db.execute(query):
+        yield row[0], row[1], row[2], row[3], row[4], row[5]
+
+
+def _ratings(rows: _Question, level: QuestionLevel) -> Ratings:
+    item_codes: dict[int, int] = {}
+    user_codes: dict[int, int] = {}
+    units = [item_codes.setdefault(i, len(item_codes)) for i in rows.items]
+    raters = [user_codes.setdefault(u, len(user_codes)) for u in rows.users]
+    if level == "nominal":
+        categories: dict[str, int] = {}
+        values = [float(categories.setdefault(_label(v), len(categories))) for v in rows.values]
+    else:
+        values = [float(v) for v in rows.values]
+    return Ratings.from_codes(units, raters, values, len(item_codes), len(user_codes))
+
+
+def _agreement(name: str, rows: _Question, level: QuestionLevel, n_boot: int, seed: int) -> QuestionAgreement:
+    ratings = _ratings(rows, level)
+    per_item = np.bincount(ratings.units, minlength=ratings.n_units)
+    pairable = per_item[per_item >= 2]
+    alpha = krippendorff_alpha(ratings, level, n_boot=n_boot, seed=seed)
+    agree = percent_agreement(ratings, n_boot=n_boot, seed=seed)
+    kappa: float | None = None
+    if level != "nominal":
+        note = "nominal questions only"
+    elif pairable.size == 0:
+        note = "no item has 2+ answers"
+    elif np.any(pairable != pairable[0]):
+        note = "items have different numbers of answers"
+    else:
+        keep = np.isin(ratings.units, np.nonzero(per_item >= 2)[0])
+        subset = Ratings(
+            ratings.units[keep], ratings.raters[keep], ratings.values[keep], ratings.n_units, ratings.n_raters
+        )
+        kappa = _num(fleiss_kappa(subset, n_boot=0).value)
+        note = f"{int(pairable[0])} answers on each of {pairable.size} items"
+    distinct = len({_label(v) for v in rows.values})
+    return QuestionAgreement(
+        question=name,
+        level=level,
+        categorical=level == "nominal" or distinct <= MAX_CATEGORIES,
+        n_items=int(np.count_nonzero(per_item)),
+        n_items_pairable=int(pairable.size),
+        n_judgments=int(ratings.values.size),
+        n_annotators=len(set(rows.users)),
+        alpha=Interval.of(alpha),
+        percent_agreement=Interval.of(agree),
+        fleiss_kappa=kappa,
+        fleiss_note=note,
+    )
+
+
+def _encode(rows: _Question) -> Encoded:
+    encoder = Encoder()
+    for item, user, value in zip(rows.items, rows.users, rows.values, strict=True):
+        encoder.add(str(item), str(user), _label(value))
+    return encoder.finish()
+
+
+def _aggregate(method: str, data: Encoded) -> AggregationResult:
+    return METHODS[method](data.tasks, data.workers, data.labels, data.n_tasks, data.n_workers, data.n_labels)
+
+
+def check_options(method: str, n_boot: int, threshold: float) -> None:
+    if method not in METHODS:
+        raise Invalid(
+            f"method must be one of {', '.join(METHODS)}",
+            [{"loc": ["query", "method"], "field": "method", "msg": "unknown method"}],
+        )
+    if not 0 <= n_boot <= MAX_BOOTSTRAP:
+        raise Invalid(
+            f"bootstrap must be from 0 to {MAX_BOOTSTRAP}",
+            [{"loc": ["query", "bootstrap"], "field": "bootstrap", "msg": "out of range"}],
+        )
+    if not 0.0 <= threshold <= 1.0:
+        raise Invalid(
+            "threshold must be from 0 to 1",
+            [{"loc": ["query", "threshold"], "field": "threshold", "msg": "out of range"}],
+        )
+
+
+def quality_report(
+    db: Session,
+    project: Project,
+    *,
+    method: str = "mv",
+    n_boot: int = DEFAULT_BOOTSTRAP,
+    threshold: float = DEFAULT_THRESHOLD,
+    seed: int = 0,
+) -> QualityReport:
+    """Agreement, annotator reliability and low-confidence items of ``project`` (reads only)."""
+    check_options(method, n_boot, threshold)
+    kind = registry.get(project.task_type)
+    config = kind.parse_config(project.config)
+    questions: dict[str, _Question] = {}
+    people: dict[int, AnnotatorQuality] = {}
+    gold: dict[int, list[float]] = {}
+    times: list[tuple[int, int]] = []
+    items: set[int] = set()
+    for item_id, user_id, username, answer, ms, gold_score in _rows(db, project):
+        items.add(item_id)
+        person = people.setdefault(user_id, AnnotatorQuality(username))
+        person.judgments += 1
+        times.append((user_id, ms))
+        if gold_score is not None:
+            gold.setdefault(user_id, []).append(gold_score)
+        for name, value in kind.agreement_values(answer, config).items():
+            if value is None:
+                continue
+            rows = questions.setdefault(name, _Question())
+            rows.items.append(item_id)
+            rows.users.append(user_id)
+            rows.values.append(value)
+
+    median_ms = statistics.median(ms for _, ms in times) if times else None
+    too_fast_ms = max(TOO_FAST_FLOOR_MS, int(TOO_FAST_SHARE * (median_ms or 0)))
+    for user_id, ms in times:
+        if ms < too_fast_ms:
+            people[user_id].too_fast += 1
+    for user_id, scores in gold.items():
+        people[user_id].gold_judged = len(scores)
+        people[user_id].gold_accuracy = sum(scores) / len(scores)
+
+    agreement = [
+        _agreement(name, rows, kind.question_level(name, config), n_boot, seed)
+        for name, rows in questions.items()
+    ]
+    categorical = [q.question for q in agreement if q.categorical]
+    main = categorical[0] if categorical else None
+    fitted = {name: _fit(method, questions[name]) for name in categorical}
+    _consensus_agreement(fitted, people)
+    low: list[LowConfidenceItem] = []
+    if main is not None:
+        low = _main_question(db, *fitted[main], threshold, people)
+    if POSITION_QUESTION in questions:
+        _position_bias(questions[POSITION_QUESTION], people)
+    return QualityReport(
+        project_id=project.id,
+        task_type=project.task_type,
+        method=method,
+        bootstrap=n_boot,
+        n_items=len(items),
+        n_judgments=len(times),
+        n_annotators=len(people),
+        median_ms=median_ms,
+        too_fast_ms=too_fast_ms,
+        main_question=main,
+        threshold=threshold,
+        questions=agreement,
+        annotators=sorted(people.values(), key=lambda p: p.username),
+        low_confidence=low[:MAX_LOW_CONFIDENCE],
+        n_low_confidence=len(low),
+        rules={
+            "too_fast": f"time spent under max({TOO_FAST_FLOOR_MS} ms, {TOO_FAST_SHARE:.0%} of the median)",
+            "consensus_agreement": "answers equal to the consensus, on items with 2+ answers to a question",
+            "position_bias": "share of A among A/B choices; two-sided binomial test against 1/2",
+            "ds_accuracy": "Dawid-Skene expected accuracy on the main question",
+        },
+    )
+
+
+def _fit(method: str, rows: _Question) -> tuple[Encoded, AggregationResult]:
+    data = _encode(rows)
+    return data, _aggregate(method, data)
+
+
+def _consensus_agreement(
+    fitted: dict[str, tuple[Encoded, AggregationResult]], people: dict[int, AnnotatorQuality]
+) -> None:
+    hits: dict[int, int] = {}
+    compared: dict[int, int] = {}
+    for data, result in fitted.values():
+        per_task = np.bincount(data.tasks, minlength=data.n_tasks)
+        shared = per_task[data.tasks] >= 2
+        equal = (result.labels[data.tasks] == data.labels) & shared
+        for worker, n, k in zip(
+            data.worker_names,
+            np.bincount(data.workers, weights=shared, minlength=data.n_workers),
+            np.bincount(data.workers, weights=equal, minlength=data.n_workers),
+            strict=True,
+        ):
+            compared[int(worker)] = compared.get(int(worker), 0) + int(n)
+            hits[int(worker)] = hits.get(int(worker), 0) + int(k)
+    for user_id, n in compared.items():
+        people[user_id].consensus_compared = n
+        people[user_id].consensus_agreement = hits[user_id] / n if n else None
+
+
+def _main_question(
+    db: Session,
+    data: Encoded,
+    result: AggregationResult,
+    threshold: float,
+    people: dict[int, AnnotatorQuality],
+) -> list[LowConfidenceItem]:
+    ds = result if result.method == "ds" else dawid_skene(*_codes(data))
+    for worker, accuracy, n in zip(data.worker_names, ds.worker_accuracy, ds.worker_answers, strict=True):
+        people[int(worker)].ds_answers = int(n)
+        people[int(worker)].ds_accuracy = _num(float(accuracy))
+    per_task = np.bincount(data.tasks, minlength=data.n_tasks)
+    low = [
+        (int(data.task_names[t]), data.label_names[int(result.labels[t])], float(result.confidence[t]))
+        for t in np.nonzero((result.confidence < threshold) & (result.labels >= 0))[0]
+    ]
+    low.sort(key=lambda row: (row[2], row[0]))
+    names = _external_ids(db, [item_id for item_id, _, _ in low[:MAX_LOW_CONFIDENCE]])
+    counts = {int(data.task_names[t]): int(per_task[t]) for t in range(data.n_tasks)}
+    return [
+        LowConfidenceItem(item_id, names.get(item_id, str(item_id)), label, confidence, counts[item_id])
+        for item_id, label, confidence in low
+    ]
+
+
+def _codes(data: Encoded) -> tuple[Any, Any, Any, int, int, int]:
+    return data.tasks, data.workers, data.labels, data.n_tasks, data.n_workers, data.n_labels
+
+
+def _external_ids(db: Session, item_ids: list[int]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for start in range(0, len(item_ids), _BATCH):
+        chunk = item_ids[start : start + _BATCH]
+        for item_id, external_id in db.execute(select(Item.id, Item.external_id).where(Item.id.in_(chunk))):
+            names[item_id] = external_id
+    return names
+
+
+def _position_bias(rows: _Question, people: dict[int, AnnotatorQuality]) -> None:
+    if not set(map(_label, rows.values)) <= {"A", "B", "tie"}:
+        return
+    a_count: dict[int, int] = {}
+    ab_count: dict[int, int] = {}
+    for user_id, value in zip(rows.users, rows.values, strict=True):
+        if value in ("A", "B"):
+            ab_count[user_id] = ab_count.get(user_id, 0) + 1
+            a_count[user_id] = a_count.get(user_id, 0) + (value == "A")
+    for user_id, n in ab_count.items():
+        person = people[user_id]
+        person.position_choices = n
+        person.position_a_share = a_count[user_id] / n
+        person.position_p_value = float(binomtest(a_count[user_id], n, 0.5).pvalue)

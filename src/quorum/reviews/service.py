@@ -1,0 +1,288 @@
+"""Use cases for review: which judgments need a reviewer, recording verdicts, and what the verdicts mean
+for consensus (corrections are expert labels; rejected judgments do not vote) and for annotator scores."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from quorum import audit
+from quorum.accounts.access import REVIEW, require_project
+from quorum.errors import Conflict, Forbidden, Invalid, NotFound, QuorumError
+from quorum.models import Item, Judgment, Project, Review, User
+from quorum.models.review import VERDICTS
+from quorum.task_types import registry
+
+SCAN = 500
+MAX_TEXT = 2000
+
+
+def sampled(judgment_id: int, rate: float) -> bool:
+    """Whether a judgment falls in the review sample. A hash of its id rather than a coin: the same
+    judgment is always in or out (every reviewer and every page load sees the same queue, and a test can
+    reproduce it), and nothing needs to be written at submit time to remember the draw."""
+    if rate <= 0.0:
+        return False
+    digest = hashlib.sha256(f"review:{judgment_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < rate
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What reviews decided for one item: a corrected answer (an expert label) and the judgments that
+    no longer vote."""
+
+    corrected: dict[str, Any] | None
+    rejected: frozenset[int]
+
+
+@dataclass(frozen=True)
+class AnnotatorStats:
+    username: str
+    accepted: int
+    rejected: int
+    corrected: int
+
+    @property
+    def reviewed(self) -> int:
+        return self.accepted + self.rejected + self.corrected
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return self.accepted / self.reviewed if self.reviewed else None
+
+
+def _low_confidence_items(db: Session, project: Project, item_ids: Iterable[int]) -> set[int]:
+    if project.review_confidence is None:
+        return set()
+    kind = registry.get(project.task_type)
+    config = kind.parse_config(project.config)
+    answers: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for item_id, answer in db.execute(
+        select(Judgment.item_id, Judgment.answer)
+        .where(Judgment.item_id.in_(set(item_ids)))
+        .order_by(Judgment.id)
+    ):
+        answers[item_id].append(answer)
+    return {
+        item_id
+        for item_id, votes in answers.items()
+        if kind.consensus(votes, config).confidence < project.review_confidence
+    }
+
+
+def queue(db: Session, reviewer: User, project: Project, limit: int = 20) -> list[tuple[Judgment, str]]:
+    """Judgments waiting for a reviewer, oldest first: sampled at the project's review rate or on an item
+    whose consensus confidence is under ``review_confidence``; never reviewed yet, never the reviewer's
+    own, never a gold item's (gold already scores those)."""
+    if project.review_rate <= 0.0 and project.review_confidence is None:
+        return []
+    reviewed = select(Review.judgment_id).where(Review.project_id == project.id)
+    found: list[tuple[Judgment, str]] = []
+    after = 0
+    while len(found) < limit:
+        rows = db.execute(
+            select(Judgment, User.username)
+            .join(User, User.id == Judgment.user_id)
+            .where(
+                Judgment.project_id == project.id,
+                Judgment.id > after,
+                Judgment.user_id != reviewer.id,
+                Judgment.gold_score.is_(None),
+                Judgment.id.not_in(reviewed),
+            )
+            .order_by(Judgment.id)
+            .limit(SCAN)
+        ).all()
+        if not rows:
+            break
+        after = rows[-1][0].id
+        unsure = _low_confidence_items(db, project, (j.item_id for j, _ in rows))
+        for j, name in rows:
+            if j.item_id in unsure or sampled(j.id, project.review_rate):
+                found.append((j, name))
+                if len(found) == limit:
+                    break
+    return found
+
+
+def _text(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value[:MAX_TEXT] or None
+
+
+def review(
+    db: Session,
+    reviewer: User,
+    judgment_id: int,
+    verdict: str,
+    corrected_answer: Any = None,
+    comment: str | None = None,
+    reason: str | None = None,
+) -> Review:
+    judgment = db.get(Judgment, judgment_id)
+    if judgment is None:
+        raise NotFound(f"no judgment {judgment_id}")
+    project = require_project(db, reviewer, judgment.project_id, REVIEW)
+    if judgment.user_id == reviewer.id:
+        raise Forbidden("a reviewer never reviews their own judgment")
+    if verdict not in VERDICTS:
+        raise Invalid(
+            f"verdict must be one of {', '.join(VERDICTS)}",
+            [{"loc": ["body", "verdict"], "field": "verdict", "msg": "unknown verdict"}],
+        )
+    reason = _text(reason)
+    if verdict == "reject" and reason is None:
+        raise Invalid(
+            "say why the judgment is rejected",
+            [{"loc": ["body", "reason"], "field": "reason", "msg": "required to reject"}],
+        )
+    answer: dict[str, Any] | None = None
+    if verdict == "correct":
+        answer = _corrected(project, db.get(Item, judgment.item_id), corrected_answer)
+    elif corrected_answer is not None:
+        raise Invalid(
+            "a corrected answer goes with the verdict 'correct'",
+            [
+                {
+                    "loc": ["body", "corrected_answer"],
+                    "field": "corrected_answer",
+                    "msg": "only with 'correct'",
+                }
+            ],
+        )
+    earlier = db.scalar(
+        select(Review.id).where(Review.judgment_id == judgment.id, Review.reviewer_id == reviewer.id)
+    )
+    if earlier is not None:
+        raise Conflict(f"you already reviewed judgment {judgment.id}")
+    created = Review(
+        project_id=project.id,
+        judgment_id=judgment.id,
+        item_id=judgment.item_id,
+        reviewer_id=reviewer.id,
+        verdict=verdict,
+        corrected_answer=answer,
+        comment=_text(comment),
+        reason=reason,
+    )
+    db.add(created)
+    db.flush()
+    audit.record(
+        db,
+        reviewer,
+        "judgment.review",
+        "judgment",
+        judgment.id,
+        project_id=project.id,
+        data={"verdict": verdict, "review_id": created.id},
+    )
+    return created
+
+
+def _corrected(project: Project, item: Item | None, raw: Any) -> dict[str, Any]:
+    """The corrected answer, validated like a submitted one; errors are located under corrected_answer."""
+    assert item is not None
+    if raw is None:
+        raise Invalid(
+            "a correction needs the corrected answer",
+            [
+                {
+                    "loc": ["body", "corrected_answer"],
+                    "field": "corrected_answer",
+                    "msg": "required to correct",
+                }
+            ],
+        )
+    kind = registry.get(project.task_type)
+    config = kind.parse_config(project.config)
+    try:
+        parsed = kind.parse_answer(raw, kind.parse_payload(item.payload, config), config)
+    except QuorumError as exc:
+        details = [
+            {
+                **d,
+                "loc": ["body", "corrected_answer", *list(d.get("loc", []))[1:]],
+                "field": "corrected_answer" + str(d.get("field", "answer"))[len("answer") :],
+            }
+            for d in (exc.details or [])
+        ]
+        message = exc.message.replace("invalid answer", "invalid corrected_answer", 1)
+        message = message.replace(": answer", ": corrected_answer", 1)
+        raise Invalid(message, details) from None
+    answer: dict[str, Any] = parsed.model_dump(mode="json", exclude_none=True)
+    return answer
+
+
+def reviews_of(db: Session, item: Item) -> list[tuple[Review, str]]:
+    rows = db.execute(
+        select(Review, User.username)
+        .join(User, User.id == Review.reviewer_id)
+        .where(Review.item_id == item.id)
+        .order_by(Review.id)
+    )
+    return [(r, name) for r, name in rows]
+
+
+def list_reviews(
+    db: Session, project: Project, *, after: int = 0, limit: int = 100
+) -> list[tuple[Review, str, str]]:
+    """Reviews by id with the reviewer's and the annotator's names."""
+    annotator = aliased(User)
+    rows = db.execute(
+        select(Review, User.username, annotator.username)
+        .join(User, User.id == Review.reviewer_id)
+        .join(Judgment, Judgment.id == Review.judgment_id)
+        .join(annotator, annotator.id == Judgment.user_id)
+        .where(Review.project_id == project.id, Review.id > after)
+        .order_by(Review.id)
+        .limit(limit)
+    )
+    return [(r, reviewer, name) for r, reviewer, name in rows]
+
+
+def outcomes(db: Session, item_ids: Iterable[int]) -> dict[int, Outcome]:
+    """Per item id (only items with reviews): the corrected answer and the rejected judgment ids. When one
+    judgment has several reviews, the latest decides; among corrections on one item, the latest wins."""
+    latest: dict[int, Review] = {}
+    for r in db.scalars(select(Review).where(Review.item_id.in_(list(item_ids))).order_by(Review.id)):
+        latest[r.judgment_id] = r
+    corrected: dict[int, tuple[int, dict[str, Any]]] = {}
+    rejected: dict[int, set[int]] = defaultdict(set)
+    for r in latest.values():
+        if r.verdict == "correct" and r.corrected_answer is not None:
+            if r.item_id not in corrected or corrected[r.item_id][0] < r.id:
+                corrected[r.item_id] = (r.id, r.corrected_answer)
+        elif r.verdict == "reject":
+            rejected[r.item_id].add(r.judgment_id)
+    return {
+        item_id: Outcome(
+            corrected[item_id][1] if item_id in corrected else None, frozenset(rejected.get(item_id, ()))
+        )
+        for item_id in {r.item_id for r in latest.values()}
+    }
+
+
+def annotator_stats(db: Session, project: Project) -> list[AnnotatorStats]:
+    """Per annotator, the verdicts on their judgments (the latest review of each judgment counts)."""
+    latest: dict[int, tuple[str, str]] = {}
+    for judgment_id, verdict, name in db.execute(
+        select(Review.judgment_id, Review.verdict, User.username)
+        .join(Judgment, Judgment.id == Review.judgment_id)
+        .join(User, User.id == Judgment.user_id)
+        .where(Review.project_id == project.id)
+        .order_by(Review.id)
+    ):
+        latest[judgment_id] = (verdict, name)
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(VERDICTS, 0))
+    for verdict, name in latest.values():
+        counts[name][verdict] += 1
+    return [
+        AnnotatorStats(name, c["accept"], c["reject"], c["correct"]) for name, c in sorted(counts.items())
+    ]

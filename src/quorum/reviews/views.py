@@ -1,0 +1,114 @@
+"""Page: a reviewer works the review queue one judgment at a time, keyboard first."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from quorum.accounts.access import REVIEW, require_project
+from quorum.errors import NotFound, QuorumError
+from quorum.models import Item, Judgment, Project, User
+from quorum.reviews import service
+from quorum.task_types import registry
+from quorum.web.deps import DB, PageUser
+from quorum.web.forms import CSRF
+from quorum.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+# How far the page counts what is waiting ("50+" beyond).
+COUNT_UP_TO = 50
+FIELDS = ("verdict", "reason", "corrected_answer", "comment")
+
+
+def _page(
+    request: Request,
+    db: DB,
+    user: User,
+    project: Project,
+    current: tuple[Judgment, str] | None,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    waiting = len(service.queue(db, user, project, COUNT_UP_TO + 1))
+    context: dict[str, Any] = {
+        "project": project,
+        "tab": "review",
+        "waiting": f"{COUNT_UP_TO}+" if waiting > COUNT_UP_TO else str(waiting),
+        "current": None,
+        "errors": errors or {},
+        "form": form or {},
+        "saved": request.query_params.get("saved") == "1",
+    }
+    if current is not None:
+        judgment, annotator = current
+        item = db.get(Item, judgment.item_id)
+        assert item is not None
+        kind = registry.get(project.task_type)
+        context.update(
+            current=judgment,
+            annotator=annotator,
+            item=item,
+            kind=kind,
+            payload=kind.public_payload(item.payload),
+            config=project.config,
+            answer_json=json.dumps(judgment.answer, indent=2, ensure_ascii=False),
+            readonly=True,
+        )
+    return render(request, "reviews/queue.html", context, status=status)
+
+
+@router.get("/projects/{ref}/review")
+def review_page(request: Request, ref: str, user: PageUser, db: DB) -> Response:
+    project = require_project(db, user, ref, REVIEW)
+    queued = service.queue(db, user, project, 1)
+    return _page(request, db, user, project, queued[0] if queued else None)
+
+
+def _field_errors(exc: QuorumError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for detail in exc.details if isinstance(exc.details, list) else []:
+        field = str(detail.get("field", "")).split(".")[0]
+        if field in FIELDS:
+            errors.setdefault(field, f"{detail.get('field')}: {detail.get('msg', exc.message)}")
+    return errors or {"form": exc.message}
+
+
+@router.post("/projects/{ref}/review", dependencies=[CSRF])
+def submit_review(
+    request: Request,
+    ref: str,
+    user: PageUser,
+    db: DB,
+    judgment_id: Annotated[int, Form()],
+    verdict: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+    corrected_answer: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+) -> Response:
+    project = require_project(db, user, ref, REVIEW)
+    judgment = db.get(Judgment, judgment_id)
+    if judgment is None or judgment.project_id != project.id:
+        raise NotFound(f"no judgment {judgment_id} in project {project.name!r}")
+    annotator = db.get(User, judgment.user_id)
+    current = (judgment, annotator.username if annotator else "?")
+    form = {"verdict": verdict, "reason": reason, "corrected_answer": corrected_answer, "comment": comment}
+    answer: Any = None
+    if verdict == "correct":
+        try:
+            answer = json.loads(corrected_answer) if corrected_answer.strip() else None
+        except json.JSONDecodeError as exc:
+            errors = {"corrected_answer": f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"}
+            return _page(request, db, user, project, current, errors=errors, form=form, status=422)
+    try:
+        with db.begin_nested():
+            service.review(db, user, judgment.id, verdict, answer, comment, reason)
+    except QuorumError as exc:
+        return _page(
+            request, db, user, project, current, errors=_field_errors(exc), form=form, status=exc.status
+        )
+    return RedirectResponse(f"/projects/{project.id}/review?saved=1", status_code=303)

@@ -1,0 +1,71 @@
+"""A reviewer works the review queue from the keyboard: accepts one, corrects one (after a refused
+correction), rejects one with a reason."""
+
+from __future__ import annotations
+
+from browser_support import seed_people_and_projects
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from conftest import Server, login, screenshot
+from quorum.accounts import service as accounts
+from quorum.assignments import service as assignments
+from quorum.models import Review
+from quorum.projects import service as projects
+
+
+def test_reviewer_accepts_corrects_and_rejects(page: Page, server: Server) -> None:
+    ids = seed_people_and_projects(server.database, items=3)
+    pid = ids["classification"]
+    with server.database.session() as db:
+        project = projects.find_project(db, pid)
+        rita = accounts.create_user(db, "rita", password="correct horse")
+        projects.add_member(db, None, project, rita, "reviewer")
+        projects.update_project(db, None, project, {"review_rate": 1.0})
+        ann = accounts.get_user(db, "ann")
+        for label in ("pos", "neg", "neu"):
+            task = assignments.next_task(db, ann, pid)
+            assert task is not None
+            assignments.submit(db, ann, task[0].id, {"labels": [label]}, 3000)
+
+    login(page, server, "rita")
+    page.goto(f"{server.url}/projects/{pid}/review")
+    expect(page.locator("#review-waiting")).to_have_text("3 waiting")
+    expect(page.locator("#review")).to_contain_text("text number 0")
+    expect(page.locator("#review-answer")).to_contain_text('"pos"')
+    screenshot(page, "review-page.png")
+    page.keyboard.press("a")
+    expect(page.locator("#review-saved")).to_be_visible()
+    expect(page.locator("#review-waiting")).to_have_text("2 waiting")
+
+    expect(page.locator("#review-answer")).to_contain_text('"neg"')
+    page.keyboard.press("c")
+    expect(page.locator("#review-correction")).to_be_focused()
+    page.fill("#review-correction", '{"labels": ["happy"]}')
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#correction-error")).to_contain_text("corrected_answer.labels.0")
+    expect(page.locator("#review-correction")).to_be_focused()
+    page.fill("#review-correction", '{"labels": ["neu"]}')
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#review-waiting")).to_have_text("1 waiting")
+
+    expect(page.locator("#review-answer")).to_contain_text('"neu"')
+    page.keyboard.press("r")
+    expect(page.locator("#review-reason")).to_be_focused()
+    page.keyboard.type("label does not fit")
+    page.keyboard.press("Enter")
+    expect(page.locator("#review-empty")).to_contain_text("Nothing waits")
+
+    with server.database.session() as db:
+        done = db.execute(select(Review.verdict, Review.corrected_answer, Review.reason).order_by(Review.id))
+        assert [tuple(row) for row in done] == [
+            ("accept", None, None),
+            ("correct", {"labels": ["neu"]}, None),
+            ("reject", None, "label does not fit"),
+        ]
+
+    # An annotator has no review page.
+    page.context.clear_cookies()
+    login(page, server, "ann")
+    response = page.goto(f"{server.url}/projects/{pid}/review")
+    assert response is not None and response.status == 403
