@@ -45,6 +45,13 @@ def parse(model: type[M], data: Any, what: str, prefix: tuple[str | int, ...] = 
         raise Invalid(f"invalid {what}: {first['field'] or what}: {first['msg']}", details) from None
 
 
+def refuse(problems: list[tuple[str, str]], what: str = "answer") -> None:
+    """Raise ``Invalid`` listing each ``(field, message)``, if there are any; the first leads the message."""
+    if problems:
+        details = [{"loc": f.split("."), "field": f, "msg": m} for f, m in problems]
+        raise Invalid(f"invalid {what}: {problems[0][0]}: {problems[0][1]}", details)
+
+
 @dataclass(frozen=True)
 class CandidateInfo:
     """Provenance of one model output inside a payload."""

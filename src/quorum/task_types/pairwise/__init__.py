@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from quorum.errors import Invalid
 from quorum.task_types.base import (
     CandidateInfo,
     Consensus,
@@ -16,6 +15,7 @@ from quorum.task_types.base import (
     TaskType,
     count_votes,
     plurality,
+    refuse,
 )
 from quorum.task_types.candidates import CandidateIn, blind, provenance
 from quorum.task_types.chat import Message
@@ -89,9 +89,7 @@ class Pairwise(TaskType[Config, Payload, Answer]):
                 )
         if config.require_rationale and not answer.rationale.strip():
             problems.append(("answer.rationale", "this project requires a rationale"))
-        if problems:
-            details = [{"loc": f.split("."), "field": f, "msg": m} for f, m in problems]
-            raise Invalid(f"invalid answer: {problems[0][0]}: {problems[0][1]}", details)
+        refuse(problems)
 
     def public_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         return blind(payload)

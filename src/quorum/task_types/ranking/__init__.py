@@ -15,8 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
-from quorum.errors import Invalid
-from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType
+from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType, refuse
 from quorum.task_types.candidates import CandidateIn, blind, provenance
 from quorum.task_types.chat import Message
 
@@ -87,12 +86,6 @@ class Answer(BaseModel):
 Problems = list[tuple[str, str]]
 
 
-def _raise(problems: Problems) -> None:
-    if problems:
-        details = [{"loc": f.split("."), "field": f, "msg": m} for f, m in problems]
-        raise Invalid(f"invalid answer: {problems[0][0]}: {problems[0][1]}", details)
-
-
 class Ranking(TaskType[Config, Payload, Answer]):
     name = "ranking"
     description = "Order several model responses to one conversation from best to worst (ties if allowed)."
@@ -135,7 +128,7 @@ class Ranking(TaskType[Config, Payload, Answer]):
                     )
             if len(set(flags)) != len(flags):
                 problems.append((f"answer.flags.{key}", "repeated flag"))
-        _raise(problems)
+        refuse(problems)
 
     def public_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         return blind(payload)

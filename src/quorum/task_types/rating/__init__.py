@@ -20,7 +20,6 @@ from pydantic import (
     model_validator,
 )
 
-from quorum.errors import Invalid
 from quorum.task_types.base import (
     CandidateInfo,
     Consensus,
@@ -28,6 +27,7 @@ from quorum.task_types.base import (
     ExportWriter,
     QuestionLevel,
     TaskType,
+    refuse,
 )
 from quorum.task_types.chat import Message
 
@@ -114,12 +114,6 @@ class Answer(BaseModel):
     )
 
 
-def _raise(problems: list[tuple[str, str]]) -> None:
-    if problems:
-        details = [{"loc": f.split("."), "field": f, "msg": m} for f, m in problems]
-        raise Invalid(f"invalid answer: {problems[0][0]}: {problems[0][1]}", details)
-
-
 def _lower_median(values: list[int]) -> int:
     ordered = sorted(values)
     return ordered[(len(ordered) - 1) // 2]
@@ -173,7 +167,7 @@ class Rating(TaskType[Config, Payload, Answer]):
             problems.append(("answer.overall", f"must be from {config.overall.min} to {config.overall.max}"))
         if answer.comment and not config.comment:
             problems.append(("answer.comment", "this project takes no comment"))
-        _raise(problems)
+        refuse(problems)
 
     def public_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         # Annotators rate the text, not the model's name.

@@ -19,8 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
-from quorum.errors import Invalid
-from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType
+from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType, refuse
 from quorum.task_types.chat import Message
 
 
@@ -69,12 +68,6 @@ class Answer(BaseModel):
     )
 
 
-def _raise(problems: list[tuple[str, str]]) -> None:
-    if problems:
-        details = [{"loc": f.split("."), "field": f, "msg": m} for f, m in problems]
-        raise Invalid(f"invalid answer: {problems[0][0]}: {problems[0][1]}", details)
-
-
 class Sft(TaskType[Config, Payload, Answer]):
     name = "sft"
     description = (
@@ -113,7 +106,7 @@ class Sft(TaskType[Config, Payload, Answer]):
                         else f"is {expected}, not {answer.edit_distance}; leave it out to have it computed",
                     )
                 )
-        _raise(problems)
+        refuse(problems)
 
     def public_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         # The annotator sees the draft, never which model wrote it.
