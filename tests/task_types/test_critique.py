@@ -177,22 +177,6 @@ def test_critiques_export_row() -> None:
     json.dumps(row)
 
 
-def test_example_and_demo_items_are_valid() -> None:
-    example = KIND.example()
-    cfg = KIND.parse_config(example["config"])
-    payload = KIND.parse_payload(example["item"]["payload"], cfg)
-    KIND.parse_answer(example["answer"], payload, cfg)
-    KIND.parse_answer(KIND.contrasting_answer(), payload, cfg)
-    for bad, field in KIND.invalid_answers():
-        with pytest.raises(Invalid) as caught:
-            KIND.parse_answer(bad, payload, cfg)
-        assert field in [d["field"] for d in caught.value.details]
-    items = KIND.demo_items()
-    assert 3 <= len(items) <= 6
-    for item in items:
-        KIND.parse_payload(item["payload"], cfg)
-
-
 def test_the_response_model_is_kept_as_provenance() -> None:
     (candidate,) = KIND.candidates(KIND.parse_payload(PAYLOAD, Config()))
     assert (candidate.position, candidate.model) == (0, "coder-1")

@@ -168,11 +168,3 @@ def test_listwise_and_pairs_exports() -> None:
     assert len(strict_pairs) == 3
     assert sorted(p["margin"] for p in strict_pairs) == [1.0, 1.0, 2.0]
     json.dumps([row, *pairs])
-
-
-def test_demo_items_are_valid() -> None:
-    config = _config()
-    rows = RANKING.demo_items()
-    assert 3 <= len(rows) <= 6
-    for row in rows:
-        RANKING.parse_payload(row["payload"], config)

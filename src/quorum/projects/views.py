@@ -157,7 +157,9 @@ def dashboard(request: Request, ref: str, user: PageUser, db: DB) -> Response:
     )
 
 
-def _settings(request: Request, db: DB, project: Any, **extra: Any) -> Response:
+def _settings(
+    request: Request, db: DB, project: Any, *, errors: dict[str, str] | None = None, status: int = 200
+) -> Response:
     return render(
         request,
         "projects/settings.html",
@@ -167,10 +169,9 @@ def _settings(request: Request, db: DB, project: Any, **extra: Any) -> Response:
             "history": service.guideline_history(db, project),
             "roles": [r.value for r in Role],
             "tab": "settings",
-            "errors": {},
-            **extra,
+            "errors": errors or {},
         },
-        status=extra.pop("status", 200) if "status" in extra else 200,
+        status=status,
     )
 
 
@@ -196,7 +197,7 @@ def save_settings(
                 db, user, project, {"status": status, "overlap": overlap, "lease_seconds": lease_seconds}
             )
     except QuorumError as exc:
-        return _settings(request, db, project, errors=_field_errors(exc))
+        return _settings(request, db, project, errors=_field_errors(exc), status=exc.status)
     return RedirectResponse(f"/projects/{project.id}/settings?saved=1", status_code=303)
 
 
@@ -227,7 +228,7 @@ def add_member(
     try:
         service.add_member(db, user, project, accounts.get_user(db, username.strip()), role)
     except QuorumError as exc:
-        return _settings(request, db, project, errors={"member": exc.message})
+        return _settings(request, db, project, errors={"member": exc.message}, status=exc.status)
     return RedirectResponse(f"/projects/{project.id}/settings#members", status_code=303)
 
 
