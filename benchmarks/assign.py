@@ -9,8 +9,10 @@ through psycopg with the same concurrency (capped at 64 connections: PostgreSQL 
 server keeps a pool of up to 30), and prints our rate as a fraction of it. Last, the latency of ``next``
 in a project of 10k open items against one of 1M items of which all but 10k are complete.
 
-One server process (``quorum serve`` has no worker option), the load generator (asyncio + httpx, one
-process) and PostgreSQL share this machine's cores, so the HTTP numbers include the client's own CPU.
+The server (``quorum serve --workers 2`` by default: one process per core), the load generator
+(asyncio + httpx, one process) and PostgreSQL share this machine's cores, so the HTTP numbers include
+the client's own CPU. It also counts the SQL statements one next -> submit pair sends (in process,
+through the same app), the number the request path is trimmed by.
 """
 
 from __future__ import annotations
@@ -348,6 +350,43 @@ def sql_claim_latency(url: str, pid: int, uids: list[int], n: int) -> dict[str, 
     }
 
 
+def statements_per_pair(url: str, token: str, pid: int) -> dict[str, int]:
+    """Statements (plus transaction commands) sent by one ``next`` and one ``submit``, counted on the
+    engine of an in-process app; the second pair is counted, after caches are warm."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event
+
+    from quorum.config import Settings
+    from quorum.web.app import create_app
+
+    app = create_app(Settings(database_url=url, data_dir=tempfile.mkdtemp()))
+    sent: list[str] = []
+
+    def count(*args: Any) -> None:
+        sent.append("statement")
+
+    event.listen(app.state.database.engine, "before_cursor_execute", count)
+    for name in ("begin", "commit", "rollback"):
+        event.listen(app.state.database.engine, name, count)
+    counts: dict[str, int] = {}
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(app) as http:
+        for _ in range(2):
+            sent.clear()
+            r = http.post(f"/api/v1/projects/{pid}/next", headers=headers)
+            counts["next"] = len(sent)
+            aid = r.json()["assignment"]["id"]
+            sent.clear()
+            http.post(
+                f"/api/v1/assignments/{aid}/submit",
+                json={"answer": {"labels": ["a"]}, "time_spent_ms": 1000},
+                headers={**headers, "Idempotency-Key": f"count{aid}"},
+            )
+            counts["submit"] = len(sent)
+    app.state.database.dispose()
+    return counts
+
+
 def user_ids(url: str) -> list[int]:
     with psycopg.connect(url) as conn:
         return [r[0] for r in conn.execute("SELECT id FROM users ORDER BY id")]
@@ -392,7 +431,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--big", type=int, default=1_000_000, help="items in the large project")
     parser.add_argument("--levels", default="1,8,32,128")
-    parser.add_argument("--workers", type=int, default=1, help="server processes (quorum serve --workers)")
+    parser.add_argument("--workers", type=int, default=2, help="server processes (quorum serve --workers)")
     args = parser.parse_args()
     if args.quick:
         args.items, args.seconds, args.big = 10_000, 3.0, 200_000
@@ -418,6 +457,8 @@ def main() -> None:
         "sql": {},
         "scale": {},
     }
+    results["statements"] = statements_per_pair(url, tokens[-1], small_pid)
+    console.print(f"statements per call: {results['statements']}", style="dim")
     server = Server(url, args.workers)
     try:
         for level in levels:
@@ -508,6 +549,10 @@ def main() -> None:
                 ),
             )
     console.print(scale)
+    console.print(
+        f"SQL statements (with BEGIN/COMMIT) per next: {results['statements']['next']}, "
+        f"per submit: {results['statements']['submit']}"
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     console.print(f"wrote {RESULTS}", style="dim")

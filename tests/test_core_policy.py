@@ -19,17 +19,21 @@ from quorum.core.policy import (
     annotator_reason,
     choose,
     eligibility,
+    flagged_out,
     gold_score,
     is_gold_turn,
     item_reason,
     meets_expertise,
     order_key,
+    qualification_outcome,
+    qualification_short,
+    qualifying,
     target_of,
 )
 from quorum.db import Database
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden
-from quorum.models import Assignment, Item, ItemPin, Project, User
+from quorum.models import Assignment, Item, ItemPin, Project, Qualification, User
 
 TAGS = st.sampled_from(["math", "python", "law"])
 levels = st.dictionaries(TAGS, st.integers(0, 4), max_size=3)
@@ -42,6 +46,8 @@ policies = st.builds(
     gold_rate=st.sampled_from([0.0, 0.1, 1.0]),
     min_gold_accuracy=st.sampled_from([None, 0.5, 0.8]),
     min_gold_judged=st.integers(1, 5),
+    qualification_size=st.sampled_from([None, None, 0, 1, 3]),
+    qualification_threshold=st.sampled_from([0.0, 0.5, 0.8, 1.0]),
 )
 annotators = st.builds(
     AnnotatorState,
@@ -49,6 +55,8 @@ annotators = st.builds(
     live_leases=st.integers(0, 3),
     gold_judged=st.integers(0, 8),
     gold_accuracy=st.one_of(st.none(), st.floats(0, 1)),
+    qualification=st.sampled_from(["pending", "passed", "failed"]),
+    qualification_judged=st.integers(0, 3),
 )
 
 
@@ -80,6 +88,10 @@ def test_choose_returns_the_best_eligible_item(
     eligible = [i for i in items if eligibility(project, annotator, i) is Reason.ELIGIBLE]
     ordinary = [i for i in eligible if not i.gold]
     gold = [i for i in eligible if i.gold]
+    if qualifying(project, annotator):
+        # The qualification set: the best gold item whatever the turn, never ordinary work.
+        assert chosen == (min(gold, key=order_key).id if gold else None)
+        return
     if chosen is None:
         assert ordinary == [] and (not gold_turn or gold == [])
         return
@@ -98,7 +110,8 @@ def test_gold_is_never_full_and_never_handed_out_on_an_ordinary_turn(
     for item in items:
         if item.gold and item.status == "open" and not item.seen and (not item.pinned or item.pinned_to_me):
             assert item_reason(project, item) is Reason.ELIGIBLE
-    chosen = choose(project, AnnotatorState(), items, gold_turn=False)
+    # (Outside a qualification, which serves gold only.)
+    chosen = choose(project, AnnotatorState(qualification="passed"), items, gold_turn=False)
     assert chosen is None or not next(i for i in items if i.id == chosen).gold
     assert is_gold_turn(project, draw) == (draw < project.gold_rate)
 
@@ -138,7 +151,8 @@ def test_never_an_item_seen_closed_or_full(
 
 @given(policies, annotators)
 def test_a_blocked_annotator_gets_nothing(project: ProjectPolicy, annotator: AnnotatorState) -> None:
-    items = [ItemState(id=1)]
+    # An ordinary item and a gold one: a qualifying annotator takes the gold, others the ordinary item.
+    items = [ItemState(id=1), ItemState(id=2, gold=True)]
     reason = annotator_reason(project, annotator)
     assert (choose(project, annotator, items) is None) == (reason is not Reason.ELIGIBLE)
     if annotator.live_leases >= project.max_leases:
@@ -222,6 +236,8 @@ def db_states(draw: st.DrawFn) -> dict[str, object]:
         "math": draw(st.integers(0, 2)),
         "gold_rate": draw(st.sampled_from([0.0, 0.5, 1.0])),
         "draw": draw(st.sampled_from([0.0, 0.25, 0.75])),
+        "qualification_size": draw(st.sampled_from([None, None, 1, 3])),
+        "qualification": draw(st.sampled_from([None, "pending", "passed", "failed"])),
         "items": [
             {
                 "status": draw(st.sampled_from(["open", "open", "complete", "flagged"])),
@@ -258,9 +274,19 @@ def test_sql_claim_matches_the_policy(database: Database, state: dict[str, objec
             status="active" if state["active"] else "paused",
             required_expertise={"math": state["need_math"]} if state["need_math"] else {},
             gold_rate=state["gold_rate"],
+            qualification_size=state["qualification_size"],
         )
         db.add_all([me, *others, project])
         db.flush()
+        if state["qualification"] is not None:
+            db.add(
+                Qualification(
+                    project_id=project.id,
+                    user_id=me.id,
+                    status=state["qualification"],
+                    score={"passed": 1.0, "failed": 0.0}.get(state["qualification"]),
+                )
+            )
         pure_items: list[ItemState] = []
         my_live: list[Assignment] = []
         for n, spec in enumerate(items_spec):
@@ -323,20 +349,28 @@ def test_sql_claim_matches_the_policy(database: Database, state: dict[str, objec
             required_expertise=project.required_expertise,
             max_leases=project.max_leases,
             gold_rate=project.gold_rate,
+            qualification_size=project.qualification_size,
+            qualification_threshold=project.qualification_threshold,
         )
-        annotator = AnnotatorState(expertise=me.expertise, live_leases=len(my_live))
+        annotator = AnnotatorState(
+            expertise=me.expertise,
+            live_leases=len(my_live),
+            # No gold judgments in these states: an attempt without a decision stays pending.
+            qualification=state["qualification"] or "pending",
+        )
         reason = annotator_reason(policy, annotator)
+        short = reason is Reason.ELIGIBLE and qualification_short(policy, annotator, pure_items)
         try:
             claimed = claim_next(db, me, project, draw=state["draw"])
         except Conflict:
-            assert reason is Reason.PROJECT_INACTIVE
+            assert reason is Reason.PROJECT_INACTIVE or short
         except Forbidden:
-            assert reason is Reason.EXPERTISE
+            assert reason in (Reason.EXPERTISE, Reason.QUALIFICATION_FAILED)
         else:
             if reason is Reason.LEASE_LIMIT:
                 assert claimed is not None and claimed.id == min(a.id for a in my_live)
             else:
-                assert reason is Reason.ELIGIBLE
+                assert reason is Reason.ELIGIBLE and not short
                 gold_turn = is_gold_turn(policy, state["draw"])
                 expected = choose(policy, annotator, pure_items, gold_turn=gold_turn)
                 assert (claimed.item_id if claimed else None) == expected
@@ -360,3 +394,64 @@ def test_the_quality_gate_stops_only_after_enough_gold(
     if annotator.gold_accuracy is not None and not gated:
         higher = replace(annotator, gold_accuracy=max(annotator.gold_accuracy, better))
         assert annotator_reason(project, higher) is not Reason.QUALITY_GATE
+
+
+@given(policies, annotators, item_lists(), st.booleans())
+def test_a_qualification_serves_gold_only_and_a_failure_stops_everything(
+    project: ProjectPolicy, annotator: AnnotatorState, items: list[ItemState], gold_turn: bool
+) -> None:
+    chosen = choose(project, annotator, items, gold_turn=gold_turn)
+    required = bool(project.qualification_size)
+    if required and annotator.qualification == "failed":
+        reason = annotator_reason(project, annotator)
+        assert reason is not Reason.ELIGIBLE and chosen is None
+        if project.active and meets_expertise(project.required_expertise, annotator.expertise):
+            assert reason is Reason.QUALIFICATION_FAILED
+    if qualifying(project, annotator) and chosen is not None:
+        assert next(i for i in items if i.id == chosen).gold
+    if not required:
+        # Without a qualification its state changes nothing.
+        for status in ("pending", "passed", "failed"):
+            assert (
+                choose(project, replace(annotator, qualification=status), items, gold_turn=gold_turn)
+                == chosen
+            )
+        assert not qualification_short(project, annotator, items)
+    if qualification_short(project, annotator, items):
+        gold_left = [i for i in items if i.gold and item_reason(project, i) is Reason.ELIGIBLE]
+        assert len(gold_left) + annotator.qualification_judged + annotator.live_leases < (
+            project.qualification_size or 0
+        )
+
+
+@given(
+    st.integers(1, 5),
+    st.sampled_from([0.0, 0.5, 0.8, 1.0]),
+    st.lists(st.sampled_from([0.0, 0.5, 1.0]), max_size=8),
+    st.integers(0, 7),
+)
+def test_the_qualification_is_decided_by_the_first_size_scores(
+    size: int, threshold: float, scores: list[float], better: int
+) -> None:
+    project = ProjectPolicy(overlap=1, qualification_size=size, qualification_threshold=threshold)
+    status, score = qualification_outcome(project, scores)
+    if len(scores) < size:
+        assert status == "pending"
+    else:
+        counted = scores[:size]
+        assert score == sum(counted) / size
+        assert status == ("passed" if sum(counted) / size >= threshold else "failed")
+        # Later scores never change the outcome; a better early answer never turns a pass into a failure.
+        assert qualification_outcome(project, [*scores, 0.0])[0] == status
+        if status == "passed" and better < len(scores):
+            improved = [*scores[:better], 1.0, *scores[better + 1 :]]
+            assert qualification_outcome(project, improved)[0] == "passed"
+    assert qualification_outcome(ProjectPolicy(overlap=1), scores)[0] == "passed"
+
+
+@given(st.one_of(st.none(), st.integers(1, 5)), st.integers(0, 6))
+def test_flags_take_an_item_out_only_at_the_threshold(threshold: int | None, flaggers: int) -> None:
+    project = ProjectPolicy(overlap=1, flag_threshold=threshold)
+    assert flagged_out(project, flaggers) == (threshold is not None and flaggers >= threshold)
+    if flagged_out(project, flaggers):
+        assert flagged_out(project, flaggers + 1)

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from crowd_plan import CROWD, history_plan, work
 from factories import import_rows, person, project, text_rows
 from quorum.core.policy import ProjectPolicy, next_target
 from quorum.db import Database
@@ -75,3 +76,69 @@ def test_next_target_never_passes_the_max_and_never_stops_early(
         assert after == judgments + 1 <= overlap_max
     else:
         assert conclusive or overlap_max is None or judgments >= overlap_max
+
+
+def test_model_based_overlap_trusts_reliable_annotators(client: TestClient, database: Database) -> None:
+    """``dawid_skene``: two reliable annotators who agree settle an item at the minimum; noisy ones who
+    agree (unanimous, which the agreement rule would accept) or disagree are asked for more, up to the
+    max; a reliable annotator outweighs a noisy one who disagrees."""
+    admin = person(database, "admin", admin=True)
+    people = {name: person(database, name) for name in CROWD}
+    pid = project(database, "model", overlap=6, members={p: "annotator" for p in people.values()})
+    import_rows(client, admin, pid, text_rows(30, prefix="h"))
+    work(database, pid, history_plan(30), CROWD)
+    r = client.patch(
+        f"/api/v1/projects/{pid}",
+        json={"overlap": 2, "overlap_max": 4, "overlap_rule": "dawid_skene", "confidence_target": 0.95},
+        headers=admin.headers,
+    )
+    assert r.status_code == 200, r.text
+    import_rows(client, admin, pid, text_rows(4, prefix="y"))
+    plan = {
+        ("r1", "y0"): "pos",  # reliable pair agreeing
+        ("r2", "y0"): "pos",
+        ("n1", "y1"): "neg",  # noisy ones agreeing
+        ("n2", "y1"): "neg",
+        ("n3", "y1"): "neg",
+        ("n4", "y1"): "neg",
+        ("n1", "y2"): "pos",  # noisy ones disagreeing
+        ("n2", "y2"): "neg",
+        ("n3", "y2"): "neu",
+        ("n4", "y2"): "pos",
+        ("r1", "y3"): "neu",  # reliable against noisy
+        ("n1", "y3"): "pos",
+    }
+    work(database, pid, plan, CROWD)
+    with database.session() as db:
+        rows = db.execute(
+            select(Item.external_id, Item.status, Item.judgment_count, Item.overlap_target).where(
+                Item.external_id.like("y%")
+            )
+        ).all()
+    assert sorted(rows) == [
+        ("y0", "complete", 2, None),
+        ("y1", "complete", 4, 4),
+        ("y2", "complete", 4, 4),
+        ("y3", "complete", 2, None),
+    ]
+
+
+def test_model_based_overlap_falls_back_to_agreement_without_data(
+    client: TestClient, database: Database
+) -> None:
+    admin = person(database, "admin", admin=True)
+    people = {name: person(database, name) for name in "ab"}
+    pid = project(database, "fresh", overlap=2, members={p: "annotator" for p in people.values()})
+    r = client.patch(
+        f"/api/v1/projects/{pid}",
+        json={"overlap_max": 3, "overlap_rule": "dawid_skene", "confidence_target": 0.95},
+        headers=admin.headers,
+    )
+    assert r.status_code == 200, r.text
+    import_rows(client, admin, pid, text_rows(2))
+    plan = {("a", "t0"): "pos", ("b", "t0"): "pos", ("a", "t1"): "pos", ("b", "t1"): "neg"}
+    work(database, pid, plan, ("a", "b"))
+    with database.session() as db:
+        rows = db.execute(select(Item.external_id, Item.status, Item.overlap_target)).all()
+    # Two answers are no data for a model: unanimity completes t0, the split asks for a third on t1.
+    assert sorted(rows) == [("t0", "complete", None), ("t1", "open", 3)]

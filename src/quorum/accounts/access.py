@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from quorum.errors import Forbidden, NotFound
@@ -48,11 +48,25 @@ def require_admin(user: User) -> None:
         raise Forbidden("only an admin may do this")
 
 
+def _project_and_role(db: Session, user: User, ref: int | str) -> tuple[Project, Role | None]:
+    """The project and the user's role in it, in one round trip (every annotator call starts here)."""
+    query = select(Project, Membership.role).outerjoin(
+        Membership, and_(Membership.project_id == Project.id, Membership.user_id == user.id)
+    )
+    found = None
+    if isinstance(ref, int) or ref.isdigit():
+        found = db.execute(query.where(Project.id == int(ref))).first()
+    if found is None and isinstance(ref, str):
+        found = db.execute(query.where(Project.name == ref)).first()
+    if found is None:
+        raise NotFound(f"no project {ref!r}")
+    return found[0], Role(found[1]) if found[1] else None
+
+
 def require_project(db: Session, user: User, ref: int | str, allowed: frozenset[Role]) -> Project:
-    project = find_project(db, ref)
+    project, role = _project_and_role(db, user, ref)
     if user.is_admin:
         return project
-    role = role_in(db, user, project.id)
     if role is None:
         raise Forbidden(f"you are not a member of project {project.name!r}")
     if role not in allowed:

@@ -151,11 +151,16 @@ def create_token(
 
 
 def user_for_token(db: Session, plain: str) -> User:
-    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
-    if token is None or token.revoked_at is not None:
+    # One round trip: this runs on every API call.
+    found = db.execute(
+        select(User, ApiToken.revoked_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(plain))
+    ).first()
+    if found is None or found.revoked_at is not None:
         raise NotAuthenticated("invalid or revoked API token")
-    user = db.get(User, token.user_id)
-    if user is None or not user.is_active:
+    user: User = found[0]
+    if not user.is_active:
         raise NotAuthenticated("this account is deactivated")
     return user
 

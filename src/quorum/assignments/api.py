@@ -21,7 +21,6 @@ from quorum.assignments.schemas import (
     SubmitOut,
     TaskItem,
 )
-from quorum.models import Project
 from quorum.web.deps import DB, CurrentUser
 
 router = APIRouter(prefix="/api/v1", tags=["annotation"])
@@ -33,13 +32,11 @@ router = APIRouter(prefix="/api/v1", tags=["annotation"])
     responses={204: {"description": "nothing is available for you now"}},
 )
 def next_task(ref: str, user: CurrentUser, db: DB) -> NextTask | Response:
-    claimed = service.next_task(db, user, ref)
+    claimed = service.claim(db, user, ref)
     if claimed is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    assignment, item = claimed
-    project = db.get(Project, assignment.project_id)
-    assert project is not None
-    view = service.annotator_view(project, item)
+    assignment = claimed.assignment
+    view = service.annotator_view(claimed.project, claimed.item)
     return NextTask(
         assignment=AssignmentOut(id=assignment.id, expires_at=assignment.expires_at, item=TaskItem(**view))
     )

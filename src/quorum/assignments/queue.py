@@ -7,6 +7,10 @@ of waiting), then the live count is re-read in a fresh statement, which under RE
 claim committed before the row lock was granted. SQLite: ``BEGIN IMMEDIATE`` makes the whole claim
 single-writer, so the same query is enough.
 
+While an annotator takes a project's qualification (``assignments/qualification.py``) every claim is a
+gold turn with no fallback to ordinary work; a claim that could not finish the attempt with the gold
+left is refused with 409, and a failed annotator is refused with 403 (``reason: qualification_failed``).
+
 The scan follows ``ix_items_queue`` (open items only, priority DESC, id), so its cost depends on the
 open items ahead of the first eligible one, not on how many items the project has completed.
 """
@@ -18,12 +22,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
+from quorum.assignments import qualification
 from quorum.assignments.quality_gate import gold_record
 from quorum.assignments.rules import policy_of
-from quorum.core.policy import AnnotatorState, Reason, annotator_reason, is_gold_turn
+from quorum.core.policy import AnnotatorState, Reason, annotator_reason, is_gold_turn, qualifying
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden
-from quorum.models import Assignment, Item, ItemPin, Project, User
+from quorum.models import Assignment, Item, ItemPin, Project, Qualification, User
 from quorum.models.item import GOLD_SQL
 
 MAX_ATTEMPTS = 8
@@ -87,12 +92,27 @@ def _candidate(
     return db.scalar(query)
 
 
-def _check_annotator(project: Project, state: AnnotatorState, reason: Reason) -> None:
+def _check_annotator(
+    project: Project, state: AnnotatorState, reason: Reason, qual: Qualification | None = None
+) -> None:
     if reason is Reason.PROJECT_INACTIVE:
         raise Conflict(f"project {project.name!r} is {project.status}; no work is handed out")
     if reason is Reason.EXPERTISE:
         needed = ", ".join(f"{tag} >= {level}" for tag, level in sorted(project.required_expertise.items()))
         raise Forbidden(f"project {project.name!r} needs expertise {needed}", {"reason": reason.value})
+    if reason is Reason.QUALIFICATION_FAILED:
+        assert qual is not None
+        score = qual.score or 0.0
+        raise Forbidden(
+            f"You did not pass the qualification for project {project.name!r} (score {score:.0%} < "
+            f"{project.qualification_threshold:.0%}); no more work here until a manager resets it",
+            {
+                "reason": reason.value,
+                "score": score,
+                "threshold": project.qualification_threshold,
+                "attempt": qual.attempt,
+            },
+        )
     if reason is Reason.QUALITY_GATE:
         assert state.gold_accuracy is not None and project.min_gold_accuracy is not None
         raise Forbidden(
@@ -113,17 +133,32 @@ def claim_next(db: Session, user: User, project: Project, *, draw: float = 1.0) 
     held = held_leases(db, user, project, now)
     # The gold record is read only where a quality gate is set: most projects pay nothing for it.
     judged, accuracy = gold_record(db, user, project) if policy.min_gold_accuracy is not None else (0, None)
+    # Likewise the qualification: read only where the project requires one.
+    qual = qualification.current(db, user, project) if policy.qualification_size else None
     state = AnnotatorState(
         expertise=dict(user.expertise or {}),
         live_leases=len(held),
         gold_judged=judged,
         gold_accuracy=accuracy,
+        qualification=qual.status if qual else "passed",
+        qualification_judged=qual.judged if qual else 0,
     )
     reason = annotator_reason(policy, state)
-    _check_annotator(project, state, reason)
+    _check_annotator(project, state, reason, qual)
     if reason is Reason.LEASE_LIMIT:
         # Asking again returns a lease already held: a reload never burns another slot.
         return held[0]
+    if qualifying(policy, state):
+        needed = (project.qualification_size or 0) - state.qualification_judged - len(held)
+        available = qualification.available_gold(db, user, project)
+        if available < needed:
+            raise Conflict(
+                f"not enough gold items for the qualification in project {project.name!r}: you need "
+                f"{needed} more and {available} are left; tell a manager",
+                {"reason": "qualification_short", "needed": needed, "available": available},
+            )
+        item = _candidate(db, user, project, now, [], gold=True)
+        return _lease(db, user, project, item, now) if item is not None else None
     if is_gold_turn(policy, draw):
         item = _candidate(db, user, project, now, [], gold=True)
         if item is not None:

@@ -16,4 +16,7 @@ def policy_of(project: Project) -> ProjectPolicy:
         min_gold_accuracy=project.min_gold_accuracy,
         min_gold_judged=project.min_gold_judged,
         overlap_max=project.overlap_max,
+        qualification_size=project.qualification_size,
+        qualification_threshold=project.qualification_threshold,
+        flag_threshold=project.flag_threshold,
     )

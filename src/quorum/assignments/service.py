@@ -30,7 +30,16 @@ class Submitted:
     replayed: bool
 
 
-def next_task(db: Session, user: User, project_ref: int | str) -> tuple[Assignment, Item] | None:
+@dataclass(frozen=True)
+class Claimed:
+    assignment: Assignment
+    item: Item
+    project: Project
+
+
+def claim(db: Session, user: User, project_ref: int | str) -> Claimed | None:
+    """The next lease with its item and project: the caller renders all three without reloading any
+    (the session's identity map holds objects weakly, so a dropped reference costs a round trip)."""
     project = require_project(db, user, project_ref, ANNOTATE)
     # Not a secret, only a coin: whether this claim is a gold turn.
     assignment = claim_next(db, user, project, draw=random.random())
@@ -38,7 +47,12 @@ def next_task(db: Session, user: User, project_ref: int | str) -> tuple[Assignme
         return None
     item = db.get(Item, assignment.item_id)
     assert item is not None
-    return assignment, item
+    return Claimed(assignment, item, project)
+
+
+def next_task(db: Session, user: User, project_ref: int | str) -> tuple[Assignment, Item] | None:
+    claimed = claim(db, user, project_ref)
+    return None if claimed is None else (claimed.assignment, claimed.item)
 
 
 def annotator_view(project: Project, item: Item) -> dict[str, Any]:
@@ -153,11 +167,13 @@ def _settle(db: Session, project: Project, item: Item, kind: TaskType[Any, Any, 
         and project.overlap_max is not None
         and item.judgment_count < project.overlap_max
     ):
-        answers = list(
-            db.scalars(select(Judgment.answer).where(Judgment.item_id == item.id).order_by(Judgment.id))
-        )
+        rows = db.execute(
+            select(Judgment.answer, Judgment.user_id).where(Judgment.item_id == item.id).order_by(Judgment.id)
+        ).all()
+        answers = [answer for answer, _ in rows]
+        context = overlap.OverlapContext(db, project, item, kind, config, [user for _, user in rows])
         consensus = kind.consensus(answers, config)
-        conclusive = overlap.get(project.overlap_rule)(answers, consensus, project.confidence_target)
+        conclusive = overlap.get(project.overlap_rule)(answers, consensus, project.confidence_target, context)
     after = next_target(policy_of(project), item.judgment_count, target, conclusive)
     if after is None:
         item.status = "complete"

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from quorum.accounts.access import ANNOTATE, require_project
 from quorum.assignments import service
-from quorum.errors import Conflict
+from quorum.errors import Conflict, Forbidden
 from quorum.projects.service import guidelines
 from quorum.task_types import registry
 from quorum.web.deps import DB, CurrentUser, PageUser
@@ -36,11 +36,12 @@ def next_fragment(request: Request, ref: str, user: CurrentUser, db: DB) -> Resp
     project = require_project(db, user, ref, ANNOTATE)
     try:
         claimed = service.next_task(db, user, project.id)
-    except Conflict as exc:
+    except (Conflict, Forbidden) as exc:
+        # Told in place of the item: the project is paused, out of gold for the qualification, or this
+        # annotator failed its qualification or quality gate.
+        title = "No work for you in this project" if isinstance(exc, Forbidden) else "No work right now"
         return render(
-            request,
-            "work/task.html",
-            {"assignment": None, "message": "No work right now", "detail": exc.message},
+            request, "work/task.html", {"assignment": None, "message": title, "detail": exc.message}
         )
     if claimed is None:
         return render(request, "work/task.html", {"assignment": None})

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import kendalltau
 
 from quorum.core.aggregation.encoding import keep_last
 from quorum.core.bootstrap import Estimate, Statistic, bootstrap
@@ -26,6 +24,9 @@ from quorum.errors import Invalid
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 KappaWeights = Literal["linear", "quadratic"] | None
+
+# Bound on the entries of one block of pairwise comparisons in ``mean_kendall_tau``.
+_TAU_BLOCK = 4_000_000
 
 __all__ = [
     "LEVELS",
@@ -38,6 +39,7 @@ __all__ = [
     "fleiss_kappa_from_counts",
     "krippendorff_alpha",
     "mean_kendall_tau",
+    "pair_taus",
     "percent_agreement",
     "reliability_matrix",
 ]
@@ -233,6 +235,21 @@ def cohen_kappa(
     return _estimate(statistic, n, n_boot, seed, confidence)
 
 
+def pair_taus(first: ArrayLike, second: ArrayLike) -> FloatArray:
+    """Kendall's tau-b between ``first[p]`` and ``second[p]`` for each row p of two (pairs x objects)
+    rank arrays, over the objects both ranked (NaN = not ranked); NaN where either ranking is constant
+    there (or fewer than 2 objects are common). Vectorised: O(pairs x objects^2) memory."""
+    x, y = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+    i, j = np.triu_indices(x.shape[1], 1)
+    dx, dy = np.sign(x[:, i] - x[:, j]), np.sign(y[:, i] - y[:, j])
+    common = ~(np.isnan(dx) | np.isnan(dy))
+    dx, dy = np.where(common, dx, 0.0), np.where(common, dy, 0.0)
+    untied_x, untied_y = (dx != 0).sum(axis=1), (dy != 0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = (dx * dy).sum(axis=1) / np.sqrt(untied_x * untied_y)
+    return np.asarray(np.where((untied_x > 0) & (untied_y > 0), tau, np.nan), dtype=np.float64)
+
+
 def mean_kendall_tau(
     ranks: ArrayLike, *, n_boot: int = 1000, seed: int = 0, confidence: float = 0.95
 ) -> Estimate:
@@ -246,13 +263,16 @@ def mean_kendall_tau(
     if data.ndim != 3:
         raise Invalid("ranks must be raters x objects or items x raters x objects")
     sums, pairs = np.zeros(data.shape[0]), np.zeros(data.shape[0])
-    for index, item in enumerate(data):
-        for a, b in combinations(range(item.shape[0]), 2):
-            common = ~(np.isnan(item[a]) | np.isnan(item[b]))
-            x, y = item[a][common], item[b][common]
-            if x.size >= 2 and np.ptp(x) > 0 and np.ptp(y) > 0:
-                sums[index] += float(kendalltau(x, y).statistic)
-                pairs[index] += 1.0
+    first, second = np.triu_indices(data.shape[1], 1)
+    block = max(1, _TAU_BLOCK // max(first.size * data.shape[2] ** 2, 1))
+    for start in range(0, data.shape[0], block):
+        chunk = data[start : start + block]
+        taus = pair_taus(
+            chunk[:, first].reshape(-1, data.shape[2]), chunk[:, second].reshape(-1, data.shape[2])
+        ).reshape(chunk.shape[0], first.size)
+        defined = ~np.isnan(taus)
+        sums[start : start + block] = np.where(defined, taus, 0.0).sum(axis=1)
+        pairs[start : start + block] = defined.sum(axis=1)
 
     def statistic(weights: FloatArray) -> FloatArray:
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -18,11 +18,25 @@ Gold items (a hidden known answer) are served at the project's gold rate: each c
 it is a gold turn. A gold turn takes the best eligible gold item, or ordinary work when the annotator has
 seen every gold item; an ordinary turn never hands out gold, so gold is never all that is left to see.
 Gold items ignore the overlap (everyone may be scored on them) and never complete.
+
+Qualification: a project may require passing a qualification set (``qualification_size`` gold items).
+Until an annotator's current attempt holds that many scored gold judgments, every claim is a gold turn
+that hands out gold only (never ordinary work); when too few unseen gold items are left to finish the
+attempt, the claim is refused (the annotator is told to ask a manager) rather than falling back to
+ordinary work. The mean score of the attempt's first ``qualification_size`` gold judgments then decides:
+at least ``qualification_threshold`` passes (ordinary work follows, gold at the gold rate as before),
+under it fails, and a failed annotator gets no more work in the project until a manager resets them,
+which starts a new attempt. Gold is still never served twice to one person, across attempts too (one
+judgment per person and item), so a retake needs gold the annotator has not seen.
+
+Flags: when ``flag_threshold`` different people hold open (unresolved) flags on an open item, it becomes
+``flagged`` and leaves the queue (only open items are served) until a manager resolves the flags; then
+it is open again, unless it completed meanwhile. No threshold (the default): flags never remove an item.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -31,6 +45,7 @@ class Reason(StrEnum):
     ELIGIBLE = "eligible"
     PROJECT_INACTIVE = "project_inactive"
     EXPERTISE = "expertise"
+    QUALIFICATION_FAILED = "qualification_failed"
     QUALITY_GATE = "quality_gate"
     LEASE_LIMIT = "lease_limit"
     ITEM_CLOSED = "item_closed"
@@ -55,6 +70,12 @@ class ProjectPolicy:
     """...once they have at least this many scored gold judgments."""
     overlap_max: int | None = None
     """Adaptive overlap: an item may get up to this many judgments while its answers are inconclusive."""
+    qualification_size: int | None = None
+    """Gold judgments an annotator must make first, as a test; None or 0: no qualification."""
+    qualification_threshold: float = 0.8
+    """The mean gold score over the qualification set needed to pass."""
+    flag_threshold: int | None = None
+    """Different people with open flags on an item that take it out of the queue; None: never."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +85,11 @@ class AnnotatorState:
     gold_judged: int = 0
     gold_accuracy: float | None = None
     """Mean gold score, None before the first gold judgment."""
+    qualification: str = "pending"
+    """The current qualification attempt: ``pending``, ``passed`` or ``failed`` (unused when the project
+    requires none)."""
+    qualification_judged: int = 0
+    """Scored gold judgments in the current attempt."""
 
 
 @dataclass(frozen=True)
@@ -98,12 +124,38 @@ def passes_quality_gate(project: ProjectPolicy, annotator: AnnotatorState) -> bo
     return annotator.gold_accuracy is None or annotator.gold_accuracy >= project.min_gold_accuracy
 
 
+def requires_qualification(project: ProjectPolicy) -> bool:
+    return bool(project.qualification_size)
+
+
+def qualifying(project: ProjectPolicy, annotator: AnnotatorState) -> bool:
+    """The annotator is taking the project's qualification: every claim serves gold only."""
+    return requires_qualification(project) and annotator.qualification == "pending"
+
+
+def qualification_outcome(project: ProjectPolicy, scores: Sequence[float]) -> tuple[str, float | None]:
+    """An attempt's status and score from its gold scores in the order they were made: ``pending`` until
+    ``qualification_size`` of them, then the mean of the first ``qualification_size`` decides."""
+    size = project.qualification_size or 0
+    if not size:
+        return "passed", None
+    if not scores:
+        return "pending", None
+    counted = list(scores[:size])
+    mean = sum(counted) / len(counted)
+    if len(counted) < size:
+        return "pending", mean
+    return ("passed" if mean >= project.qualification_threshold else "failed"), mean
+
+
 def annotator_reason(project: ProjectPolicy, annotator: AnnotatorState) -> Reason:
     """Whether this annotator may receive a new lease in the project at all."""
     if not project.active:
         return Reason.PROJECT_INACTIVE
     if not meets_expertise(project.required_expertise, annotator.expertise):
         return Reason.EXPERTISE
+    if requires_qualification(project) and annotator.qualification == "failed":
+        return Reason.QUALIFICATION_FAILED
     if not passes_quality_gate(project, annotator):
         return Reason.QUALITY_GATE
     if annotator.live_leases >= project.max_leases:
@@ -139,6 +191,18 @@ def is_gold_turn(project: ProjectPolicy, draw: float) -> bool:
     return draw < project.gold_rate
 
 
+def qualification_short(
+    project: ProjectPolicy, annotator: AnnotatorState, items: Iterable[ItemState]
+) -> bool:
+    """While qualifying: fewer eligible gold items are left than the attempt still needs (its size less
+    the gold judged in it and the leases held). The claim is refused rather than served ordinary work."""
+    if not qualifying(project, annotator):
+        return False
+    needed = (project.qualification_size or 0) - annotator.qualification_judged - annotator.live_leases
+    available = sum(1 for i in items if i.gold and item_reason(project, i) is Reason.ELIGIBLE)
+    return available < needed
+
+
 def choose(
     project: ProjectPolicy, annotator: AnnotatorState, items: Iterable[ItemState], *, gold_turn: bool = False
 ) -> int | None:
@@ -146,6 +210,10 @@ def choose(
     if annotator_reason(project, annotator) is not Reason.ELIGIBLE:
         return None
     eligible = [i for i in items if item_reason(project, i) is Reason.ELIGIBLE]
+    if qualifying(project, annotator):
+        # The qualification set: gold only, whatever the draw.
+        gold = [i for i in eligible if i.gold]
+        return min(gold, key=order_key).id if gold else None
     if gold_turn:
         gold = [i for i in eligible if i.gold]
         if gold:
@@ -167,6 +235,11 @@ def gold_score(
         return a == b
 
     return 1.0 if all(same(key, answer.get(key), value) for key, value in gold.items()) else 0.0
+
+
+def flagged_out(project: ProjectPolicy, flaggers: int) -> bool:
+    """Whether ``flaggers`` different people with open flags take an item out of the queue."""
+    return project.flag_threshold is not None and flaggers >= project.flag_threshold
 
 
 def next_target(project: ProjectPolicy, judgments: int, target: int, conclusive: bool) -> int | None:

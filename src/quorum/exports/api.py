@@ -11,6 +11,7 @@ from starlette.background import BackgroundTask
 
 from quorum.accounts.access import MANAGE
 from quorum.accounts.access import require_project as access
+from quorum.consensus.service import check_method
 from quorum.errors import Invalid
 from quorum.exports import service
 from quorum.exports.service import ExportOptions
@@ -30,12 +31,20 @@ def export(
     format: str = "jsonl",
     output: str = "jsonl",
     pseudonymize: bool = False,
+    method: str | None = None,
 ) -> Response:
     """Stream the export as JSON lines (the response starts before the whole project is read), or send it
-    as one Parquet file with ``output=parquet``."""
+    as one Parquet file with ``output=parquet``. ``method`` (mv, ds, glad, mace): consensus by that
+    annotator model fitted over the project."""
     project = access(db, user, ref, MANAGE)
     service.check_format(project, format)
-    options = ExportOptions(pseudonym_salt=secret_key(request.app.state.settings) if pseudonymize else None)
+    if method == "":
+        method = None  # the console's form sends an empty choice for the default
+    if method is not None:
+        check_method(method, ["query", "method"])
+    options = ExportOptions(
+        pseudonym_salt=secret_key(request.app.state.settings) if pseudonymize else None, method=method
+    )
     filename = f"{project.name}-{format}".replace('"', "").replace("/", "-")
     if output == "parquet":
         tmp = Path(tempfile.mkdtemp(prefix="quorum-export-"))

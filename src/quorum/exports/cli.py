@@ -26,12 +26,21 @@ def export(
     pseudonymize: Annotated[
         bool, typer.Option("--pseudonymize", help="Stable pseudonyms instead of annotator usernames.")
     ] = False,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method",
+            help="Consensus by an annotator model fitted over the project: mv, ds, glad or mace "
+            "(default: the task type's own consensus).",
+        ),
+    ] = None,
 ) -> None:
     """Export a project's items and judgments (JSON lines by default), streamed to disk."""
     if parquet and hf:
         raise fail("choose --parquet or --hf, not both")
     output = "parquet" if parquet else "hf" if hf else "jsonl"
-    options = ExportOptions(pseudonym_salt=secret_key(settings()) if pseudonymize else None)
+    options = ExportOptions(pseudonym_salt=secret_key(settings()) if pseudonymize else None, method=method)
+    options.check()
     with unit_of_work() as db:
         count = service.export_to_file(
             db, None, find_project(db, project), format, out, output=output, options=options

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quorum import audit
+from quorum.consensus.service import ProjectConsensus, check_method, fit_project
 from quorum.errors import Invalid
 from quorum.exports.writers import OUTPUTS, write
 from quorum.models import Candidate, Item, Judgment, Project, User
@@ -27,9 +28,17 @@ GENERIC = "jsonl"
 
 @dataclass(frozen=True)
 class ExportOptions:
-    """``pseudonym_salt`` set: annotators appear as stable pseudonyms instead of their usernames."""
+    """``pseudonym_salt`` set: annotators appear as stable pseudonyms instead of their usernames.
+    ``method`` set (``mv``, ``ds``, ``glad``, ``mace``): each item's consensus comes from that annotator
+    model fitted over the whole project (``quorum.consensus.service``) instead of the task type's own
+    consensus; gold answers and reviewers' corrections still win. Rows record the method used."""
 
     pseudonym_salt: str | None = None
+    method: str | None = None
+
+    def check(self) -> None:
+        if self.method is not None:
+            check_method(self.method)
 
     def annotator(self, username: str) -> str:
         if self.pseudonym_salt is None:
@@ -55,6 +64,7 @@ class _Reviewed:
     """An item with what reviews decided: ``votes`` leaves rejected judgments out; ``corrected`` is a
     reviewer's answer, which is the consensus."""
 
+    item_id: int
     item: ExportItem
     votes: list[dict[str, Any]]
     corrected: dict[str, Any] | None
@@ -92,6 +102,7 @@ def _batches(
             candidates[c.item_id].append(CandidateInfo(c.position, c.model, c.provider, c.params))
         yield [
             _Reviewed(
+                i.id,
                 ExportItem(i.external_id, i.payload, i.meta, judgments[i.id], candidates[i.id], i.gold),
                 votes[i.id],
                 reviewed[i.id].corrected if i.id in reviewed else None,
@@ -140,9 +151,14 @@ def rows(
 ) -> Iterator[dict[str, Any]]:
     check_format(project, fmt)
     options = options or ExportOptions()
+    options.check()
     kind = registry.get(project.task_type)
     config = kind.parse_config(project.config)
     writer = kind.exports().get(fmt)
+    # The model is fitted over every judgment first: an item's consensus depends on the whole project.
+    model: ProjectConsensus | None = (
+        fit_project(db, project, options.method) if options.method is not None else None
+    )
     for batch in _batches(db, project, only_judged=writer is not None, name=options.annotator):
         for reviewed in batch:
             item = reviewed.item
@@ -152,6 +168,8 @@ def rows(
             elif reviewed.corrected is not None:
                 # A reviewer's correction is an expert label: it is the answer.
                 consensus = Consensus(reviewed.corrected, 1.0, "review", len(item.judgments))
+            elif model is not None:
+                consensus = model.consensus(reviewed.item_id, reviewed.votes, kind, config)
             else:
                 consensus = kind.consensus(reviewed.votes, config)
             if writer is None:
@@ -189,6 +207,8 @@ def export_to_file(
 ) -> int:
     """Writes JSON lines, Parquet or a Hugging Face ``datasets`` folder; a failed export leaves nothing."""
     check_format(project, fmt)
+    if options is not None:
+        options.check()
     if output not in OUTPUTS:
         raise Invalid(
             f"output must be one of {', '.join(OUTPUTS)}",
@@ -208,6 +228,7 @@ def export_to_file(
             "rows": count,
             "out": str(out),
             "pseudonyms": bool(options and options.pseudonym_salt),
+            "method": (options.method if options else None) or "default",
         },
     )
     return count

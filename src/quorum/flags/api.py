@@ -29,6 +29,8 @@ class FlagOut(BaseModel):
     item_id: int
     external_id: str | None = None
     annotator: str | None = None
+    item_status: str | None = None
+    """``flagged`` when the item left the queue (the project's flag threshold was reached)."""
     reason: str
     created_at: datetime
     resolved_at: datetime | None = None
@@ -53,6 +55,7 @@ def open_flags(ref: str, user: CurrentUser, db: DB) -> list[FlagOut]:
             item_id=f.item_id,
             external_id=i.external_id,
             annotator=name,
+            item_status=i.status,
             reason=f.reason,
             created_at=f.created_at,
         )

@@ -1,12 +1,22 @@
-"""Use cases for flags. Flagging also gives the item back (the assignment ends as skipped)."""
+"""Use cases for flags. Flagging also gives the item back (the assignment ends as skipped).
+
+A project's ``flag_threshold`` K (none by default: flags never remove an item) takes an item out of the
+queue: when K different people hold open flags on an open item, its status becomes ``flagged`` and the
+claim (which serves open items only) passes it by. Resolving a flag of a flagged item returns it to
+``open`` once fewer than K people still hold open flags on it; an item that completed meanwhile (a lease
+taken before it left the queue was still submitted) stays complete. On PostgreSQL the item row is locked
+while the flaggers are counted, so concurrent flags cannot both miss the threshold.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.assignments import service as assignments
+from quorum.assignments.rules import policy_of
+from quorum.core.policy import flagged_out
 from quorum.db.types import utcnow
 from quorum.errors import Invalid, NotFound
 from quorum.models import Flag, Item, Project, User
@@ -34,7 +44,43 @@ def flag(db: Session, user: User, assignment_id: int, reason: str) -> Flag:
         project_id=assignment.project_id,
         data={"reason": reason[:200]},
     )
+    project = db.get(Project, assignment.project_id)
+    assert project is not None
+    if project.flag_threshold is not None:
+        item = _lock_item(db, assignment.item_id)
+        if item.status == "open" and flagged_out(policy_of(project), flaggers(db, item.id)):
+            item.status = "flagged"
+            audit.record(
+                db,
+                None,
+                "item.flagged_out",
+                "item",
+                item.id,
+                project_id=project.id,
+                data={"flaggers": project.flag_threshold},
+            )
     return created
+
+
+def _lock_item(db: Session, item_id: int) -> Item:
+    query = select(Item).where(Item.id == item_id).execution_options(populate_existing=True)
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    item = db.scalar(query)
+    assert item is not None
+    return item
+
+
+def flaggers(db: Session, item_id: int) -> int:
+    """How many different people hold open flags on the item."""
+    return (
+        db.scalar(
+            select(func.count(func.distinct(Flag.user_id))).where(
+                Flag.item_id == item_id, Flag.resolved_at.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 def open_flags(db: Session, project: Project) -> list[tuple[Flag, Item, str]]:
@@ -55,6 +101,10 @@ def resolve(db: Session, actor: User, project: Project, flag_id: int, resolution
     found.resolved_at = utcnow()
     found.resolved_by_id = actor.id
     found.resolution = resolution.strip()[:2000] or "resolved"
+    db.flush()
+    item = _lock_item(db, found.item_id)
+    if item.status == "flagged" and not flagged_out(policy_of(project), flaggers(db, item.id)):
+        item.status = "open"
     audit.record(
         db,
         actor,

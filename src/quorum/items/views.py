@@ -1,4 +1,6 @@
-"""Pages: browse a project's items with filters, and one item with all its judgments side by side."""
+"""Pages: browse a project's items with filters, and one item with all its judgments side by side, each
+with its reviews, and the consensus as exports give it (a gold answer, a reviewer's correction, or the
+task type's consensus over the judgments no reviewer rejected)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from quorum.accounts.access import REVIEW, require_project
+from quorum.flags.service import flags_of
 from quorum.items import service
+from quorum.models import Review
+from quorum.reviews.service import outcomes, reviews_of
 from quorum.task_types import registry
+from quorum.task_types.base import Consensus
 from quorum.web.deps import DB, PageUser
 from quorum.web.templating import render
 
@@ -55,7 +61,18 @@ def detail(request: Request, ref: str, item_id: int, user: PageUser, db: DB) -> 
     item = service.get_item(db, project, item_id)
     kind = registry.get(project.task_type)
     judgments = service.judgments_of(db, item)
-    consensus = kind.consensus([j.answer for j, _ in judgments], kind.parse_config(project.config))
+    reviews: dict[int, list[tuple[Review, str]]] = {}
+    for review, reviewer in reviews_of(db, item):
+        reviews.setdefault(review.judgment_id, []).append((review, reviewer))
+    outcome = outcomes(db, [item.id]).get(item.id)
+    rejected = outcome.rejected if outcome else frozenset()
+    if item.gold is not None:
+        consensus = Consensus(item.gold, 1.0, "gold", len(judgments))
+    elif outcome is not None and outcome.corrected is not None:
+        consensus = Consensus(outcome.corrected, 1.0, "review", len(judgments))
+    else:
+        votes = [j.answer for j, _ in judgments if j.id not in rejected]
+        consensus = kind.consensus(votes, kind.parse_config(project.config))
     return render(
         request,
         "items/detail.html",
@@ -64,6 +81,9 @@ def detail(request: Request, ref: str, item_id: int, user: PageUser, db: DB) -> 
             "item": item,
             "tab": "items",
             "judgments": judgments,
+            "reviews": reviews,
+            "rejected": rejected,
+            "flags": flags_of(db, item),
             "consensus": consensus,
             "kind": kind,
             "payload": kind.public_payload(item.payload),

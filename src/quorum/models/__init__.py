@@ -12,6 +12,7 @@ from quorum.models.item_pin import ItemPin
 from quorum.models.judgment import Judgment
 from quorum.models.membership import Membership
 from quorum.models.project import Project
+from quorum.models.qualification import Qualification
 from quorum.models.review import Review
 from quorum.models.user import User
 
@@ -28,6 +29,7 @@ __all__ = [
     "Judgment",
     "Membership",
     "Project",
+    "Qualification",
     "Review",
     "User",
 ]

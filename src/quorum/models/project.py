@@ -41,4 +41,13 @@ class Project(CreatedAt, Base):
     # judgment of the item goes to review (none: confidence sends nothing).
     review_rate: Mapped[float] = mapped_column(Float, default=0.0, server_default="0", nullable=False)
     review_confidence: Mapped[float | None] = mapped_column(Float)
+    # Qualification: gold items served first as a test; none (or 0) means no qualification. The mean gold
+    # score over the first qualification_size gold judgments of an attempt must reach the threshold.
+    qualification_size: Mapped[int | None] = mapped_column(Integer)
+    qualification_threshold: Mapped[float] = mapped_column(
+        Float, default=0.8, server_default="0.8", nullable=False
+    )
+    # Flags: an item flagged by this many different people (open flags) leaves the queue as "flagged"
+    # until a manager resolves them; none means flags never take an item out of the queue.
+    flag_threshold: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -5,6 +5,7 @@ from fastapi import APIRouter, status
 from quorum.accounts import service as accounts
 from quorum.accounts.access import MANAGE, VIEW, require_admin, role_in
 from quorum.accounts.access import require_project as access
+from quorum.assignments import qualification
 from quorum.errors import NotFound
 from quorum.projects import service
 from quorum.projects.schemas import (
@@ -15,6 +16,7 @@ from quorum.projects.schemas import (
     ProjectCreate,
     ProjectOut,
     ProjectUpdate,
+    QualificationOut,
 )
 from quorum.web.deps import DB, CurrentUser
 
@@ -93,3 +95,32 @@ def set_member(ref: str, username: str, body: MemberIn, user: CurrentUser, db: D
 def remove_member(ref: str, username: str, user: CurrentUser, db: DB) -> None:
     project = access(db, user, ref, MANAGE)
     service.remove_member(db, user, project, accounts.get_user(db, username))
+
+
+def _qualification_out(row: qualification.QualificationRow) -> QualificationOut:
+    return QualificationOut(
+        username=row.username,
+        attempt=row.attempt,
+        status=row.status,
+        judged=row.judged,
+        score=row.score,
+        started_at=row.started_at,
+        decided_at=row.decided_at,
+    )
+
+
+@router.get("/{ref}/qualifications")
+def list_qualifications(ref: str, user: CurrentUser, db: DB) -> list[QualificationOut]:
+    """Each annotator who started the project's qualification: their attempt, status and score."""
+    project = access(db, user, ref, MANAGE)
+    return [_qualification_out(row) for row in qualification.report(db, project)]
+
+
+@router.post("/{ref}/qualifications/{username}/reset")
+def reset_qualification(ref: str, username: str, user: CurrentUser, db: DB) -> QualificationOut:
+    """Start a new qualification attempt for the annotator (after a failure, or to test them again)."""
+    project = access(db, user, ref, MANAGE)
+    member = accounts.get_user(db, username)
+    service.reset_qualification(db, user, project, member)
+    found = next(r for r in qualification.report(db, project) if r.username == member.username)
+    return _qualification_out(found)

@@ -54,7 +54,7 @@ def create(
 @handle_errors
 def list_() -> None:
     """List all projects with their item counts."""
-    table = Table("id", "name", "type", "status", "overlap", "open", "complete")
+    table = Table("id", "name", "type", "status", "overlap", "open", "complete", "flagged")
     with unit_of_work() as db:
         for p in service.all_projects(db):
             counts = counts_by_status(db, p)
@@ -66,6 +66,7 @@ def list_() -> None:
                 str(p.overlap),
                 str(counts["open"]),
                 str(counts["complete"]),
+                str(counts["flagged"]),
             )
     out.print(table)
 
@@ -92,13 +93,30 @@ def set_(
     overlap: Annotated[int | None, typer.Option(help="Judgments wanted per item.")] = None,
     lease_seconds: Annotated[int | None, typer.Option(help="Lease length in seconds.")] = None,
     guidelines: Annotated[Path | None, typer.Option(help="Markdown file: becomes a new version.")] = None,
+    qualification_size: Annotated[
+        int | None, typer.Option(help="Gold items served first as a test (0: no qualification).")
+    ] = None,
+    qualification_threshold: Annotated[
+        float | None, typer.Option(help="Mean gold score needed to pass the qualification (0 to 1).")
+    ] = None,
+    flag_threshold: Annotated[
+        int | None, typer.Option(help="People flagging an item that take it out of the queue (0: never).")
+    ] = None,
 ) -> None:
     """Change a project's status or policies, or publish new guidelines."""
-    changes = {
+    changes: dict[str, Any] = {
         k: v
-        for k, v in {"status": status, "overlap": overlap, "lease_seconds": lease_seconds}.items()
+        for k, v in {
+            "status": status,
+            "overlap": overlap,
+            "lease_seconds": lease_seconds,
+            "qualification_size": qualification_size,
+            "qualification_threshold": qualification_threshold,
+        }.items()
         if v is not None
     }
+    if flag_threshold is not None:
+        changes["flag_threshold"] = flag_threshold or None
     with unit_of_work() as db:
         found = find_project(db, project)
         if changes:
@@ -106,3 +124,13 @@ def set_(
         if guidelines:
             service.set_guidelines(db, None, found, guidelines.read_text(encoding="utf-8"))
         out.print(f"updated project {found.name}", markup=False)
+
+
+@projects.command("qualification-reset")
+@handle_errors
+def qualification_reset(project: str, username: str) -> None:
+    """Start a new qualification attempt for USERNAME in PROJECT (after a failure, or to test again)."""
+    with unit_of_work() as db:
+        found = find_project(db, project)
+        service.reset_qualification(db, None, found, accounts.get_user(db, username))
+        out.print(f"{username} takes the qualification for {found.name} again", markup=False)

@@ -26,6 +26,9 @@ class ProjectCreate(BaseModel):
     confidence_target: float = 1.0
     review_rate: float = 0.0
     review_confidence: float | None = None
+    qualification_size: int | None = None
+    qualification_threshold: float = 0.8
+    flag_threshold: int | None = None
 
 
 class ProjectUpdate(BaseModel):
@@ -46,6 +49,9 @@ class ProjectUpdate(BaseModel):
     confidence_target: float | None = None
     review_rate: float | None = None
     review_confidence: float | None = None
+    qualification_size: int | None = None
+    qualification_threshold: float | None = None
+    flag_threshold: int | None = None
 
 
 class ProjectOut(BaseModel):
@@ -68,6 +74,9 @@ class ProjectOut(BaseModel):
     confidence_target: float
     review_rate: float
     review_confidence: float | None
+    qualification_size: int | None
+    qualification_threshold: float
+    flag_threshold: int | None
     guideline_version: int
     created_at: datetime
     role: str | None = None
@@ -97,3 +106,14 @@ class MemberOut(BaseModel):
     user_id: int
     username: str
     role: str
+
+
+class QualificationOut(BaseModel):
+    username: str
+    attempt: int
+    status: str
+    """``pending`` (taking it), ``passed`` or ``failed``."""
+    judged: int
+    score: float | None
+    started_at: datetime | None
+    decided_at: datetime | None

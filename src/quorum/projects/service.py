@@ -11,8 +11,9 @@ from quorum import audit
 from quorum.accounts.access import Role, find_project
 from quorum.accounts.service import check_expertise
 from quorum.assignments import overlap as overlap_rules
+from quorum.assignments import qualification
 from quorum.errors import Conflict, Invalid, NotFound
-from quorum.models import Guideline, Item, Judgment, Membership, Project, User
+from quorum.models import Flag, Guideline, Item, Judgment, Membership, Project, User
 from quorum.models.item import GOLD_SQL
 from quorum.task_types import registry
 
@@ -22,6 +23,8 @@ MAX_OVERLAP = 50
 MIN_LEASE_SECONDS = 1
 MAX_LEASE_SECONDS = 7 * 24 * 3600
 MAX_LEASES = 100
+MAX_QUALIFICATION = 1000
+MAX_FLAG_THRESHOLD = 1000
 
 
 def _check_policies(
@@ -36,8 +39,17 @@ def _check_policies(
     confidence_target: float | None = None,
     review_rate: float | None = None,
     review_confidence: float | None = None,
+    qualification_size: int | None = None,
+    qualification_threshold: float | None = None,
+    flag_threshold: int | None = None,
 ) -> None:
     problems = []
+    if qualification_size is not None and not 0 <= qualification_size <= MAX_QUALIFICATION:
+        problems.append(("qualification_size", f"must be between 0 and {MAX_QUALIFICATION}"))
+    if qualification_threshold is not None and not 0.0 <= qualification_threshold <= 1.0:
+        problems.append(("qualification_threshold", "must be between 0 and 1"))
+    if flag_threshold is not None and not 1 <= flag_threshold <= MAX_FLAG_THRESHOLD:
+        problems.append(("flag_threshold", f"must be between 1 and {MAX_FLAG_THRESHOLD}"))
     if review_rate is not None and not 0.0 <= review_rate <= 1.0:
         problems.append(("review_rate", "must be between 0 and 1"))
     if review_confidence is not None and not 0.0 <= review_confidence <= 1.0:
@@ -112,6 +124,9 @@ def create_project(
     confidence_target: float = 1.0,
     review_rate: float = 0.0,
     review_confidence: float | None = None,
+    qualification_size: int | None = None,
+    qualification_threshold: float = 0.8,
+    flag_threshold: int | None = None,
 ) -> Project:
     name = name.strip()
     if not name or len(name) > 200:
@@ -130,6 +145,9 @@ def create_project(
         confidence_target,
         review_rate,
         review_confidence,
+        qualification_size,
+        qualification_threshold,
+        flag_threshold,
     )
     _check_adaptive(overlap, overlap_max, overlap_rule)
     expertise_rule = _check_rule(required_expertise)
@@ -153,6 +171,9 @@ def create_project(
         confidence_target=confidence_target,
         review_rate=review_rate,
         review_confidence=review_confidence,
+        qualification_size=qualification_size or None,
+        qualification_threshold=qualification_threshold,
+        flag_threshold=flag_threshold,
         status=status,
         created_by_id=actor.id if actor else None,
     )
@@ -175,7 +196,9 @@ def create_project(
 def update_project(db: Session, actor: User | None, project: Project, changes: dict[str, Any]) -> Project:
     """Apply a partial update (name, config, overlap, lease_seconds, status, max_leases,
     required_expertise, gold_rate, min_gold_accuracy, min_gold_judged, overlap_max, overlap_rule,
-    confidence_target, review_rate, review_confidence)."""
+    confidence_target, review_rate, review_confidence, qualification_size, qualification_threshold,
+    flag_threshold). A qualification size of 0 means none; a changed flag threshold takes items out of
+    the queue or returns them by their open flags."""
     allowed = {
         "name",
         "config",
@@ -192,6 +215,9 @@ def update_project(db: Session, actor: User | None, project: Project, changes: d
         "confidence_target",
         "review_rate",
         "review_confidence",
+        "qualification_size",
+        "qualification_threshold",
+        "flag_threshold",
     }
     unknown = set(changes) - allowed
     if unknown:
@@ -211,7 +237,17 @@ def update_project(db: Session, actor: User | None, project: Project, changes: d
         changes.get("confidence_target"),
         changes.get("review_rate"),
         changes.get("review_confidence"),
+        changes.get("qualification_size"),
+        changes.get("qualification_threshold"),
+        changes.get("flag_threshold"),
     )
+    if "qualification_threshold" in changes and changes["qualification_threshold"] is None:
+        raise Invalid(
+            "qualification_threshold must be a number between 0 and 1",
+            [{"loc": ["qualification_threshold"], "field": "qualification_threshold", "msg": "required"}],
+        )
+    if changes.get("qualification_size") == 0:
+        changes["qualification_size"] = None
     if {"overlap", "overlap_max", "overlap_rule"} & set(changes):
         _check_adaptive(
             changes.get("overlap", project.overlap),
@@ -235,6 +271,8 @@ def update_project(db: Session, actor: User | None, project: Project, changes: d
         setattr(project, key, value)
     if "overlap" in changes:
         _recount_status(db, project)
+    if "flag_threshold" in changes:
+        _reflag(db, project)
     audit.record(db, actor, "project.update", "project", project.id, project_id=project.id, data=changes)
     return project
 
@@ -247,6 +285,38 @@ def _recount_status(db: Session, project: Project) -> None:
         update(Item)
         .where(Item.project_id == project.id, Item.status.in_(("open", "complete")))
         .values(status=case((done, "complete"), else_="open"))
+    )
+
+
+def _reflag(db: Session, project: Project) -> None:
+    """A changed flag threshold: open items with enough flaggers leave the queue, flagged items with too
+    few (or no threshold any more) return to it."""
+    flaggers = (
+        select(func.count(func.distinct(Flag.user_id)))
+        .where(Flag.item_id == Item.id, Flag.resolved_at.is_(None))
+        .correlate(Item)
+        .scalar_subquery()
+    )
+    threshold = project.flag_threshold
+    if threshold is None:
+        db.execute(
+            update(Item)
+            .where(Item.project_id == project.id, Item.status == "flagged")
+            .values(status="open")
+            .execution_options(synchronize_session=False)
+        )
+        return
+    db.execute(
+        update(Item)
+        .where(Item.project_id == project.id, Item.status == "flagged", flaggers < threshold)
+        .values(status="open")
+        .execution_options(synchronize_session=False)
+    )
+    db.execute(
+        update(Item)
+        .where(Item.project_id == project.id, Item.status == "open", flaggers >= threshold)
+        .values(status="flagged")
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -356,6 +426,20 @@ def remove_member(db: Session, actor: User | None, project: Project, user: User)
         project_id=project.id,
         data={"user": user.username},
     )
+
+
+def reset_qualification(db: Session, actor: User | None, project: Project, user: User) -> None:
+    """A new qualification attempt for ``user`` in the project; refused when it requires none."""
+    if not project.qualification_size:
+        raise Conflict(f"project {project.name!r} requires no qualification")
+    if (
+        db.scalar(
+            select(Membership.id).where(Membership.project_id == project.id, Membership.user_id == user.id)
+        )
+        is None
+    ):
+        raise NotFound(f"{user.username!r} is not a member of {project.name!r}")
+    qualification.reset(db, actor, project, user)
 
 
 def members(db: Session, project: Project) -> list[tuple[User, Role]]:

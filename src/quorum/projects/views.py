@@ -12,7 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from quorum.accounts import service as accounts
 from quorum.accounts.access import ANNOTATE, MANAGE, Role, require_admin, require_project
-from quorum.errors import QuorumError
+from quorum.assignments import qualification
+from quorum.errors import Invalid, QuorumError
 from quorum.exports.service import formats
 from quorum.flags.service import open_flags
 from quorum.items import importer
@@ -150,6 +151,7 @@ def dashboard(request: Request, ref: str, user: PageUser, db: DB) -> Response:
             "project": project,
             "board": board,
             "flags": open_flags(db, project),
+            "qualifications": qualification.report(db, project) if project.qualification_size else [],
             "chart": line_chart(board.progress),
             "formats": formats(project),
             "tab": "dashboard",
@@ -189,16 +191,46 @@ def save_settings(
     status: Annotated[str, Form()],
     overlap: Annotated[int, Form()],
     lease_seconds: Annotated[int, Form()],
+    qualification_size: Annotated[str | None, Form()] = None,
+    qualification_threshold: Annotated[str | None, Form()] = None,
+    flag_threshold: Annotated[str | None, Form()] = None,
 ) -> Response:
     project = require_project(db, user, ref, MANAGE)
+    changes: dict[str, Any] = {"status": status, "overlap": overlap, "lease_seconds": lease_seconds}
     try:
-        with db.begin_nested():
-            service.update_project(
-                db, user, project, {"status": status, "overlap": overlap, "lease_seconds": lease_seconds}
+        # Fields left out of the form (or blank) keep their value; a size or flag threshold of 0 means none.
+        if qualification_size is not None:
+            changes["qualification_size"] = _number(qualification_size, "qualification_size", int) or None
+        if qualification_threshold is not None and qualification_threshold.strip():
+            changes["qualification_threshold"] = _number(
+                qualification_threshold, "qualification_threshold", float
             )
+        if flag_threshold is not None:
+            changes["flag_threshold"] = _number(flag_threshold, "flag_threshold", int) or None
+        with db.begin_nested():
+            service.update_project(db, user, project, changes)
     except QuorumError as exc:
         return _settings(request, db, project, errors=_field_errors(exc), status=exc.status)
     return RedirectResponse(f"/projects/{project.id}/settings?saved=1", status_code=303)
+
+
+def _number(raw: str, field: str, kind: type[int] | type[float]) -> int | float | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        raise Invalid(
+            f"{field} must be a number", [{"loc": [field], "field": field, "msg": "not a number"}]
+        ) from None
+
+
+@router.post("/projects/{ref}/qualifications/{username}/reset", dependencies=[CSRF])
+def reset_qualification(ref: str, username: str, user: PageUser, db: DB) -> Response:
+    project = require_project(db, user, ref, MANAGE)
+    service.reset_qualification(db, user, project, accounts.get_user(db, username))
+    return RedirectResponse(f"/projects/{project.id}#qualification", status_code=303)
 
 
 @router.post("/projects/{ref}/status", dependencies=[CSRF])

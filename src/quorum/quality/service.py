@@ -18,15 +18,18 @@ Rules, fixed and documented here:
   against 1/2; ties are left out.
 - **Fleiss' kappa**: nominal questions only, over items with 2+ answers, when all of them have the same
   number of answers; otherwise it is reported as not applicable.
+
+Agreement over time, confusion matrices, pairs of annotators, rankings and models: see
+``quorum.quality.details``.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import statistics
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -36,9 +39,19 @@ from sqlalchemy.orm import Session
 
 from quorum.core.aggregation import METHODS, AggregationResult, dawid_skene
 from quorum.core.aggregation.encoding import Encoded, Encoder
-from quorum.core.agreement import Estimate, Ratings, fleiss_kappa, krippendorff_alpha, percent_agreement
+from quorum.core.agreement import Ratings, fleiss_kappa, krippendorff_alpha, percent_agreement
 from quorum.errors import Invalid
-from quorum.models import Item, Judgment, Project, User
+from quorum.models import Candidate, Item, Judgment, Project, User
+from quorum.quality import details
+from quorum.quality.details import (
+    AgreementTrend,
+    AnnotatorConfusion,
+    Interval,
+    ModelRanking,
+    PairwiseAgreement,
+    RankAgreement,
+)
+from quorum.quality.details import num as _num
 from quorum.task_types import registry
 from quorum.task_types.base import QuestionLevel
 
@@ -51,17 +64,6 @@ TOO_FAST_SHARE = 0.2
 POSITION_QUESTION = "choice"
 MAX_LOW_CONFIDENCE = 200
 _BATCH = 2000
-
-
-@dataclass(frozen=True)
-class Interval:
-    value: float | None
-    ci_low: float | None
-    ci_high: float | None
-
-    @classmethod
-    def of(cls, estimate: Estimate) -> Interval:
-        return cls(_num(estimate.value), _num(estimate.ci_low), _num(estimate.ci_high))
 
 
 @dataclass(frozen=True)
@@ -122,19 +124,22 @@ class QualityReport:
     low_confidence: list[LowConfidenceItem]
     n_low_confidence: int
     rules: dict[str, str] = field(default_factory=dict)
+    trend: AgreementTrend | None = None
+    confusion: list[AnnotatorConfusion] = field(default_factory=list)
+    pairs: PairwiseAgreement | None = None
+    rank_agreement: RankAgreement | None = None
+    models: ModelRanking | None = None
 
     def to_dict(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = _clean(asdict(self))
         return cleaned
 
 
-def _num(value: float) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
-
-
 def _clean(value: Any) -> Any:
     if isinstance(value, float):
         return _num(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -155,7 +160,9 @@ def _label(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _rows(db: Session, project: Project) -> Iterator[tuple[int, int, str, dict[str, Any], int, float | None]]:
+def _rows(
+    db: Session, project: Project
+) -> Iterator[tuple[int, int, str, dict[str, Any], int, float | None, datetime]]:
     query = (
         select(
             Judgment.item_id,
@@ -164,6 +171,7 @@ def _rows(db: Session, project: Project) -> Iterator[tuple[int, int, str, dict[s
             Judgment.answer,
             Judgment.time_spent_ms,
             Judgment.gold_score,
+            Judgment.created_at,
         )
         .join(User, User.id == Judgment.user_id)
         .where(Judgment.project_id == project.id)
@@ -171,10 +179,15 @@ def _rows(db: Session, project: Project) -> Iterator[tuple[int, int, str, dict[s
         .execution_options(yield_per=_BATCH)
     )
     for row in db.execute(query):
-        yield row[0], row[1], row[2], row[3], row[4], row[5]
+        yield row[0], row[1], row[2], row[3], row[4], row[5], row[6]
 
 
 def _ratings(rows: _Question, level: QuestionLevel) -> Ratings:
+    return _coded_ratings(rows, level)[0]
+
+
+def _coded_ratings(rows: _Question, level: QuestionLevel) -> tuple[Ratings, list[int], list[int]]:
+    """The ratings with the item id behind each unit code and the user id behind each rater code."""
     item_codes: dict[int, int] = {}
     user_codes: dict[int, int] = {}
     units = [item_codes.setdefault(i, len(item_codes)) for i in rows.items]
@@ -184,11 +197,14 @@ def _ratings(rows: _Question, level: QuestionLevel) -> Ratings:
         values = [float(categories.setdefault(_label(v), len(categories))) for v in rows.values]
     else:
         values = [float(v) for v in rows.values]
-    return Ratings.from_codes(units, raters, values, len(item_codes), len(user_codes))
+    ratings = Ratings.from_codes(units, raters, values, len(item_codes), len(user_codes))
+    return ratings, list(item_codes), list(user_codes)
 
 
-def _agreement(name: str, rows: _Question, level: QuestionLevel, n_boot: int, seed: int) -> QuestionAgreement:
-    ratings = _ratings(rows, level)
+def _agreement(
+    name: str, rows: _Question, level: QuestionLevel, n_boot: int, seed: int, ratings: Ratings | None = None
+) -> QuestionAgreement:
+    ratings = ratings if ratings is not None else _ratings(rows, level)
     per_item = np.bincount(ratings.units, minlength=ratings.n_units)
     pairable = per_item[per_item >= 2]
     alpha = krippendorff_alpha(ratings, level, n_boot=n_boot, seed=seed)
@@ -270,14 +286,27 @@ def quality_report(
     gold: dict[int, list[float]] = {}
     times: list[tuple[int, int]] = []
     items: set[int] = set()
-    for item_id, user_id, username, answer, ms, gold_score in _rows(db, project):
+    last_at: dict[int, datetime] = {}
+    ranked: dict[int, dict[int, list[float]]] | None = {} if kind.agreement_level == "ranking" else None
+    compared: list[tuple[int, list[tuple[int, int, float]]]] | None = (
+        [] if project.task_type in details.COMPARISON_TYPES else None
+    )
+    for item_id, user_id, username, answer, ms, gold_score, created_at in _rows(db, project):
         items.add(item_id)
+        if item_id not in last_at or created_at > last_at[item_id]:
+            last_at[item_id] = created_at
+        if compared is not None:
+            compared.append((item_id, details.comparisons(project.task_type, answer)))
         person = people.setdefault(user_id, AnnotatorQuality(username))
         person.judgments += 1
         times.append((user_id, ms))
         if gold_score is not None:
             gold.setdefault(user_id, []).append(gold_score)
-        for name, value in kind.agreement_values(answer, config).items():
+        values = kind.agreement_values(answer, config)
+        if ranked is not None:
+            ranks = [float(v) for k, v in sorted(values.items(), key=_rank_key) if k.startswith("rank.")]
+            ranked.setdefault(item_id, {})[user_id] = ranks
+        for name, value in values.items():
             if value is None:
                 continue
             rows = questions.setdefault(name, _Question())
@@ -294,8 +323,11 @@ def quality_report(
         people[user_id].gold_judged = len(scores)
         people[user_id].gold_accuracy = sum(scores) / len(scores)
 
+    levels = {name: kind.question_level(name, config) for name in questions}
+    # The main question is usually the first: its coded ratings serve the trend and the pairs too.
+    coded = {name: _coded_ratings(rows, levels[name]) for name, rows in list(questions.items())[:1]}
     agreement = [
-        _agreement(name, rows, kind.question_level(name, config), n_boot, seed)
+        _agreement(name, rows, levels[name], n_boot, seed, coded[name][0] if name in coded else None)
         for name, rows in questions.items()
     ]
     categorical = [q.question for q in agreement if q.categorical]
@@ -303,8 +335,37 @@ def quality_report(
     fitted = {name: _fit(method, questions[name]) for name in categorical}
     _consensus_agreement(fitted, people)
     low: list[LowConfidenceItem] = []
+    trend: AgreementTrend | None = None
+    confusion: list[AnnotatorConfusion] = []
+    pairs: PairwiseAgreement | None = None
+    usernames = {user_id: person.username for user_id, person in people.items()}
     if main is not None:
-        low = _main_question(db, *fitted[main], threshold, people)
+        low, ds = _main_question(db, *fitted[main], threshold, people)
+        confusion = details.confusions(fitted[main][0], ds, usernames)
+        level = levels[main]
+        ratings, unit_items, unit_users = coded.get(main) or _coded_ratings(questions[main], level)
+        trend = details.agreement_trend(main, level, ratings, [last_at[i] for i in unit_items], n_boot, seed)
+        rankings = None
+        if ranked is not None:
+            item_code = {item_id: code for code, item_id in enumerate(unit_items)}
+            user_code = {user_id: code for code, user_id in enumerate(unit_users)}
+            rankings = {
+                (item_code[item_id], user_code[user_id]): ranks
+                for item_id, by_user in ranked.items()
+                if item_id in item_code
+                for user_id, ranks in by_user.items()
+                if user_id in user_code
+            }
+        names = [usernames[u] for u in unit_users]
+        pairs = details.pair_agreement(main, level, ratings, names, n_boot, seed, rankings)
+    rank_agreement = None
+    if ranked is not None:
+        rank_agreement = details.rank_agreement(
+            (list(by_user.values()) for by_user in ranked.values()), n_boot, seed
+        )
+    models = None
+    if compared is not None:
+        models = details.model_ranking(compared, _candidate_models(db, project), n_boot, seed)
     if POSITION_QUESTION in questions:
         _position_bias(questions[POSITION_QUESTION], people)
     return QualityReport(
@@ -328,8 +389,41 @@ def quality_report(
             "consensus_agreement": "answers equal to the consensus, on items with 2+ answers to a question",
             "position_bias": "share of A among A/B choices; two-sided binomial test against 1/2",
             "ds_accuracy": "Dawid-Skene expected accuracy on the main question",
+            "trend": "alpha on the main question per time bucket; an item counts in the bucket of its latest "
+            f"judgment; buckets with under {details.MIN_PAIRABLE} items with 2+ answers are marked sparse",
+            "confusion": "expected counts of (true label, answer) under the Dawid-Skene posteriors, rows "
+            "normalised to P(answer | true label)",
+            "pairs": f"Cohen's kappa on the main question for pairs sharing {details.MIN_SHARED}+ items "
+            f"(quadratic weights unless nominal); the {details.MAX_PAIRS} pairs sharing the most",
+            "rank_agreement": "mean Kendall's tau-b between annotators who ranked the same item",
+            "models": "Bradley-Terry over candidates' models; a tie is half a win each; candidates without "
+            "a model or from the same model are skipped; intervals resample answers",
         },
+        trend=trend,
+        confusion=confusion,
+        pairs=pairs,
+        rank_agreement=rank_agreement,
+        models=models,
     )
+
+
+def _rank_key(entry: tuple[str, Any]) -> tuple[int, str]:
+    name = entry[0]
+    suffix = name.removeprefix("rank.")
+    return (int(suffix), name) if suffix.isdigit() else (-1, name)
+
+
+def _candidate_models(db: Session, project: Project) -> dict[int, dict[int, str | None]]:
+    models: dict[int, dict[int, str | None]] = {}
+    query = (
+        select(Candidate.item_id, Candidate.position, Candidate.model)
+        .join(Item, Item.id == Candidate.item_id)
+        .where(Item.project_id == project.id)
+        .execution_options(yield_per=_BATCH)
+    )
+    for item_id, position, model in db.execute(query):
+        models.setdefault(item_id, {})[position] = model
+    return models
 
 
 def _fit(method: str, rows: _Question) -> tuple[Encoded, AggregationResult]:
@@ -365,7 +459,7 @@ def _main_question(
     result: AggregationResult,
     threshold: float,
     people: dict[int, AnnotatorQuality],
-) -> list[LowConfidenceItem]:
+) -> tuple[list[LowConfidenceItem], AggregationResult]:
     ds = result if result.method == "ds" else dawid_skene(*_codes(data))
     for worker, accuracy, n in zip(data.worker_names, ds.worker_accuracy, ds.worker_answers, strict=True):
         people[int(worker)].ds_answers = int(n)
@@ -381,7 +475,7 @@ def _main_question(
     return [
         LowConfidenceItem(item_id, names.get(item_id, str(item_id)), label, confidence, counts[item_id])
         for item_id, label, confidence in low
-    ]
+    ], ds
 
 
 def _codes(data: Encoded) -> tuple[Any, Any, Any, int, int, int]:

@@ -1,4 +1,5 @@
-"""The manager's quality page: agreement per question, the annotator table, low-confidence items."""
+"""The manager's quality page: agreement per question and over time, the annotator table with confusion
+matrices, pairs of annotators, models, low-confidence items."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from quorum.accounts.access import MANAGE, require_project
 from quorum.core.aggregation import METHODS
 from quorum.errors import QuorumError
 from quorum.quality import service
+from quorum.quality.details import AgreementTrend
+from quorum.web.charts import IntervalChart, interval_chart
 from quorum.web.deps import DB, PageUser
 from quorum.web.templating import render
 
@@ -30,4 +33,29 @@ def quality_page(
             {**context, "report": None, "error": exc.message},
             status=exc.status,
         )
-    return render(request, "projects/quality.html", {**context, "report": report, "error": None})
+    return render(
+        request,
+        "projects/quality.html",
+        {**context, "report": report, "error": None, "trend_chart": trend_chart(report.trend)},
+    )
+
+
+def trend_chart(trend: AgreementTrend | None) -> IntervalChart | None:
+    """Alpha per bucket, sparse buckets drawn hollow."""
+    if trend is None:
+        return None
+    return interval_chart(
+        [
+            (
+                p.start,
+                p.alpha.value,
+                p.alpha.ci_low,
+                p.alpha.ci_high,
+                p.sparse,
+                f"{p.start:%Y-%m-%d %H:%M}: alpha {p.alpha.value:.2f}, {p.n_items_pairable} items with 2+ answers"
+                if p.alpha.value is not None
+                else "",
+            )
+            for p in trend.points
+        ]
+    )

@@ -142,9 +142,14 @@ def bradley_terry(
     confidence: float = 0.95,
     max_iter: int = 5000,
     tol: float = 1e-9,
+    groups: ArrayLike | None = None,
 ) -> BradleyTerryResult:
     """Fit scores from comparisons ``left[r]`` vs ``right[r]`` with ``outcome[r]`` = 1 (left won),
-    0 (right won) or 0.5 (tie); fractional outcomes in between are accepted as soft wins."""
+    0 (right won) or 0.5 (tie); fractional outcomes in between are accepted as soft wins.
+
+    ``groups[r]`` (optional) names the unit comparison r came from, e.g. the answer that ranked
+    several candidates at once: the bootstrap then resamples whole groups, since comparisons from
+    one answer are not independent. Without it each comparison is its own unit."""
     lefts = np.asarray(left, dtype=np.int64)
     rights = np.asarray(right, dtype=np.int64)
     outcomes = np.asarray(outcome, dtype=np.float64)
@@ -158,6 +163,15 @@ def bradley_terry(
         raise Invalid("outcome must be 1 (left wins), 0 (right wins) or 0.5 (tie)")
     if prior < 0:
         raise Invalid("prior must be >= 0")
+    if groups is None:
+        group_codes, n_groups = np.arange(lefts.size, dtype=np.int64), lefts.size
+    else:
+        raw_groups = np.asarray(groups)
+        if raw_groups.shape != lefts.shape:
+            raise Invalid("groups must have one entry per comparison")
+        _, group_codes = np.unique(raw_groups, return_inverse=True)
+        group_codes = group_codes.astype(np.int64).ravel()
+        n_groups = int(group_codes.max()) + 1 if group_codes.size else 0
     design = _Design.build(lefts, rights, outcomes, n_items)
     n_comparisons = np.bincount(np.concatenate([lefts, rights]), minlength=n_items).astype(np.int64)
     compared = n_comparisons > 0
@@ -172,7 +186,9 @@ def bradley_terry(
         width = lefts.size + n_items + design.first.size
         draws = [
             _centre(_fit(design, weights, log_strength, prior, max_iter, max(tol, 1e-6))[0], compared)
-            for weights in draw_weights(lefts.size, n_boot, seed, width=width)
+            for weights in (
+                block[:, group_codes] for block in draw_weights(n_groups, n_boot, seed, width=width)
+            )
         ]
         low, high = percentile_interval(np.concatenate(draws, axis=0), confidence)
     wins = np.asarray(design.row_wins.sum(axis=0)).ravel()
