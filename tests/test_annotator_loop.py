@@ -185,3 +185,40 @@ def test_judgment_records_guideline_version(client: TestClient, database: Databa
     assert r.json()["judgment"]["guideline_version"] == 2
     history = client.get(f"/api/v1/projects/{pid}/guidelines/history", headers=a.headers).json()
     assert [g["version"] for g in history] == [2, 1]
+
+
+def test_a_duplicate_submit_waiting_on_the_first_is_replayed(client: TestClient, database: Database) -> None:
+    """The second request with the same key arrives while the first holds the assignment: once the first
+    commits, the second answers with the first's judgment instead of a conflict."""
+    import threading
+
+    from quorum.assignments import service
+    from quorum.models import User
+
+    _, (a,), pid = _setup(database, client, n_items=1, overlap=1, n_annotators=1)
+    task = _next(client, a, pid)
+    results: list[service.Submitted | Exception] = []
+
+    def second() -> None:
+        try:
+            with database.session() as db:
+                user = db.get(User, a.id)
+                assert user is not None
+                results.append(service.submit(db, user, task["id"], {"labels": ["pos"]}, 5, "dup-key"))
+        except Exception as exc:  # the assertion below names it
+            results.append(exc)
+
+    with database.session() as db:
+        user = db.get(User, a.id)
+        assert user is not None
+        first = service.submit(db, user, task["id"], {"labels": ["pos"]}, 5, "dup-key")
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        waiting.join(timeout=1.0)
+        assert waiting.is_alive(), "the second submit should wait for the first's lock"
+        first_id = first.judgment.id
+    waiting.join(timeout=30)
+    assert len(results) == 1 and isinstance(results[0], service.Submitted), results
+    assert results[0].replayed and results[0].judgment.id == first_id
+    with database.session() as db:
+        assert db.scalar(select(func.count()).select_from(Judgment)) == 1

@@ -276,3 +276,19 @@ def test_pages_tell_the_annotator_and_let_the_manager_reset(client: TestClient, 
     found = client.get(f"/api/v1/projects/{pid}", headers=admin.headers).json()
     assert found["qualification_size"] is None and found["qualification_threshold"] == 0.6
     assert found["flag_threshold"] == 2
+
+
+def test_the_workspace_says_how_far_the_test_has_come(client: TestClient, database: Database) -> None:
+    admin, a, _, pid = _setup(client, database, size=2, threshold=1.0, gold=3)
+    for number in (1, 2):
+        fragment = client.post(f"/ui/projects/{pid}/next", headers=a.headers)
+        assert fragment.status_code == 200
+        assert f"Qualification test: item {number} of 2" in fragment.text
+        found = re.search(r'data-assignment="(\d+)"', fragment.text)
+        assert found is not None
+        _submit(client, a, {"id": int(found.group(1))}, "pos")
+    # Passed: ordinary work, and no more test banner.
+    fragment = client.post(f"/ui/projects/{pid}/next", headers=a.headers)
+    assert 'data-assignment="' in fragment.text
+    assert "Qualification test" not in fragment.text
+    assert _report(client, admin, pid)["a"]["status"] == "passed"

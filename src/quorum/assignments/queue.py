@@ -125,6 +125,15 @@ def _check_annotator(
 def claim_next(db: Session, user: User, project: Project, *, draw: float = 1.0) -> Assignment | None:
     """Lease the next item to ``user``. ``draw`` (uniform in [0, 1)) decides whether this is a gold turn;
     the default never is."""
+    leased = claim_lease(db, user, project, draw=draw)
+    return None if leased is None else leased[0]
+
+
+def claim_lease(
+    db: Session, user: User, project: Project, *, draw: float = 1.0
+) -> tuple[Assignment, Item | None] | None:
+    """``claim_next`` with the item it leased, so the caller need not load it again (the session's
+    identity map holds objects weakly); the item is None when an already held lease is returned."""
     if db.get_bind().dialect.name == "postgresql":
         # One claim at a time per annotator and project; other annotators are not held up.
         db.execute(text("SELECT pg_advisory_xact_lock(:u, :p)"), {"u": user.id, "p": project.id})
@@ -147,7 +156,7 @@ def claim_next(db: Session, user: User, project: Project, *, draw: float = 1.0) 
     _check_annotator(project, state, reason, qual)
     if reason is Reason.LEASE_LIMIT:
         # Asking again returns a lease already held: a reload never burns another slot.
-        return held[0]
+        return held[0], None
     if qualifying(policy, state):
         needed = (project.qualification_size or 0) - state.qualification_judged - len(held)
         available = qualification.available_gold(db, user, project)
@@ -179,7 +188,7 @@ def target_of(project: Project, item: Item) -> int:
     return item.overlap_target if item.overlap_target is not None else project.overlap
 
 
-def _lease(db: Session, user: User, project: Project, item: Item, now: datetime) -> Assignment:
+def _lease(db: Session, user: User, project: Project, item: Item, now: datetime) -> tuple[Assignment, Item]:
     assignment = Assignment(
         project_id=project.id,
         item_id=item.id,
@@ -189,4 +198,4 @@ def _lease(db: Session, user: User, project: Project, item: Item, now: datetime)
     )
     db.add(assignment)
     db.flush()
-    return assignment
+    return assignment, item

@@ -6,13 +6,13 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.accounts.access import ANNOTATE, require_project
 from quorum.assignments import overlap
-from quorum.assignments.queue import claim_next, live_leases, target_of
+from quorum.assignments.queue import claim_lease, live_leases, target_of
 from quorum.assignments.rules import policy_of
 from quorum.core.policy import next_target
 from quorum.db.types import utcnow
@@ -42,10 +42,11 @@ def claim(db: Session, user: User, project_ref: int | str) -> Claimed | None:
     (the session's identity map holds objects weakly, so a dropped reference costs a round trip)."""
     project = require_project(db, user, project_ref, ANNOTATE)
     # Not a secret, only a coin: whether this claim is a gold turn.
-    assignment = claim_next(db, user, project, draw=random.random())
-    if assignment is None:
+    leased = claim_lease(db, user, project, draw=random.random())
+    if leased is None:
         return None
-    item = db.get(Item, assignment.item_id)
+    assignment, item = leased
+    item = item or db.get(Item, assignment.item_id)
     assert item is not None
     return Claimed(assignment, item, project)
 
@@ -79,7 +80,35 @@ def _own_assignment(db: Session, user: User, assignment_id: int) -> Assignment:
     return assignment
 
 
-def _lock_item(db: Session, item_id: int) -> Item:
+def _submission(
+    db: Session, user: User, assignment_id: int, idempotency_key: str | None
+) -> tuple[Assignment, Project, Judgment | None]:
+    """The assignment (locked, as ``_own_assignment``), its project and the user's judgment with this
+    idempotency key, in one round trip."""
+    query = (
+        select(Assignment, Project)
+        .join(Project, Project.id == Assignment.project_id)
+        .where(Assignment.id == assignment_id)
+        .execution_options(populate_existing=True)
+    )
+    if idempotency_key is not None:
+        query = query.add_columns(Judgment).outerjoin(
+            Judgment, and_(Judgment.user_id == user.id, Judgment.idempotency_key == idempotency_key)
+        )
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Assignment)
+    found = db.execute(query).first()
+    if found is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    columns: tuple[Any, ...] = tuple(found)
+    assignment, project = columns[0], columns[1]
+    if assignment.user_id != user.id:
+        raise Forbidden(f"assignment {assignment_id} belongs to someone else")
+    return assignment, project, columns[2] if len(columns) > 2 else None
+
+
+def lock_item(db: Session, item_id: int) -> Item:
+    """The item, row-locked on PostgreSQL until the unit of work ends (SQLite is single-writer)."""
     query = select(Item).where(Item.id == item_id).execution_options(populate_existing=True)
     if db.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
@@ -96,16 +125,21 @@ def submit(
     time_spent_ms: int,
     idempotency_key: str | None = None,
 ) -> Submitted:
-    assignment = _own_assignment(db, user, assignment_id)
-    if idempotency_key:
-        if len(idempotency_key) > 200:
-            raise Invalid(
-                "Idempotency-Key must be at most 200 characters",
-                [{"loc": ["header", "Idempotency-Key"], "field": "Idempotency-Key", "msg": "too long"}],
-            )
-        earlier = db.scalar(
-            select(Judgment).where(Judgment.user_id == user.id, Judgment.idempotency_key == idempotency_key)
+    if idempotency_key and len(idempotency_key) > 200:
+        raise Invalid(
+            "Idempotency-Key must be at most 200 characters",
+            [{"loc": ["header", "Idempotency-Key"], "field": "Idempotency-Key", "msg": "too long"}],
         )
+    assignment, project, earlier = _submission(db, user, assignment_id, idempotency_key or None)
+    if idempotency_key:
+        if earlier is None and assignment.status == "submitted":
+            # A concurrent submit with this key committed while we waited for the row lock: the joined
+            # read above saw the state before it, a fresh statement sees its judgment.
+            earlier = db.scalar(
+                select(Judgment).where(
+                    Judgment.user_id == user.id, Judgment.idempotency_key == idempotency_key
+                )
+            )
         if earlier is not None:
             if earlier.assignment_id != assignment.id:
                 raise Conflict("this Idempotency-Key was already used for another assignment")
@@ -119,11 +153,9 @@ def submit(
             "time_spent_ms must be between 0 and 7 days",
             [{"loc": ["body", "time_spent_ms"], "field": "time_spent_ms", "msg": "out of range"}],
         )
-    project = db.get(Project, assignment.project_id)
-    assert project is not None
     kind = registry.get(project.task_type)
     config = kind.parse_config(project.config)
-    item = _lock_item(db, assignment.item_id)
+    item = lock_item(db, assignment.item_id)
     parsed = kind.parse_answer(answer, kind.parse_payload(item.payload, config), config)
     now = utcnow()
     gold = item.gold if isinstance(item.gold, dict) else None
@@ -149,9 +181,10 @@ def submit(
     assignment.status = "submitted"
     assignment.finished_at = now
     item.judgment_count += 1
-    db.flush()
     if gold is None:
         _settle(db, project, item, kind, config)
+    # One flush after settling: the item's count and status go out in one UPDATE.
+    db.flush()
     audit.record(
         db, user, "judgment.create", "judgment", judgment.id, project_id=project.id, data={"item_id": item.id}
     )

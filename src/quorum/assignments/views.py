@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from quorum.accounts.access import ANNOTATE, require_project
-from quorum.assignments import service
+from quorum.assignments import qualification, service
 from quorum.errors import Conflict, Forbidden
 from quorum.projects.service import guidelines
 from quorum.task_types import registry
@@ -47,6 +47,15 @@ def next_fragment(request: Request, ref: str, user: CurrentUser, db: DB) -> Resp
         return render(request, "work/task.html", {"assignment": None})
     assignment, item = claimed
     kind = registry.get(project.task_type)
+    qualifying = None
+    if project.qualification_size:
+        record = qualification.current(db, user, project)
+        if record.status == "pending":
+            # The annotator is told it is a test and how far along it is; every item in it is gold.
+            qualifying = {
+                "number": min(record.judged + 1, project.qualification_size),
+                "of": project.qualification_size,
+            }
     return render(
         request,
         "work/task.html",
@@ -56,5 +65,6 @@ def next_fragment(request: Request, ref: str, user: CurrentUser, db: DB) -> Resp
             "kind": kind,
             "config": project.config,
             "payload": kind.public_payload(item.payload),
+            "qualifying": qualifying,
         },
     )

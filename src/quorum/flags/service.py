@@ -47,7 +47,7 @@ def flag(db: Session, user: User, assignment_id: int, reason: str) -> Flag:
     project = db.get(Project, assignment.project_id)
     assert project is not None
     if project.flag_threshold is not None:
-        item = _lock_item(db, assignment.item_id)
+        item = assignments.lock_item(db, assignment.item_id)
         if item.status == "open" and flagged_out(policy_of(project), flaggers(db, item.id)):
             item.status = "flagged"
             audit.record(
@@ -60,15 +60,6 @@ def flag(db: Session, user: User, assignment_id: int, reason: str) -> Flag:
                 data={"flaggers": project.flag_threshold},
             )
     return created
-
-
-def _lock_item(db: Session, item_id: int) -> Item:
-    query = select(Item).where(Item.id == item_id).execution_options(populate_existing=True)
-    if db.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    item = db.scalar(query)
-    assert item is not None
-    return item
 
 
 def flaggers(db: Session, item_id: int) -> int:
@@ -102,7 +93,7 @@ def resolve(db: Session, actor: User, project: Project, flag_id: int, resolution
     found.resolved_by_id = actor.id
     found.resolution = resolution.strip()[:2000] or "resolved"
     db.flush()
-    item = _lock_item(db, found.item_id)
+    item = assignments.lock_item(db, found.item_id)
     if item.status == "flagged" and not flagged_out(policy_of(project), flaggers(db, item.id)):
         item.status = "open"
     audit.record(
