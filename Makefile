@@ -37,6 +37,8 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import_export.py
 	$(BIN)/python benchmarks/pages.py
+	$(BIN)/python benchmarks/assign.py
+	$(BIN)/python benchmarks/quality.py
 
 clean:
 	rm -rf $(VENV) quorum-data test-output

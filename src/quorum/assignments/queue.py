@@ -18,8 +18,22 @@ open items ahead of the first eligible one, not on how many items the project ha
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from quorum.assignments import qualification
@@ -63,33 +77,57 @@ def held_leases(db: Session, user: User, project: Project, now: datetime) -> lis
     )
 
 
-def _candidate(
-    db: Session, user: User, project: Project, now: datetime, tried: list[int], *, gold: bool
-) -> Item | None:
-    seen = exists().where(Assignment.item_id == Item.id, Assignment.user_id == user.id)
+@cache
+def _candidate_query(*, gold: bool, excluding: bool, lock: bool) -> Select[Item]:
+    """The claim's scan, built once per shape with bound parameters ``uid``, ``pid``, ``now``,
+    ``overlap`` (and ``tried``): building it afresh cost about as much CPU as running it."""
+    uid = bindparam("uid", type_=Integer)
+    seen = exists().where(Assignment.item_id == Item.id, Assignment.user_id == uid)
     pinned = exists().where(ItemPin.item_id == Item.id)
-    pinned_to_me = exists().where(ItemPin.item_id == Item.id, ItemPin.user_id == user.id)
+    pinned_to_me = exists().where(ItemPin.item_id == Item.id, ItemPin.user_id == uid)
     leased = (
         select(func.count())
-        .where(Assignment.item_id == Item.id, Assignment.status == "leased", Assignment.expires_at > now)
+        .where(
+            Assignment.item_id == Item.id,
+            Assignment.status == "leased",
+            Assignment.expires_at > bindparam("now", type_=Assignment.expires_at.type),
+        )
         .correlate(Item)
         .scalar_subquery()
     )
     # Gold items take no overlap slot: everyone may be scored on them.
-    target = func.coalesce(Item.overlap_target, project.overlap)
+    target = func.coalesce(Item.overlap_target, bindparam("overlap", type_=Integer))
     room = IS_GOLD if gold else and_(NOT_GOLD, Item.judgment_count + leased < target)
     query = (
         select(Item)
-        .where(Item.project_id == project.id, Item.status == OPEN, ~seen, or_(~pinned, pinned_to_me), room)
+        .where(
+            Item.project_id == bindparam("pid", type_=Integer),
+            Item.status == OPEN,
+            ~seen,
+            or_(~pinned, pinned_to_me),
+            room,
+        )
         .order_by(Item.priority.desc(), Item.id)
         .limit(1)
         .execution_options(populate_existing=True)
     )
-    if tried:
-        query = query.where(Item.id.not_in(tried))
-    if db.get_bind().dialect.name == "postgresql":
+    if excluding:
+        query = query.where(Item.id.not_in(bindparam("tried", expanding=True)))
+    if lock:
         query = query.with_for_update(skip_locked=True, of=Item)
-    return db.scalar(query)
+    return query
+
+
+def _candidate(
+    db: Session, user: User, project: Project, now: datetime, tried: list[int], *, gold: bool
+) -> Item | None:
+    query = _candidate_query(
+        gold=gold, excluding=bool(tried), lock=db.get_bind().dialect.name == "postgresql"
+    )
+    params: dict[str, Any] = {"uid": user.id, "pid": project.id, "now": now, "overlap": project.overlap}
+    if tried:
+        params["tried"] = tried
+    return db.scalar(query, params)
 
 
 def _check_annotator(
