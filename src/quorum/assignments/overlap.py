@@ -26,7 +26,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from quorum.consensus import online
 from quorum.errors import Invalid
 from quorum.models import Item, Project
 from quorum.task_types.base import Consensus, TaskType
@@ -66,6 +65,9 @@ def agreement(
 def dawid_skene(
     answers: list[dict[str, Any]], consensus: Consensus, confidence_target: float, context: OverlapContext
 ) -> bool:
+    # Imported here: the model brings NumPy and SciPy, which every other claim and command can skip.
+    from quorum.consensus import online
+
     confidence = online.item_confidence(
         context.db, context.project, context.kind, context.config, context.users, answers
     )
