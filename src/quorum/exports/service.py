@@ -8,19 +8,21 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quorum import audit
-from quorum.consensus.service import ProjectConsensus, check_method, fit_project
 from quorum.errors import Invalid
 from quorum.exports.writers import OUTPUTS, write
 from quorum.models import Candidate, Item, Judgment, Project, User
 from quorum.reviews.service import outcomes
 from quorum.task_types import registry
 from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, JudgmentRecord
+
+if TYPE_CHECKING:
+    from quorum.consensus.service import ProjectConsensus
 
 BATCH = 500
 GENERIC = "jsonl"
@@ -38,6 +40,9 @@ class ExportOptions:
 
     def check(self) -> None:
         if self.method is not None:
+            # Imported when asked for: the annotator models bring NumPy and SciPy, which the CLI skips.
+            from quorum.consensus.service import check_method
+
             check_method(self.method)
 
     def annotator(self, username: str) -> str:
@@ -156,9 +161,11 @@ def rows(
     config = kind.parse_config(project.config)
     writer = kind.exports().get(fmt)
     # The model is fitted over every judgment first: an item's consensus depends on the whole project.
-    model: ProjectConsensus | None = (
-        fit_project(db, project, options.method) if options.method is not None else None
-    )
+    model: ProjectConsensus | None = None
+    if options.method is not None:
+        from quorum.consensus.service import fit_project
+
+        model = fit_project(db, project, options.method)
     for batch in _batches(db, project, only_judged=writer is not None, name=options.annotator):
         for reviewed in batch:
             item = reviewed.item

@@ -16,24 +16,21 @@ from collections.abc import Callable
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from quorum.core.aggregation import METHODS, AggregationResult
-from quorum.core.aggregation.encoding import Encoded
-from quorum.core.agreement import (
-    Estimate,
-    cohen_kappa,
-    fleiss_kappa,
-    krippendorff_alpha,
-    percent_agreement,
-)
 from quorum.errors import Invalid
-from quorum.quality.csv_input import RatingsFile, read_answers, read_ratings
+
+# The statistics (NumPy, SciPy) are imported by the commands that use them: every other command of the
+# CLI starts without them.
+if TYPE_CHECKING:
+    from quorum.core.aggregation import AggregationResult
+    from quorum.core.aggregation.encoding import Encoded
+    from quorum.core.agreement import Estimate
+    from quorum.quality.csv_input import RatingsFile
 
 BAD_INPUT = 2
 
@@ -116,6 +113,9 @@ def aggregate(
     question more than once, their last answer counts. Methods: mv = majority vote (ties go to the
     label most frequent overall, then the smallest), ds = Dawid-Skene, glad = GLAD, mace = MACE.
     """
+    from quorum.core.aggregation import METHODS
+    from quorum.quality.csv_input import read_answers
+
     try:
         coded = read_answers(answers)
     except Invalid as error:
@@ -142,6 +142,10 @@ def aggregate(
 
 
 def _summary(data: RatingsFile, level: LevelChoice, n_boot: int, seed: int) -> dict[str, Any]:
+    import numpy as np
+
+    from quorum.core.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha, percent_agreement
+
     ratings = data.ratings
     options: dict[str, Any] = {"n_boot": n_boot, "seed": seed}
     results: dict[str, Estimate | None] = {
@@ -220,6 +224,8 @@ def agreement(
     pairwise percent agreement, and at the nominal level Fleiss' kappa (when every item has the same
     number of ratings) and Cohen's kappa (when there are exactly two raters).
     """
+    from quorum.quality.csv_input import read_ratings
+
     try:
         data = read_ratings(ratings, level.value)
     except Invalid as error:
