@@ -39,8 +39,8 @@ def work(
     with database.session() as db:
         for username in order:
             user = accounts.get_user(db, username)
-            while (got := loop.next_task(db, user, project_id)) is not None:
-                assignment, item = got
+            while (got := loop.claim(db, user, project_id)) is not None:
+                assignment, item = got.assignment, got.item
                 label = plan.get((username, item.external_id))
                 if label is None:
                     loop.skip(db, user, assignment.id)

@@ -24,9 +24,9 @@ def test_reviewer_accepts_corrects_and_rejects(page: Page, server: Server) -> No
         projects.update_project(db, None, project, {"review_rate": 1.0})
         ann = accounts.get_user(db, "ann")
         for label in ("pos", "neg", "neu"):
-            task = assignments.next_task(db, ann, pid)
+            task = assignments.claim(db, ann, pid)
             assert task is not None
-            assignments.submit(db, ann, task[0].id, {"labels": [label]}, 3000)
+            assignments.submit(db, ann, task.assignment.id, {"labels": [label]}, 3000)
 
     login(page, server, "rita")
     page.goto(f"{server.url}/projects/{pid}/review")

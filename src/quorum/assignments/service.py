@@ -51,11 +51,6 @@ def claim(db: Session, user: User, project_ref: int | str) -> Claimed | None:
     return Claimed(assignment, item, project)
 
 
-def next_task(db: Session, user: User, project_ref: int | str) -> tuple[Assignment, Item] | None:
-    claimed = claim(db, user, project_ref)
-    return None if claimed is None else (claimed.assignment, claimed.item)
-
-
 def annotator_view(project: Project, item: Item) -> dict[str, Any]:
     """What an annotator sees of an item: never the gold answer, never model provenance."""
     kind = registry.get(project.task_type)

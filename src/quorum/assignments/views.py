@@ -35,7 +35,7 @@ def next_fragment(request: Request, ref: str, user: CurrentUser, db: DB) -> Resp
     """The next item as HTML (rendered here, so untrusted content is sanitised server-side)."""
     project = require_project(db, user, ref, ANNOTATE)
     try:
-        claimed = service.next_task(db, user, project.id)
+        claimed = service.claim(db, user, project.id)
     except (Conflict, Forbidden) as exc:
         # Told in place of the item: the project is paused, out of gold for the qualification, or this
         # annotator failed its qualification or quality gate.
@@ -45,7 +45,7 @@ def next_fragment(request: Request, ref: str, user: CurrentUser, db: DB) -> Resp
         )
     if claimed is None:
         return render(request, "work/task.html", {"assignment": None})
-    assignment, item = claimed
+    assignment, item = claimed.assignment, claimed.item
     kind = registry.get(project.task_type)
     qualifying = None
     if project.qualification_size:

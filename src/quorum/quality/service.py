@@ -25,7 +25,6 @@ Agreement over time, confusion matrices, pairs of annotators, rankings and model
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -37,7 +36,8 @@ from scipy.stats import binomtest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quorum.core.aggregation import METHODS, AggregationResult, dawid_skene
+from quorum.consensus.service import MAX_CATEGORIES, aggregate, check_method, label_of
+from quorum.core.aggregation import AggregationResult, dawid_skene
 from quorum.core.aggregation.encoding import Encoded, Encoder
 from quorum.core.agreement import Ratings, fleiss_kappa, krippendorff_alpha, percent_agreement
 from quorum.errors import Invalid
@@ -55,7 +55,6 @@ from quorum.quality.details import num as _num
 from quorum.task_types import registry
 from quorum.task_types.base import QuestionLevel
 
-MAX_CATEGORIES = 10
 MAX_BOOTSTRAP = 2000
 DEFAULT_BOOTSTRAP = 200
 DEFAULT_THRESHOLD = 0.6
@@ -156,10 +155,6 @@ class _Question:
     values: list[Any] = field(default_factory=list)
 
 
-def _label(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
-
-
 def _rows(
     db: Session, project: Project
 ) -> Iterator[tuple[int, int, str, dict[str, Any], int, float | None, datetime]]:
@@ -194,7 +189,7 @@ def _coded_ratings(rows: _Question, level: QuestionLevel) -> tuple[Ratings, list
     raters = [user_codes.setdefault(u, len(user_codes)) for u in rows.users]
     if level == "nominal":
         categories: dict[str, int] = {}
-        values = [float(categories.setdefault(_label(v), len(categories))) for v in rows.values]
+        values = [float(categories.setdefault(label_of(v), len(categories))) for v in rows.values]
     else:
         values = [float(v) for v in rows.values]
     ratings = Ratings.from_codes(units, raters, values, len(item_codes), len(user_codes))
@@ -223,7 +218,7 @@ def _agreement(
         )
         kappa = _num(fleiss_kappa(subset, n_boot=0).value)
         note = f"{int(pairable[0])} answers on each of {pairable.size} items"
-    distinct = len({_label(v) for v in rows.values})
+    distinct = len({label_of(v) for v in rows.values})
     return QuestionAgreement(
         question=name,
         level=level,
@@ -242,20 +237,12 @@ def _agreement(
 def _encode(rows: _Question) -> Encoded:
     encoder = Encoder()
     for item, user, value in zip(rows.items, rows.users, rows.values, strict=True):
-        encoder.add(str(item), str(user), _label(value))
+        encoder.add(str(item), str(user), label_of(value))
     return encoder.finish()
 
 
-def _aggregate(method: str, data: Encoded) -> AggregationResult:
-    return METHODS[method](data.tasks, data.workers, data.labels, data.n_tasks, data.n_workers, data.n_labels)
-
-
 def check_options(method: str, n_boot: int, threshold: float) -> None:
-    if method not in METHODS:
-        raise Invalid(
-            f"method must be one of {', '.join(METHODS)}",
-            [{"loc": ["query", "method"], "field": "method", "msg": "unknown method"}],
-        )
+    check_method(method, ["query", "method"])
     if not 0 <= n_boot <= MAX_BOOTSTRAP:
         raise Invalid(
             f"bootstrap must be from 0 to {MAX_BOOTSTRAP}",
@@ -428,7 +415,7 @@ def _candidate_models(db: Session, project: Project) -> dict[int, dict[int, str 
 
 def _fit(method: str, rows: _Question) -> tuple[Encoded, AggregationResult]:
     data = _encode(rows)
-    return data, _aggregate(method, data)
+    return data, aggregate(method, data)
 
 
 def _consensus_agreement(
@@ -492,7 +479,7 @@ def _external_ids(db: Session, item_ids: list[int]) -> dict[int, str]:
 
 
 def _position_bias(rows: _Question, people: dict[int, AnnotatorQuality]) -> None:
-    if not set(map(_label, rows.values)) <= {"A", "B", "tie"}:
+    if not set(map(label_of, rows.values)) <= {"A", "B", "tie"}:
         return
     a_count: dict[int, int] = {}
     ab_count: dict[int, int] = {}

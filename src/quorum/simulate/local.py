@@ -2,7 +2,7 @@
 
 The same crowd (``run.prepare``: ``sim-`` accounts with their own accuracy) and the same noise model as
 ``quorum simulate``, for when no server runs yet: the demo seed fills its simulated project this way in
-well under a second. Everything goes through the loop's own use cases (``next_task``, ``submit``), so
+well under a second. Everything goes through the loop's own use cases (``claim``, ``submit``), so
 leases, gold turns, adaptive overlap and the quality gate apply as they do over HTTP. A service: flushes,
 never commits.
 """
@@ -31,10 +31,10 @@ def work_in_process(db: Session, crowd: Crowd, *, seed: int = 0) -> int:
     for _ in range(MAX_ROUNDS):
         worked = False
         for user, accuracy in people:
-            got = loop.next_task(db, user, crowd.project_id)
+            got = loop.claim(db, user, crowd.project_id)
             if got is None:
                 continue
-            assignment, item = got
+            assignment, item = got.assignment, got.item
             answer = noise.answer(crowd.truth.get(item.id), accuracy, rng)
             loop.submit(db, user, assignment.id, answer, rng.randint(2_000, 40_000))
             made += 1
