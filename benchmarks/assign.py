@@ -23,17 +23,23 @@ import json
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
+from assign_sql import (
+    OVERLAP,
+    Run,
+    explain,
+    pct,
+    sql_claim_latency,
+    sql_level,
+)
 from rich.console import Console
 from rich.table import Table
 
@@ -46,8 +52,6 @@ PG_ADMIN = os.environ.get("QUORUM_BENCH_PG_ADMIN", "postgresql://postgres@127.0.
 PG_DB = "quorum_bench_assign"
 RESULTS = Path(__file__).parent / "results" / "assign.json"
 LABELS = ["a", "b", "c"]
-OVERLAP = 3
-MAX_SQL_CONNECTIONS = 64
 console = Console(width=150)
 
 
@@ -159,26 +163,6 @@ class Server:
 # ---- measurement ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class Run:
-    claims: int = 0
-    seconds: float = 0.0
-    next_ms: list[float] = field(default_factory=list)
-    submit_ms: list[float] = field(default_factory=list)
-    errors: dict[str, int] = field(default_factory=dict)
-
-    def error(self, what: str) -> None:
-        self.errors[what] = self.errors.get(what, 0) + 1
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
-
-
 async def http_client(http: httpx.AsyncClient, token: str, pid: int, until: float, run: Run) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     rng = random.Random(token)
@@ -226,130 +210,6 @@ async def http_level(base: str, tokens: list[str], pid: int, clients: int, secon
     return run
 
 
-# The claim and submit of assignments/queue.py and assignments/service.py, as bare SQL.
-CLAIM = """
-SELECT i.id, i.judgment_count FROM items i
-WHERE i.project_id = %(pid)s AND i.status = 'open'
-  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.user_id = %(uid)s)
-  AND (NOT EXISTS (SELECT 1 FROM item_pins p WHERE p.item_id = i.id)
-       OR EXISTS (SELECT 1 FROM item_pins p WHERE p.item_id = i.id AND p.user_id = %(uid)s))
-  AND (i.gold IS NULL OR i.gold = 'null')
-  AND i.judgment_count + (SELECT count(*) FROM assignments a
-                          WHERE a.item_id = i.id AND a.status = 'leased' AND a.expires_at > %(now)s)
-      < coalesce(i.overlap_target, %(overlap)s)
-ORDER BY i.priority DESC, i.id LIMIT 1
-FOR UPDATE OF i SKIP LOCKED
-"""
-RECOUNT = "SELECT count(*) FROM assignments WHERE item_id = %s AND status = 'leased' AND expires_at > %s"
-HELD = """SELECT id FROM assignments WHERE user_id = %s AND project_id = %s AND status = 'leased'
-          AND expires_at > %s ORDER BY id"""
-
-
-def sql_claim_and_submit(conn: psycopg.Connection[Any], uid: int, pid: int) -> bool:
-    with conn.transaction():
-        ts = conn.execute("SELECT now() AT TIME ZONE 'utc'").fetchone()
-        assert ts is not None
-        current = ts[0]
-        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (uid, pid))
-        if conn.execute(HELD, (uid, pid, current)).fetchone() is not None:
-            return False
-        row = conn.execute(CLAIM, {"pid": pid, "uid": uid, "now": current, "overlap": OVERLAP}).fetchone()
-        if row is None:
-            return False
-        count = conn.execute(RECOUNT, (row[0], current)).fetchone()
-        assert count is not None
-        if row[1] + count[0] >= OVERLAP:
-            return False
-        a = conn.execute(
-            "INSERT INTO assignments (project_id, item_id, user_id, status, expires_at, created_at) "
-            "VALUES (%s, %s, %s, 'leased', %s + interval '900 seconds', %s) RETURNING id",
-            (pid, row[0], uid, current, current),
-        ).fetchone()
-        assert a is not None
-    with conn.transaction():
-        conn.execute("SELECT id FROM assignments WHERE id = %s FOR UPDATE", (a[0],))
-        conn.execute("SELECT 1 FROM judgments WHERE user_id = %s AND idempotency_key = %s", (uid, f"s{a[0]}"))
-        conn.execute("SELECT judgment_count FROM items WHERE id = %s FOR UPDATE", (row[0],))
-        conn.execute(
-            "INSERT INTO judgments (project_id, item_id, assignment_id, user_id, answer, time_spent_ms, "
-            "guideline_version, idempotency_key, created_at) VALUES (%s, %s, %s, %s, %s, 1000, 0, %s, now())",
-            (pid, row[0], a[0], uid, json.dumps({"labels": ["a"]}), f"s{a[0]}"),
-        )
-        conn.execute(
-            "UPDATE assignments SET status = 'submitted', finished_at = now() WHERE id = %s", (a[0],)
-        )
-        conn.execute(
-            "UPDATE items SET judgment_count = judgment_count + 1, "
-            "status = CASE WHEN judgment_count + 1 >= %s THEN 'complete' ELSE status END WHERE id = %s",
-            (OVERLAP, row[0]),
-        )
-        conn.execute(
-            "INSERT INTO audit_events (actor_id, action, object_type, object_id, project_id, data, created_at) "
-            "VALUES (%s, 'judgment.create', 'judgment', NULL, %s, '{}'::jsonb, now())",
-            (uid, pid),
-        )
-    return True
-
-
-def sql_level(url: str, user_ids: list[int], pid: int, clients: int, seconds: float) -> Run:
-    """``clients`` threads sharing at most MAX_SQL_CONNECTIONS connections, like the server's pool."""
-    import queue
-    import threading
-
-    run = Run()
-    pool: queue.Queue[psycopg.Connection[Any]] = queue.Queue()
-    for _ in range(min(clients, MAX_SQL_CONNECTIONS)):
-        pool.put(psycopg.connect(url))
-    lock = threading.Lock()
-    until = time.perf_counter() + seconds
-
-    def client(i: int) -> None:
-        while time.perf_counter() < until:
-            conn = pool.get()
-            try:
-                started = time.perf_counter()
-                ok = sql_claim_and_submit(conn, user_ids[i], pid)
-                elapsed = (time.perf_counter() - started) * 1000
-            finally:
-                pool.put(conn)
-            with lock:
-                run.next_ms.append(elapsed)
-                if ok:
-                    run.claims += 1
-                else:
-                    run.error("no claim")
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    run.seconds = time.perf_counter() - started
-    while not pool.empty():
-        pool.get().close()
-    return run
-
-
-def sql_claim_latency(url: str, pid: int, uids: list[int], n: int) -> dict[str, float]:
-    """The claim statement alone, one client, rolled back each time: what the database pays per ``next``
-    without HTTP, Python or the other tenants of this machine's CPU in the way."""
-    times = []
-    with psycopg.connect(url) as conn:
-        for i in range(n):
-            started = time.perf_counter()
-            with conn.transaction(force_rollback=True):
-                conn.execute(
-                    CLAIM, {"pid": pid, "uid": uids[i % len(uids)], "now": "2000-01-01", "overlap": OVERLAP}
-                ).fetchone()
-            times.append((time.perf_counter() - started) * 1000)
-    return {
-        "p50_ms": round(pct(times, 50), 2),
-        "p95_ms": round(pct(times, 95), 2),
-        "p99_ms": round(pct(times, 99), 2),
-    }
-
-
 def statements_per_pair(url: str, token: str, pid: int) -> dict[str, int]:
     """Statements (plus transaction commands) sent by one ``next`` and one ``submit``, counted on the
     engine of an in-process app; the second pair is counted, after caches are warm."""
@@ -392,16 +252,6 @@ def user_ids(url: str) -> list[int]:
         return [r[0] for r in conn.execute("SELECT id FROM users ORDER BY id")]
 
 
-def explain(url: str, pid: int, uid: int) -> str:
-    with psycopg.connect(url) as conn:
-        rows = conn.execute(
-            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + CLAIM,
-            {"pid": pid, "uid": uid, "now": "2000-01-01", "overlap": OVERLAP},
-        ).fetchall()
-        conn.rollback()
-    return "\n".join(r[0] for r in rows)
-
-
 # ---- main ----------------------------------------------------------------------------------------------
 
 
@@ -436,7 +286,7 @@ def main() -> None:
     if args.quick:
         args.items, args.seconds, args.big = 10_000, 3.0, 200_000
     levels = [int(x) for x in args.levels.split(",")]
-    clients = max(levels)
+    clients = max(*levels, 32)  # the scale test runs 32 clients whatever the levels
 
     setup_started = time.perf_counter()
     url = fresh_database()
