@@ -127,6 +127,29 @@ def test_consensus_identical_and_split() -> None:
     assert RANKING.consensus([], config).answer is None
 
 
+def test_consensus_carries_bradley_terry_strengths() -> None:
+    from quorum.core.aggregation.bradley_terry import bradley_terry
+
+    config = _config()
+    a = _stored({"order": [[0], [1], [2]]})
+    b = _stored({"order": [[1], [0], [2]]})
+    found = RANKING.consensus([a, a, b], config)
+    assert found.answer is not None
+    # The pairs the three answers make, written out: (0,1) won by 0 twice and by 1 once; 0 and 1 beat 2.
+    left, right = [0, 0, 1] * 3, [1, 2, 2] * 3
+    outcome = [1.0, 1.0, 1.0] * 2 + [0.0, 1.0, 1.0]
+    expected = bradley_terry(left, right, outcome, 3, n_boot=0).scores
+    assert found.answer["bt_scores"] == pytest.approx(list(expected), abs=1e-6)
+    scores = found.answer["bt_scores"]
+    assert scores[0] > scores[1] > scores[2] and sum(scores) == pytest.approx(0.0, abs=1e-5)
+    # A shared tier is a tie, and an even split leaves every candidate equally strong.
+    tied = RANKING.consensus([_stored({"order": [[0, 1], [2]]})], config)
+    assert tied.answer is not None and tied.answer["bt_scores"][0] == tied.answer["bt_scores"][1]
+    split = RANKING.consensus([a, _stored({"order": [[2], [1], [0]]})], config)
+    assert split.answer is not None
+    assert split.answer["bt_scores"] == pytest.approx([0.0, 0.0, 0.0], abs=1e-6)
+
+
 def _item(answers: list[dict[str, Any]]) -> ExportItem:
     config = _config()
     payload = _payload(config)

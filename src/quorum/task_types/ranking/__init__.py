@@ -138,7 +138,8 @@ class Ranking(TaskType[Config, Payload, Answer]):
 
     def consensus(self, answers: list[dict[str, Any]], config: Config) -> Consensus:
         """Borda-style: each candidate's mean rank over the answers (tied candidates share the mean of the
-        places they take), then candidates sorted by it. Candidates with equal mean rank share a tier, even
+        places they take), then candidates sorted by it; ``bt_scores`` adds each candidate's Bradley-Terry
+        strength over the same answers. Candidates with equal mean rank share a tier, even
         where annotators may not tie: an even split carries no preference, and the pairs export skips it.
         Confidence is the mean Kendall tau-b between each answer and the consensus, mapped to [0, 1].
         Flags: a candidate keeps a flag a strict majority set on it."""
@@ -166,6 +167,7 @@ class Ranking(TaskType[Config, Payload, Answer]):
             "order": order,
             "flags": {key: flags for key, flags in flags_out.items() if flags},
             "mean_ranks": [round(m, 6) for m in means],
+            "bt_scores": _bt_scores(answers, k),
         }
         return Consensus(answer, min(1.0, max(0.0, confidence)), "mean-rank", n)
 
@@ -331,10 +333,32 @@ def _listwise_rows(item: ExportItem, config: Config, consensus: Consensus) -> It
             "completions": completions,
             "ranks": ranks,
             "mean_ranks": consensus.answer.get("mean_ranks"),
+            "bt_scores": consensus.answer.get("bt_scores"),
             "confidence": consensus.confidence,
             "n_judgments": consensus.n_judgments,
         }
     ]
+
+
+def _bt_scores(answers: list[dict[str, Any]], k: int) -> list[float]:
+    """Bradley-Terry log-strengths of the candidates (centred to mean 0) from every pair each answer orders,
+    a shared tier counting as a tie; ``core.aggregation.bradley_terry``'s one prior tie per candidate keeps
+    a candidate that always wins finite. Beside the mean ranks: a strength scale, not only an order."""
+    # Imported here: SciPy is needed only when a consensus is computed, not to load the registry.
+    from quorum.core.aggregation.bradley_terry import bradley_terry
+
+    left: list[int] = []
+    right: list[int] = []
+    outcome: list[float] = []
+    for a in answers:
+        place = {int(c): tier for tier, members in enumerate(a["order"]) for c in members}
+        for i in range(k):
+            for j in range(i + 1, k):
+                left.append(i)
+                right.append(j)
+                outcome.append(1.0 if place[i] < place[j] else 0.0 if place[i] > place[j] else 0.5)
+    fit = bradley_terry(left, right, outcome, k, n_boot=0)
+    return [round(float(score), 6) for score in fit.scores]
 
 
 def _pair_rows(item: ExportItem, config: Config, consensus: Consensus) -> Iterable[dict[str, Any]]:
