@@ -23,12 +23,14 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Insert,
     Integer,
     Select,
     and_,
     bindparam,
     exists,
     func,
+    insert,
     literal_column,
     or_,
     select,
@@ -171,20 +173,24 @@ def claim_lease(
     db: Session, user: User, project: Project, *, draw: float = 1.0
 ) -> tuple[Assignment, Item | None] | None:
     """``claim_next`` with the item it leased, so the caller need not load it again (the session's
-    identity map holds objects weakly); the item is None when an already held lease is returned."""
+    identity map holds objects weakly); the item is None when an already held lease is returned.
+
+    The annotator's held leases are not read up front: the lease's INSERT re-counts them (and the item's
+    live leases) itself, and only a refused INSERT, or an empty queue, reads them. A claim thus costs
+    three statements (lock, scan, insert) where reading first cost five."""
     if db.get_bind().dialect.name == "postgresql":
         # One claim at a time per annotator and project; other annotators are not held up.
         db.execute(text("SELECT pg_advisory_xact_lock(:u, :p)"), {"u": user.id, "p": project.id})
     now = utcnow()
     policy = policy_of(project)
-    held = held_leases(db, user, project, now)
     # The gold record is read only where a quality gate is set: most projects pay nothing for it.
     judged, accuracy = gold_record(db, user, project) if policy.min_gold_accuracy is not None else (0, None)
-    # Likewise the qualification: read only where the project requires one.
+    # Likewise the qualification, and there the held leases too: they count towards the attempt.
     qual = qualification.current(db, user, project) if policy.qualification_size else None
+    held = held_leases(db, user, project, now) if qual is not None else None
     state = AnnotatorState(
         expertise=dict(user.expertise or {}),
-        live_leases=len(held),
+        live_leases=len(held) if held is not None else 0,
         gold_judged=judged,
         gold_accuracy=accuracy,
         qualification=qual.status if qual else "passed",
@@ -193,9 +199,11 @@ def claim_lease(
     reason = annotator_reason(policy, state)
     _check_annotator(project, state, reason, qual)
     if reason is Reason.LEASE_LIMIT:
+        assert held is not None
         # Asking again returns a lease already held: a reload never burns another slot.
         return held[0], None
     if qualifying(policy, state):
+        assert held is not None
         needed = (project.qualification_size or 0) - state.qualification_judged - len(held)
         available = qualification.available_gold(db, user, project)
         if available < needed:
@@ -205,18 +213,17 @@ def claim_lease(
                 {"reason": "qualification_short", "needed": needed, "available": available},
             )
         item = _candidate(db, user, project, now, [], gold=True)
-        return _lease(db, user, project, item, now) if item is not None else None
+        return _lease_or_held(db, user, project, item, now)
     if is_gold_turn(policy, draw):
         item = _candidate(db, user, project, now, [], gold=True)
         if item is not None:
-            return _lease(db, user, project, item, now)
+            return _lease_or_held(db, user, project, item, now)
     tried: list[int] = []
     for _ in range(MAX_ATTEMPTS):
         item = _candidate(db, user, project, now, tried, gold=False)
-        if item is None:
-            return None
-        if item.judgment_count + live_leases(db, item.id, now) < target_of(project, item):
-            return _lease(db, user, project, item, now)
+        leased = _lease_or_held(db, user, project, item, now)
+        if leased is not None or item is None:
+            return leased
         tried.append(item.id)
     return None
 
@@ -226,14 +233,75 @@ def target_of(project: Project, item: Item) -> int:
     return item.overlap_target if item.overlap_target is not None else project.overlap
 
 
-def _lease(db: Session, user: User, project: Project, item: Item, now: datetime) -> tuple[Assignment, Item]:
-    assignment = Assignment(
-        project_id=project.id,
-        item_id=item.id,
-        user_id=user.id,
-        status="leased",
-        expires_at=now + timedelta(seconds=project.lease_seconds),
+def _lease_or_held(
+    db: Session, user: User, project: Project, item: Item | None, now: datetime
+) -> tuple[Assignment, Item | None] | None:
+    """Lease ``item``, or, where the annotator already holds as many leases as the project allows, the
+    first of them. None: the queue had nothing (``item`` None) or the item filled up meanwhile."""
+    if item is not None:
+        assignment = _lease(db, user, project, item, now)
+        if assignment is not None:
+            return assignment, item
+    held = held_leases(db, user, project, now)
+    if len(held) >= project.max_leases:
+        return held[0], None
+    return None
+
+
+@cache
+def _lease_insert(*, gold: bool) -> Insert:
+    """The lease's INSERT, guarded by counts taken in its own statement: under READ COMMITTED that
+    snapshot is newer than the candidate's row lock, so it sees every lease committed before it."""
+    now = bindparam("now", type_=Assignment.expires_at.type)
+    live = and_(Assignment.status == "leased", Assignment.expires_at > now)
+    held = select(func.count()).where(
+        Assignment.user_id == bindparam("uid", type_=Integer),
+        Assignment.project_id == bindparam("pid", type_=Integer),
+        live,
     )
-    db.add(assignment)
-    db.flush()
-    return assignment, item
+    guard = [held.scalar_subquery() < bindparam("max_leases", type_=Integer)]
+    if not gold:
+        # Gold items take no overlap slot; others need room under the target, re-counted here.
+        leased = select(func.count()).where(Assignment.item_id == bindparam("iid", type_=Integer), live)
+        guard.append(leased.scalar_subquery() < bindparam("room", type_=Integer))
+    row = select(
+        bindparam("pid", type_=Integer),
+        bindparam("iid", type_=Integer),
+        bindparam("uid", type_=Integer),
+        literal_column("'leased'"),
+        bindparam("expires", type_=Assignment.expires_at.type),
+        now,
+    ).where(*guard)
+    table = Assignment.__table__.c
+    columns = [
+        table.project_id,
+        table.item_id,
+        table.user_id,
+        table.status,
+        table.expires_at,
+        table.created_at,
+    ]
+    # "orm": one statement whose parameters bind the guard, not a bulk INSERT of parameter rows.
+    return (
+        insert(Assignment)
+        .from_select(columns, row)
+        .returning(Assignment)
+        .execution_options(dml_strategy="orm")
+    )
+
+
+def _lease(db: Session, user: User, project: Project, item: Item, now: datetime) -> Assignment | None:
+    """The new lease, or None when the item or the annotator's lease limit filled up meanwhile."""
+    # A JSON null loads as None: no gold.
+    gold = item.gold is not None
+    params: dict[str, Any] = {
+        "pid": project.id,
+        "iid": item.id,
+        "uid": user.id,
+        "now": now,
+        "expires": now + timedelta(seconds=project.lease_seconds),
+        "max_leases": project.max_leases,
+    }
+    if not gold:
+        params["room"] = target_of(project, item) - item.judgment_count
+    return db.scalars(_lease_insert(gold=gold), params).first()

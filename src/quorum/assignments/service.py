@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.accounts.access import ANNOTATE, require_project
-from quorum.assignments import overlap
+from quorum.assignments import overlap, recording
 from quorum.assignments.queue import claim_lease, live_leases, target_of
 from quorum.assignments.rules import policy_of
 from quorum.core.policy import next_target
@@ -77,12 +77,13 @@ def _own_assignment(db: Session, user: User, assignment_id: int) -> Assignment:
 
 def _submission(
     db: Session, user: User, assignment_id: int, idempotency_key: str | None
-) -> tuple[Assignment, Project, Judgment | None]:
-    """The assignment (locked, as ``_own_assignment``), its project and the user's judgment with this
-    idempotency key, in one round trip."""
+) -> tuple[Assignment, Project, Item, Judgment | None]:
+    """The assignment and its item (both locked, as ``_own_assignment`` and ``lock_item``), its project
+    and the user's judgment with this idempotency key, in one round trip."""
     query = (
-        select(Assignment, Project)
+        select(Assignment, Project, Item)
         .join(Project, Project.id == Assignment.project_id)
+        .join(Item, Item.id == Assignment.item_id)
         .where(Assignment.id == assignment_id)
         .execution_options(populate_existing=True)
     )
@@ -91,15 +92,15 @@ def _submission(
             Judgment, and_(Judgment.user_id == user.id, Judgment.idempotency_key == idempotency_key)
         )
     if db.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Assignment)
+        query = query.with_for_update(of=[Assignment, Item])
     found = db.execute(query).first()
     if found is None:
         raise NotFound(f"no assignment {assignment_id}")
     columns: tuple[Any, ...] = tuple(found)
-    assignment, project = columns[0], columns[1]
+    assignment, project, item = columns[0], columns[1], columns[2]
     if assignment.user_id != user.id:
         raise Forbidden(f"assignment {assignment_id} belongs to someone else")
-    return assignment, project, columns[2] if len(columns) > 2 else None
+    return assignment, project, item, columns[3] if len(columns) > 3 else None
 
 
 def lock_item(db: Session, item_id: int) -> Item:
@@ -125,7 +126,7 @@ def submit(
             "Idempotency-Key must be at most 200 characters",
             [{"loc": ["header", "Idempotency-Key"], "field": "Idempotency-Key", "msg": "too long"}],
         )
-    assignment, project, earlier = _submission(db, user, assignment_id, idempotency_key or None)
+    assignment, project, item, earlier = _submission(db, user, assignment_id, idempotency_key or None)
     if idempotency_key:
         if earlier is None and assignment.status == "submitted":
             # A concurrent submit with this key committed while we waited for the row lock: the joined
@@ -150,7 +151,6 @@ def submit(
         )
     kind = registry.get(project.task_type)
     config = kind.parse_config(project.config)
-    item = lock_item(db, assignment.item_id)
     parsed = kind.parse_answer(answer, kind.parse_payload(item.payload, config), config)
     now = utcnow()
     gold = item.gold if isinstance(item.gold, dict) else None
@@ -171,42 +171,44 @@ def submit(
         idempotency_key=idempotency_key or None,
         # Scored now, never shown to the annotator; gold items keep their gold as their answer.
         gold_score=kind.gold_score(answer_data, gold, config) if gold is not None else None,
+        created_at=now,
     )
-    db.add(judgment)
-    assignment.status = "submitted"
-    assignment.finished_at = now
-    item.judgment_count += 1
+    count = item.judgment_count + 1
+    status, target = item.status, item.overlap_target
     if gold is None:
-        _settle(db, project, item, kind, config)
-    # One flush after settling: the item's count and status go out in one UPDATE.
-    db.flush()
-    audit.record(
-        db, user, "judgment.create", "judgment", judgment.id, project_id=project.id, data={"item_id": item.id}
-    )
+        status, target = _settle(db, project, item, (count, answer_data, user.id), kind, config)
+    recording.record(db, judgment, assignment, item, count=count, status=status, overlap_target=target)
     return Submitted(judgment, replayed=False)
 
 
-def _settle(db: Session, project: Project, item: Item, kind: TaskType[Any, Any, Any], config: Any) -> None:
-    """After a judgment: complete the item, or (adaptive overlap) ask for one more judgment."""
+def _settle(
+    db: Session,
+    project: Project,
+    item: Item,
+    latest: tuple[int, dict[str, Any], int],
+    kind: TaskType[Any, Any, Any],
+    config: Any,
+) -> tuple[str, int | None]:
+    """After the item's ``count``-th judgment, ``answer`` by ``user_id`` (``latest``, not yet written):
+    its status and overlap target, complete or (adaptive overlap) asking for one more judgment."""
+    count, answer, user_id = latest
     target = target_of(project, item)
     conclusive = True
-    if (
-        item.judgment_count >= target
-        and project.overlap_max is not None
-        and item.judgment_count < project.overlap_max
-    ):
+    if count >= target and project.overlap_max is not None and count < project.overlap_max:
         rows = db.execute(
             select(Judgment.answer, Judgment.user_id).where(Judgment.item_id == item.id).order_by(Judgment.id)
         ).all()
-        answers = [answer for answer, _ in rows]
-        context = overlap.OverlapContext(db, project, item, kind, config, [user for _, user in rows])
+        answers = [answer for answer, _ in rows] + [answer]
+        users = [user for _, user in rows] + [user_id]
+        context = overlap.OverlapContext(db, project, item, kind, config, users)
         consensus = kind.consensus(answers, config)
         conclusive = overlap.get(project.overlap_rule)(answers, consensus, project.confidence_target, context)
-    after = next_target(policy_of(project), item.judgment_count, target, conclusive)
+    after = next_target(policy_of(project), count, target, conclusive)
     if after is None:
-        item.status = "complete"
-    elif after != target:
-        item.overlap_target = after
+        return "complete", item.overlap_target
+    if after != target:
+        return item.status, after
+    return item.status, item.overlap_target
 
 
 def skip(db: Session, user: User, assignment_id: int, reason: str = "") -> Assignment:

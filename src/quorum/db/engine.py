@@ -4,6 +4,7 @@ instead of failing mid-transaction; PostgreSQL goes through psycopg 3."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -65,14 +67,39 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # psycopg prepares a statement after five runs, and PostgreSQL may then plan it once for any
     # parameters: a lookup of 1,000 external ids becomes a linear search per row (seconds per batch on a
     # large import). Custom plans see the actual values and keep such lookups hashed and indexed.
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_size=POOL_SIZE,
         max_overflow=POOL_OVERFLOW,
-        pool_pre_ping=True,
         connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+# A connection back in use within this many seconds is not pinged: under load that saves a round trip
+# per request, and a server restart is still noticed on the first checkout after a quiet spell.
+PING_AFTER_IDLE_S = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """``pool_pre_ping`` for connections that sat idle: a dead one is replaced before the request uses
+    it (the pool retries the checkout when this raises ``DisconnectionError``)."""
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(f"a pooled connection was dead after {PING_AFTER_IDLE_S}s idle") from exc
 
 
 class Database:
