@@ -7,6 +7,7 @@ import json
 import statistics
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -49,54 +50,65 @@ WHERE i.project_id = %(pid)s AND i.status = 'open'
 ORDER BY i.priority DESC, i.id LIMIT 1
 FOR UPDATE OF i SKIP LOCKED
 """
-RECOUNT = "SELECT count(*) FROM assignments WHERE item_id = %s AND status = 'leased' AND expires_at > %s"
-HELD = """SELECT id FROM assignments WHERE user_id = %s AND project_id = %s AND status = 'leased'
-          AND expires_at > %s ORDER BY id"""
+LEASE = """
+INSERT INTO assignments (project_id, item_id, user_id, status, expires_at, created_at)
+SELECT %(pid)s, %(iid)s, %(uid)s, 'leased', %(now)s + interval '900 seconds', %(now)s
+WHERE (SELECT count(*) FROM assignments WHERE user_id = %(uid)s AND project_id = %(pid)s
+         AND status = 'leased' AND expires_at > %(now)s) < 1
+  AND (SELECT count(*) FROM assignments WHERE item_id = %(iid)s AND status = 'leased'
+         AND expires_at > %(now)s) < %(room)s
+RETURNING id
+"""
+SUBMISSION = """
+SELECT a.status, i.judgment_count, j.id FROM assignments a
+JOIN projects p ON p.id = a.project_id JOIN items i ON i.id = a.item_id
+LEFT JOIN judgments j ON j.user_id = %(uid)s AND j.idempotency_key = %(key)s
+WHERE a.id = %(aid)s FOR UPDATE OF a, i
+"""
+RECORD = """
+WITH j AS (INSERT INTO judgments (project_id, item_id, assignment_id, user_id, answer, time_spent_ms,
+                                  guideline_version, idempotency_key, created_at)
+           VALUES (%(pid)s, %(iid)s, %(aid)s, %(uid)s, %(answer)s, 1000, 0, %(key)s, %(now)s) RETURNING id),
+     a AS (UPDATE assignments SET status = 'submitted', finished_at = %(now)s WHERE id = %(aid)s RETURNING id),
+     i AS (UPDATE items SET judgment_count = %(count)s, status = %(status)s WHERE id = %(iid)s RETURNING id),
+     e AS (INSERT INTO audit_events (actor_id, action, object_type, object_id, project_id, data, created_at)
+           SELECT %(uid)s, 'judgment.create', 'judgment', j.id, %(pid)s, '{}'::jsonb, %(now)s FROM j
+           RETURNING id)
+SELECT id FROM j
+"""
 
 
 def sql_claim_and_submit(conn: psycopg.Connection[Any], uid: int, pid: int) -> bool:
+    """The statements the server sends for next and submit, less authentication and the project read."""
+    current = datetime.now(UTC).replace(tzinfo=None)
     with conn.transaction():
-        ts = conn.execute("SELECT now() AT TIME ZONE 'utc'").fetchone()
-        assert ts is not None
-        current = ts[0]
         conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (uid, pid))
-        if conn.execute(HELD, (uid, pid, current)).fetchone() is not None:
-            return False
         row = conn.execute(CLAIM, {"pid": pid, "uid": uid, "now": current, "overlap": OVERLAP}).fetchone()
         if row is None:
             return False
-        count = conn.execute(RECOUNT, (row[0], current)).fetchone()
-        assert count is not None
-        if row[1] + count[0] >= OVERLAP:
+        params = {"pid": pid, "iid": row[0], "uid": uid, "now": current, "room": OVERLAP - row[1]}
+        lease = conn.execute(LEASE, params).fetchone()
+        if lease is None:
             return False
-        a = conn.execute(
-            "INSERT INTO assignments (project_id, item_id, user_id, status, expires_at, created_at) "
-            "VALUES (%s, %s, %s, 'leased', %s + interval '900 seconds', %s) RETURNING id",
-            (pid, row[0], uid, current, current),
-        ).fetchone()
-        assert a is not None
+    key = f"s{lease[0]}"
     with conn.transaction():
-        conn.execute("SELECT id FROM assignments WHERE id = %s FOR UPDATE", (a[0],))
-        conn.execute("SELECT 1 FROM judgments WHERE user_id = %s AND idempotency_key = %s", (uid, f"s{a[0]}"))
-        conn.execute("SELECT judgment_count FROM items WHERE id = %s FOR UPDATE", (row[0],))
+        found = conn.execute(SUBMISSION, {"uid": uid, "key": key, "aid": lease[0]}).fetchone()
+        assert found is not None
+        count = found[1] + 1
         conn.execute(
-            "INSERT INTO judgments (project_id, item_id, assignment_id, user_id, answer, time_spent_ms, "
-            "guideline_version, idempotency_key, created_at) VALUES (%s, %s, %s, %s, %s, 1000, 0, %s, now())",
-            (pid, row[0], a[0], uid, json.dumps({"labels": ["a"]}), f"s{a[0]}"),
-        )
-        conn.execute(
-            "UPDATE assignments SET status = 'submitted', finished_at = now() WHERE id = %s", (a[0],)
-        )
-        conn.execute(
-            "UPDATE items SET judgment_count = judgment_count + 1, "
-            "status = CASE WHEN judgment_count + 1 >= %s THEN 'complete' ELSE status END WHERE id = %s",
-            (OVERLAP, row[0]),
-        )
-        conn.execute(
-            "INSERT INTO audit_events (actor_id, action, object_type, object_id, project_id, data, created_at) "
-            "VALUES (%s, 'judgment.create', 'judgment', NULL, %s, '{}'::jsonb, now())",
-            (uid, pid),
-        )
+            RECORD,
+            {
+                "pid": pid,
+                "iid": row[0],
+                "aid": lease[0],
+                "uid": uid,
+                "answer": json.dumps({"labels": ["a"]}),
+                "key": key,
+                "now": datetime.now(UTC).replace(tzinfo=None),
+                "count": count,
+                "status": "complete" if count >= OVERLAP else "open",
+            },
+        ).fetchone()
     return True
 
 

@@ -222,3 +222,44 @@ def test_a_duplicate_submit_waiting_on_the_first_is_replayed(client: TestClient,
     assert results[0].replayed and results[0].judgment.id == first_id
     with database.session() as db:
         assert db.scalar(select(func.count()).select_from(Judgment)) == 1
+
+
+def test_a_submit_writes_its_judgment_lease_item_and_audit_event(
+    client: TestClient, database: Database
+) -> None:
+    # On PostgreSQL these four writes are one statement; the session's objects must agree with the rows.
+    from quorum.accounts.service import user_for_token
+    from quorum.assignments import service
+    from quorum.models import AuditEvent
+
+    _, (a, b), pid = _setup(database, client, n_items=1, overlap=2, n_annotators=2)
+    first = _next(client, a, pid)
+    assert first is not None
+    assert _submit(client, a, first["id"], key="k1").status_code == 201
+    second = _next(client, b, pid)
+    assert second is not None
+    with database.session() as db:
+        user = user_for_token(db, b.token)
+        done = service.submit(db, user, second["id"], ANSWER["answer"], 900, "k2")
+        judgment, item_id = done.judgment, second["item"]["id"]
+        assignment, item = db.get(Assignment, second["id"]), db.get(Item, item_id)
+        assert assignment is not None and item is not None
+        in_session = (assignment.status, assignment.finished_at, item.judgment_count, item.status)
+        assert db.get(Judgment, judgment.id) is judgment
+    assert in_session == ("submitted", judgment.created_at, 2, "complete")
+    with database.session() as db:
+        stored = db.get(Judgment, judgment.id)
+        assert stored is not None
+        assert (stored.answer, stored.time_spent_ms, stored.idempotency_key) == (ANSWER["answer"], 900, "k2")
+        assignment, item = db.get(Assignment, second["id"]), db.get(Item, item_id)
+        assert assignment is not None and item is not None
+        assert (assignment.status, assignment.finished_at, item.judgment_count, item.status) == in_session
+        events = db.scalars(
+            select(AuditEvent).where(AuditEvent.action == "judgment.create").order_by(AuditEvent.id)
+        ).all()
+        assert [(e.object_id, e.project_id, e.data) for e in events][-1] == (
+            judgment.id,
+            pid,
+            {"item_id": item_id},
+        )
+        assert events[-1].actor_id == user.id and len(events) == 2

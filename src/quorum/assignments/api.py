@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
+from sqlalchemy.orm import Session
 
 from quorum.accounts.access import MANAGE, require_project
 from quorum.assignments import pins, priority, quality_gate, service
@@ -21,7 +22,8 @@ from quorum.assignments.schemas import (
     SubmitOut,
     TaskItem,
 )
-from quorum.web.deps import DB, CurrentUser
+from quorum.models import User
+from quorum.web.deps import DB, CurrentUser, as_current_user
 
 router = APIRouter(prefix="/api/v1", tags=["annotation"])
 
@@ -31,32 +33,35 @@ router = APIRouter(prefix="/api/v1", tags=["annotation"])
     response_model=NextTask,
     responses={204: {"description": "nothing is available for you now"}},
 )
-def next_task(ref: str, user: CurrentUser, db: DB) -> NextTask | Response:
-    claimed = service.claim(db, user, ref)
-    if claimed is None:
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
-    assignment = claimed.assignment
-    view = service.annotator_view(claimed.project, claimed.item)
-    return NextTask(
-        assignment=AssignmentOut(id=assignment.id, expires_at=assignment.expires_at, item=TaskItem(**view))
-    )
+async def next_task(ref: str, request: Request) -> NextTask | Response:
+    def work(db: Session, user: User) -> NextTask | None:
+        claimed = service.claim(db, user, ref)
+        if claimed is None:
+            return None
+        assignment = claimed.assignment
+        view = service.annotator_view(claimed.project, claimed.item)
+        return NextTask(
+            assignment=AssignmentOut(
+                id=assignment.id, expires_at=assignment.expires_at, item=TaskItem(**view)
+            )
+        )
+
+    found = await as_current_user(request, work)
+    return found if found is not None else Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/assignments/{assignment_id}/submit", status_code=status.HTTP_201_CREATED)
-def submit(
+async def submit(
     assignment_id: int,
     body: SubmitIn,
-    user: CurrentUser,
-    db: DB,
+    request: Request,
     response: Response,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> SubmitOut:
-    result = service.submit(db, user, assignment_id, body.answer, body.time_spent_ms, idempotency_key)
-    if result.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    j = result.judgment
-    return SubmitOut(
-        judgment=JudgmentCreated(
+    def work(db: Session, user: User) -> tuple[SubmitOut, bool]:
+        result = service.submit(db, user, assignment_id, body.answer, body.time_spent_ms, idempotency_key)
+        j = result.judgment
+        created = JudgmentCreated(
             id=j.id,
             assignment_id=j.assignment_id,
             item_id=j.item_id,
@@ -65,7 +70,12 @@ def submit(
             guideline_version=j.guideline_version,
             created_at=j.created_at,
         )
-    )
+        return SubmitOut(judgment=created), result.replayed
+
+    out, replayed = await as_current_user(request, work)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return out
 
 
 @router.post("/assignments/{assignment_id}/skip")

@@ -18,7 +18,7 @@ from quorum.blobs.api import router as blobs_router
 from quorum.blobs.store import LocalBlobStore
 from quorum.config import Settings
 from quorum.db import Database
-from quorum.db.engine import MAX_CONNECTIONS
+from quorum.db.engine import POOL_SIZE
 from quorum.exports.api import router as exports_router
 from quorum.flags.api import router as flags_router
 from quorum.flags.views import router as flags_pages
@@ -97,5 +97,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.add_middleware(SecurityHeaders)
     # Leave room for the connections a streaming export opens on its own.
-    app.add_middleware(ConcurrencyLimit, limit=MAX_CONNECTIONS - 6)
+    app.add_middleware(ConcurrencyLimit, limit=POOL_SIZE)
     return app
