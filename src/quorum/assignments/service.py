@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from quorum import audit
@@ -75,25 +76,39 @@ def _own_assignment(db: Session, user: User, assignment_id: int) -> Assignment:
     return assignment
 
 
+@cache
+def _submission_query(*, with_key: bool, lock: bool) -> Select[*tuple[Any, ...]]:
+    """Built once per shape with bound parameters ``aid`` (and ``uid``, ``key``)."""
+    query: Select[*tuple[Any, ...]] = (
+        select(Assignment, Project, Item)
+        .join(Project, Project.id == Assignment.project_id)
+        .join(Item, Item.id == Assignment.item_id)
+        .where(Assignment.id == bindparam("aid", type_=Integer))
+        .execution_options(populate_existing=True)
+    )
+    if with_key:
+        query = query.add_columns(Judgment).outerjoin(
+            Judgment,
+            and_(
+                Judgment.user_id == bindparam("uid", type_=Integer),
+                Judgment.idempotency_key == bindparam("key", type_=String),
+            ),
+        )
+    if lock:
+        query = query.with_for_update(of=[Assignment, Item])
+    return query
+
+
 def _submission(
     db: Session, user: User, assignment_id: int, idempotency_key: str | None
 ) -> tuple[Assignment, Project, Item, Judgment | None]:
     """The assignment and its item (both locked, as ``_own_assignment`` and ``lock_item``), its project
     and the user's judgment with this idempotency key, in one round trip."""
-    query = (
-        select(Assignment, Project, Item)
-        .join(Project, Project.id == Assignment.project_id)
-        .join(Item, Item.id == Assignment.item_id)
-        .where(Assignment.id == assignment_id)
-        .execution_options(populate_existing=True)
+    query = _submission_query(
+        with_key=idempotency_key is not None, lock=db.get_bind().dialect.name == "postgresql"
     )
-    if idempotency_key is not None:
-        query = query.add_columns(Judgment).outerjoin(
-            Judgment, and_(Judgment.user_id == user.id, Judgment.idempotency_key == idempotency_key)
-        )
-    if db.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=[Assignment, Item])
-    found = db.execute(query).first()
+    params = {"aid": assignment_id, "uid": user.id, "key": idempotency_key}
+    found = db.execute(query, params).first()
     if found is None:
         raise NotFound(f"no assignment {assignment_id}")
     columns: tuple[Any, ...] = tuple(found)

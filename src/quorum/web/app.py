@@ -69,12 +69,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.login_limiter = LoginLimiter()
     app.state.blobs = LocalBlobStore(settings.resolved_blob_dir())
     errors.install(app)
+    # Routes are matched in order, one by one: the annotator loop's (every annotator, every item) first.
     routers = (
+        assignments_router,
         system_router,
         accounts_router,
         projects_router,
         items_router,
-        assignments_router,
         exports_router,
         flags_router,
         quality_router,
