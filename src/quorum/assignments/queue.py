@@ -1,11 +1,12 @@
 """Which item an annotator gets next, claimed without ever exceeding an item's overlap.
 
 The rules are ``core/policy.py``; this module is their SQL. PostgreSQL: claims by one annotator in one
-project are serialised by a transaction-scoped advisory lock (a double click cannot take two leases), the
-candidate row is locked with ``FOR UPDATE SKIP LOCKED`` (concurrent claimers move on to other rows instead
-of waiting), then the live count is re-read in a fresh statement, which under READ COMMITTED sees every
-claim committed before the row lock was granted. SQLite: ``BEGIN IMMEDIATE`` makes the whole claim
-single-writer, so the same query is enough.
+project are serialised by a transaction-scoped advisory lock (a double click cannot take two leases),
+which the scan takes before reading a row; the candidate row is locked with ``FOR UPDATE SKIP LOCKED``
+(concurrent claimers move on to other rows instead of waiting); then the lease's INSERT re-counts, in its
+own statement, the item's live leases and the annotator's: under READ COMMITTED it sees every claim
+committed before both locks were granted. SQLite: ``BEGIN IMMEDIATE`` makes the whole claim
+single-writer, so the same statements are enough.
 
 While an annotator takes a project's qualification (``assignments/qualification.py``) every claim is a
 gold turn with no fallback to ordinary work; a claim that could not finish the attempt with the gold
@@ -79,10 +80,17 @@ def held_leases(db: Session, user: User, project: Project, now: datetime) -> lis
     )
 
 
+# PostgreSQL runs this uncorrelated EXISTS once, as a one-time filter, before scanning a single item.
+CLAIM_LOCK = text("EXISTS (SELECT 1 FROM pg_advisory_xact_lock(:uid, :pid))").bindparams(
+    bindparam("uid", type_=Integer), bindparam("pid", type_=Integer)
+)
+
+
 @cache
-def _candidate_query(*, gold: bool, excluding: bool, lock: bool) -> Select[Item]:
+def _candidate_query(*, gold: bool, excluding: bool, lock: bool, claim_lock: bool) -> Select[Item]:
     """The claim's scan, built once per shape with bound parameters ``uid``, ``pid``, ``now``,
-    ``overlap`` (and ``tried``): building it afresh cost about as much CPU as running it."""
+    ``overlap`` (and ``tried``): building it afresh cost about as much CPU as running it. With
+    ``claim_lock`` it first takes the annotator's claim lock (see ``claim_lease``)."""
     uid = bindparam("uid", type_=Integer)
     seen = exists().where(Assignment.item_id == Item.id, Assignment.user_id == uid)
     pinned = exists().where(ItemPin.item_id == Item.id)
@@ -117,14 +125,19 @@ def _candidate_query(*, gold: bool, excluding: bool, lock: bool) -> Select[Item]
         query = query.where(Item.id.not_in(bindparam("tried", expanding=True)))
     if lock:
         query = query.with_for_update(skip_locked=True, of=Item)
+    if claim_lock:
+        query = query.where(CLAIM_LOCK)
     return query
 
 
 def _candidate(
-    db: Session, user: User, project: Project, now: datetime, tried: list[int], *, gold: bool
+    db: Session, user: User, project: Project, now: datetime, tried: list[int], *, gold: bool, locked: bool
 ) -> Item | None:
+    """The first eligible item; ``locked``: the claim lock is held already, else (PostgreSQL) this
+    statement takes it."""
+    postgresql = db.get_bind().dialect.name == "postgresql"
     query = _candidate_query(
-        gold=gold, excluding=bool(tried), lock=db.get_bind().dialect.name == "postgresql"
+        gold=gold, excluding=bool(tried), lock=postgresql, claim_lock=postgresql and not locked
     )
     params: dict[str, Any] = {"uid": user.id, "pid": project.id, "now": now, "overlap": project.overlap}
     if tried:
@@ -176,13 +189,19 @@ def claim_lease(
     identity map holds objects weakly); the item is None when an already held lease is returned.
 
     The annotator's held leases are not read up front: the lease's INSERT re-counts them (and the item's
-    live leases) itself, and only a refused INSERT, or an empty queue, reads them. A claim thus costs
-    three statements (lock, scan, insert) where reading first cost five."""
-    if db.get_bind().dialect.name == "postgresql":
-        # One claim at a time per annotator and project; other annotators are not held up.
-        db.execute(text("SELECT pg_advisory_xact_lock(:u, :p)"), {"u": user.id, "p": project.id})
-    now = utcnow()
+    live leases) itself, and only a refused INSERT, or an empty queue, reads them. On PostgreSQL the
+    claim lock (one claim at a time per annotator and project; other annotators are not held up) is
+    taken by the scan itself, so a claim costs two statements where reading first cost five. The scan's
+    snapshot may then predate a claim by the same annotator that committed while it waited for the
+    lock; the INSERT, whose snapshot is newer than the lock, refuses an item that annotator holds."""
     policy = policy_of(project)
+    postgresql = db.get_bind().dialect.name == "postgresql"
+    locked = not postgresql  # SQLite: BEGIN IMMEDIATE made this transaction the only writer
+    if postgresql and policy.qualification_size:
+        # A qualification attempt counts the leases held: there the lock comes first, on its own.
+        db.execute(text("SELECT pg_advisory_xact_lock(:u, :p)"), {"u": user.id, "p": project.id})
+        locked = True
+    now = utcnow()
     # The gold record is read only where a quality gate is set: most projects pay nothing for it.
     judged, accuracy = gold_record(db, user, project) if policy.min_gold_accuracy is not None else (0, None)
     # Likewise the qualification, and there the held leases too: they count towards the attempt.
@@ -212,15 +231,17 @@ def claim_lease(
                 f"{needed} more and {available} are left; tell a manager",
                 {"reason": "qualification_short", "needed": needed, "available": available},
             )
-        item = _candidate(db, user, project, now, [], gold=True)
+        item = _candidate(db, user, project, now, [], gold=True, locked=locked)
         return _lease_or_held(db, user, project, item, now)
     if is_gold_turn(policy, draw):
-        item = _candidate(db, user, project, now, [], gold=True)
+        item = _candidate(db, user, project, now, [], gold=True, locked=locked)
+        locked = True
         if item is not None:
             return _lease_or_held(db, user, project, item, now)
     tried: list[int] = []
     for _ in range(MAX_ATTEMPTS):
-        item = _candidate(db, user, project, now, tried, gold=False)
+        item = _candidate(db, user, project, now, tried, gold=False, locked=locked)
+        locked = True
         leased = _lease_or_held(db, user, project, item, now)
         if leased is not None or item is None:
             return leased
@@ -251,7 +272,8 @@ def _lease_or_held(
 @cache
 def _lease_insert(*, gold: bool) -> Insert:
     """The lease's INSERT, guarded by counts taken in its own statement: under READ COMMITTED that
-    snapshot is newer than the candidate's row lock, so it sees every lease committed before it."""
+    snapshot is newer than the candidate's row lock and the claim lock, so it sees every lease committed
+    before them (the item's, and the annotator's own on this item or in this project)."""
     now = bindparam("now", type_=Assignment.expires_at.type)
     live = and_(Assignment.status == "leased", Assignment.expires_at > now)
     held = select(func.count()).where(
@@ -259,7 +281,11 @@ def _lease_insert(*, gold: bool) -> Insert:
         Assignment.project_id == bindparam("pid", type_=Integer),
         live,
     )
-    guard = [held.scalar_subquery() < bindparam("max_leases", type_=Integer)]
+    mine = exists().where(
+        Assignment.item_id == bindparam("iid", type_=Integer),
+        Assignment.user_id == bindparam("uid", type_=Integer),
+    )
+    guard = [held.scalar_subquery() < bindparam("max_leases", type_=Integer), ~mine]
     if not gold:
         # Gold items take no overlap slot; others need room under the target, re-counted here.
         leased = select(func.count()).where(Assignment.item_id == bindparam("iid", type_=Integer), live)
