@@ -6,8 +6,11 @@ PostgreSQL only (its own database, ``quorum_bench_assign``). For 1, 8, 32 and 12
 a simulated annotator looping next -> submit, it reports claims per second and p50/p95/p99 latency of
 ``next`` and ``submit``. In the same run it measures the ceiling: the same claim and submit as bare SQL
 through psycopg with the same concurrency (capped at 64 connections: PostgreSQL here allows 100 and the
-server keeps a pool of up to 30), and prints our rate as a fraction of it. Last, the latency of ``next``
-in a project of 10k open items against one of 1M items of which all but 10k are complete.
+server keeps a pool of up to 30), and prints our rate as a fraction of it. Those loops never pause, so
+they measure capacity, and their latency is queueing for it (Little's law: clients / rate). The paced runs
+then measure what people meet: 8, 32 and 128 annotators reading about a second per item (``--think``).
+Last, the latency of ``next`` in a project of 10k open items against one of 1M items of which all but
+10k are complete.
 
 The server (``quorum serve --workers 2`` by default: one process per core), the load generator
 (asyncio + aiohttp, one process) and PostgreSQL share this machine's cores, so the HTTP numbers include
@@ -164,9 +167,15 @@ class Server:
 # ---- measurement ---------------------------------------------------------------------------------------
 
 
-async def http_client(http: aiohttp.ClientSession, token: str, pid: int, until: float, run: Run) -> None:
+async def http_client(
+    http: aiohttp.ClientSession, token: str, pid: int, until: float, run: Run, think: float = 0.0
+) -> None:
+    """One annotator: next -> submit in a loop, reading for ``think`` seconds (+-50%) between items."""
     headers = {"Authorization": f"Bearer {token}"}
     rng = random.Random(token)
+    if think:
+        # Annotators do not start in step.
+        await asyncio.sleep(rng.uniform(0, think))
     while time.perf_counter() < until:
         started = time.perf_counter()
         try:
@@ -200,9 +209,13 @@ async def http_client(http: aiohttp.ClientSession, token: str, pid: int, until: 
             run.claims += 1
         else:
             run.error(f"submit {status}")
+        if think:
+            await asyncio.sleep(think * rng.uniform(0.5, 1.5))
 
 
-async def http_level(base: str, tokens: list[str], pid: int, clients: int, seconds: float) -> Run:
+async def http_level(
+    base: str, tokens: list[str], pid: int, clients: int, seconds: float, think: float = 0.0
+) -> Run:
     """``clients`` annotators looping next -> submit. The load generator is aiohttp: it costs about a
     third of httpx's CPU per request, and every cycle it spends is taken from the server it measures."""
     run = Run()
@@ -217,7 +230,35 @@ async def http_level(base: str, tokens: list[str], pid: int, clients: int, secon
         await asyncio.gather(*(warm() for _ in range(clients)))
         started = time.perf_counter()
         until = started + seconds
-        await asyncio.gather(*(http_client(http, tokens[i], pid, until, run) for i in range(clients)))
+        await asyncio.gather(*(http_client(http, tokens[i], pid, until, run, think) for i in range(clients)))
+        run.seconds = time.perf_counter() - started
+    return run
+
+
+async def http_floor(base: str, clients: int, seconds: float) -> Run:
+    """The same loop against the server's cheapest route (``GET /healthz``, twice per pair): what HTTP,
+    the framework and the load generator cost before any work is done, on the same cores."""
+    run = Run()
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(base, connector=connector) as http:
+
+        async def client() -> None:
+            while time.perf_counter() < until:
+                for latencies in (run.next_ms, run.submit_ms):
+                    started = time.perf_counter()
+                    async with http.get("/healthz") as r:
+                        await r.read()
+                    latencies.append((time.perf_counter() - started) * 1000)
+                run.claims += 1
+
+        until = time.perf_counter() + 1
+        await asyncio.gather(*(client() for _ in range(clients)))
+        run.next_ms.clear()
+        run.submit_ms.clear()
+        run.claims = 0
+        started = time.perf_counter()
+        until = started + seconds
+        await asyncio.gather(*(client() for _ in range(clients)))
         run.seconds = time.perf_counter() - started
     return run
 
@@ -294,6 +335,9 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=1_000_000, help="items in the large project")
     parser.add_argument("--levels", default="1,8,32,128")
     parser.add_argument("--workers", type=int, default=2, help="server processes (quorum serve --workers)")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="seconds an annotator of the paced runs reads each item"
+    )
     args = parser.parse_args()
     if args.quick:
         args.items, args.seconds, args.big = 10_000, 3.0, 200_000
@@ -316,6 +360,9 @@ def main() -> None:
         "overlap": OVERLAP,
         "cpus": os.cpu_count(),
         "http": {},
+        "paced": {},
+        "floor": {},
+        "think_s": args.think,
         "sql": {},
         "scale": {},
     }
@@ -327,6 +374,14 @@ def main() -> None:
             run = asyncio.run(http_level(server.base, tokens, main_pid, level, args.seconds))
             results["http"][str(level)] = summary(run)
             console.print(f"http {level:>3} clients: {summary(run)['claims_per_s']} claims/s", style="dim")
+        for level in levels:
+            run = asyncio.run(http_floor(server.base, level, args.seconds / 2))
+            results["floor"][str(level)] = summary(run)
+        # Closed loops without pause measure capacity; people read between items, so the latency they
+        # meet is that of the paced runs.
+        for level in (n for n in levels if n >= 8):
+            run = asyncio.run(http_level(server.base, tokens, main_pid, level, args.seconds, args.think))
+            results["paced"][str(level)] = summary(run)
         for name, pid, n in (("10k", small_pid, 10_000), (f"{args.big // 1000}k", big_pid, args.big)):
             run = asyncio.run(http_level(server.base, tokens, pid, 1, args.seconds / 2))
             results["scale"][name] = {"items": n, "open": 10_000, **summary(run)}
@@ -351,6 +406,7 @@ def main() -> None:
         "claims/s",
         "bare SQL/s",
         "fraction",
+        "no-op HTTP/s",
         "next p50",
         "p95",
         "p99",
@@ -362,6 +418,7 @@ def main() -> None:
         table.add_column(column, justify="right")
     for level in levels:
         h, s = results["http"][str(level)], results["sql"][str(level)]
+        floor = results["floor"][str(level)]
         fraction = h["claims_per_s"] / s["claims_per_s"] if s["claims_per_s"] else float("nan")
         h["fraction_of_sql"] = round(fraction, 2)
         table.add_row(
@@ -369,6 +426,7 @@ def main() -> None:
             f"{h['claims_per_s']:.0f}",
             f"{s['claims_per_s']:.0f}",
             f"{fraction:.2f}",
+            f"{floor['claims_per_s']:.0f}",
             *(
                 f"{h[k]:.1f}"
                 for k in (
@@ -383,6 +441,40 @@ def main() -> None:
             str(sum(h["errors"].values())),
         )
     console.print(table)
+    floor_table = Table(title="the floor: GET /healthz twice per loop, same server, client and cores")
+    for column in ("clients", "pairs/s", "request p50", "p95", "p99"):
+        floor_table.add_column(column, justify="right")
+    for level, f in results["floor"].items():
+        floor_table.add_row(
+            level,
+            f"{f['claims_per_s']:.0f}",
+            *(f"{f[k]:.1f}" for k in ("next_p50_ms", "next_p95_ms", "next_p99_ms")),
+        )
+    console.print(floor_table)
+    if results["paced"]:
+        paced = Table(
+            title=f"annotators reading {args.think:g} s (+-50%) per item between next and the next next"
+        )
+        for column in ("clients", "claims/s", "next p50", "p95", "p99", "submit p50", "p95", "p99", "errors"):
+            paced.add_column(column, justify="right")
+        for level, h in results["paced"].items():
+            paced.add_row(
+                level,
+                f"{h['claims_per_s']:.0f}",
+                *(
+                    f"{h[k]:.1f}"
+                    for k in (
+                        "next_p50_ms",
+                        "next_p95_ms",
+                        "next_p99_ms",
+                        "submit_p50_ms",
+                        "submit_p95_ms",
+                        "submit_p99_ms",
+                    )
+                ),
+                str(sum(h["errors"].values())),
+            )
+        console.print(paced)
     scale = Table(title="next latency by project size (10k open items in each)")
     for column in (
         "items",
