@@ -236,8 +236,10 @@ def claim_lease(
     if is_gold_turn(policy, draw):
         item = _candidate(db, user, project, now, [], gold=True, locked=locked)
         locked = True
-        if item is not None:
-            return _lease_or_held(db, user, project, item, now)
+        # Refused only in a race with the annotator's own other claim: then ordinary work is next.
+        leased = _lease_or_held(db, user, project, item, now) if item is not None else None
+        if leased is not None:
+            return leased
     tried: list[int] = []
     for _ in range(MAX_ATTEMPTS):
         item = _candidate(db, user, project, now, tried, gold=False, locked=locked)

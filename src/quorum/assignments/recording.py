@@ -10,7 +10,19 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Integer, Select, String, Table, bindparam, insert, literal_column, select, update
+from sqlalchemy import (
+    Insert,
+    Integer,
+    Select,
+    String,
+    Table,
+    Update,
+    bindparam,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -38,13 +50,13 @@ JUDGMENT_COLUMNS = (
 )
 
 
-def _judgment_insert() -> Any:
+def _judgment_insert() -> Insert:
     table = _table(Judgment)
     values = {name: bindparam(f"j_{name}", type_=table.c[name].type) for name in JUDGMENT_COLUMNS}
     return insert(table).values(values).returning(table.c.id)
 
 
-def _assignment_update() -> Any:
+def _assignment_update() -> Update:
     table = _table(Assignment)
     return (
         update(table)
@@ -53,7 +65,7 @@ def _assignment_update() -> Any:
     )
 
 
-def _item_update() -> Any:
+def _item_update() -> Update:
     table = _table(Item)
     return (
         update(table)
@@ -100,7 +112,7 @@ def _combined() -> Select[Any]:
 
 
 @cache
-def _separate() -> tuple[Any, Any, Any, Any]:
+def _separate() -> tuple[Insert, Update, Update, Insert]:
     audit_table = _table(AuditEvent)
     event = insert(audit_table).from_select(
         [audit_table.c[name] for name in AUDIT_COLUMNS], _audit_row(bindparam("e_object_id", type_=Integer))

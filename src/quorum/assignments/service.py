@@ -213,8 +213,8 @@ def _settle(
         rows = db.execute(
             select(Judgment.answer, Judgment.user_id).where(Judgment.item_id == item.id).order_by(Judgment.id)
         ).all()
-        answers = [answer for answer, _ in rows] + [answer]
-        users = [user for _, user in rows] + [user_id]
+        answers = [earlier for earlier, _ in rows] + [answer]
+        users = [by for _, by in rows] + [user_id]
         context = overlap.OverlapContext(db, project, item, kind, config, users)
         consensus = kind.consensus(answers, config)
         conclusive = overlap.get(project.overlap_rule)(answers, consensus, project.confidence_target, context)
