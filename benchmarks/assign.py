@@ -36,6 +36,7 @@ from typing import Any
 import aiohttp
 import httpx
 import psycopg
+from assign_report import tables
 from assign_sql import (
     OVERLAP,
     Run,
@@ -45,7 +46,6 @@ from assign_sql import (
     sql_level,
 )
 from rich.console import Console
-from rich.table import Table
 
 from quorum.accounts import service as accounts
 from quorum.db import Database
@@ -400,109 +400,11 @@ def main() -> None:
     for name, pid in (("10k", small_pid), (f"{args.big // 1000}k", big_pid)):
         results["scale"][name]["sql_claim"] = sql_claim_latency(url, pid, uids, 300 if args.quick else 1000)
 
-    table = Table(title=f"next -> submit over HTTP, {args.items:,} items, overlap {OVERLAP}, PostgreSQL")
-    for column in (
-        "clients",
-        "claims/s",
-        "bare SQL/s",
-        "fraction",
-        "no-op HTTP/s",
-        "next p50",
-        "p95",
-        "p99",
-        "submit p50",
-        "p95",
-        "p99",
-        "errors",
-    ):
-        table.add_column(column, justify="right")
     for level in levels:
         h, s = results["http"][str(level)], results["sql"][str(level)]
-        floor = results["floor"][str(level)]
-        fraction = h["claims_per_s"] / s["claims_per_s"] if s["claims_per_s"] else float("nan")
-        h["fraction_of_sql"] = round(fraction, 2)
-        table.add_row(
-            str(level),
-            f"{h['claims_per_s']:.0f}",
-            f"{s['claims_per_s']:.0f}",
-            f"{fraction:.2f}",
-            f"{floor['claims_per_s']:.0f}",
-            *(
-                f"{h[k]:.1f}"
-                for k in (
-                    "next_p50_ms",
-                    "next_p95_ms",
-                    "next_p99_ms",
-                    "submit_p50_ms",
-                    "submit_p95_ms",
-                    "submit_p99_ms",
-                )
-            ),
-            str(sum(h["errors"].values())),
-        )
-    console.print(table)
-    floor_table = Table(title="the floor: GET /healthz twice per loop, same server, client and cores")
-    for column in ("clients", "pairs/s", "request p50", "p95", "p99"):
-        floor_table.add_column(column, justify="right")
-    for level, f in results["floor"].items():
-        floor_table.add_row(
-            level,
-            f"{f['claims_per_s']:.0f}",
-            *(f"{f[k]:.1f}" for k in ("next_p50_ms", "next_p95_ms", "next_p99_ms")),
-        )
-    console.print(floor_table)
-    if results["paced"]:
-        paced = Table(
-            title=f"annotators reading {args.think:g} s (+-50%) per item between next and the next next"
-        )
-        for column in ("clients", "claims/s", "next p50", "p95", "p99", "submit p50", "p95", "p99", "errors"):
-            paced.add_column(column, justify="right")
-        for level, h in results["paced"].items():
-            paced.add_row(
-                level,
-                f"{h['claims_per_s']:.0f}",
-                *(
-                    f"{h[k]:.1f}"
-                    for k in (
-                        "next_p50_ms",
-                        "next_p95_ms",
-                        "next_p99_ms",
-                        "submit_p50_ms",
-                        "submit_p95_ms",
-                        "submit_p99_ms",
-                    )
-                ),
-                str(sum(h["errors"].values())),
-            )
-        console.print(paced)
-    scale = Table(title="next latency by project size (10k open items in each)")
-    for column in (
-        "items",
-        "complete",
-        "clients",
-        "next p50",
-        "p95",
-        "p99",
-        "claims/s",
-        "SQL claim p50",
-        "p99",
-    ):
-        scale.add_column(column, justify="right")
-    for r in results["scale"].values():
-        for n_clients, row in ((1, r), (32, r["at_32"])):
-            scale.add_row(
-                f"{r['items']:,}",
-                f"{r['items'] - r['open']:,}",
-                str(n_clients),
-                *(f"{row[k]:.1f}" for k in ("next_p50_ms", "next_p95_ms", "next_p99_ms")),
-                f"{row['claims_per_s']:.0f}",
-                *(
-                    (f"{r['sql_claim']['p50_ms']:.2f}", f"{r['sql_claim']['p99_ms']:.2f}")
-                    if n_clients == 1
-                    else ("", "")
-                ),
-            )
-    console.print(scale)
+        h["fraction_of_sql"] = round(h["claims_per_s"] / s["claims_per_s"], 2) if s["claims_per_s"] else None
+    for table in tables(results, args.items, args.think):
+        console.print(table)
     console.print(
         f"SQL statements (with BEGIN/COMMIT) per next: {results['statements']['next']}, "
         f"per submit: {results['statements']['submit']}"
