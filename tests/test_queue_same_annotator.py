@@ -19,15 +19,24 @@ from quorum.models import Assignment, Project
 CLAIMERS = 12
 
 
+def _my_project(
+    client: TestClient, database: Database, *, overlap: int, max_leases: int, items: int
+) -> tuple[int, int]:
+    """A project whose only annotator is "me", who may hold ``max_leases`` leases at once; its id and
+    mine."""
+    admin = person(database, "admin", admin=True)
+    me = person(database, "me")
+    pid = project(database, "tabs", overlap=overlap, members={me: "annotator"})
+    import_rows(client, admin, pid, text_rows(items))
+    with database.session() as db:
+        db.execute(update(Project).where(Project.id == pid).values(max_leases=max_leases))
+    return pid, me.id
+
+
 def test_concurrent_claims_by_one_annotator_respect_the_lease_limit(
     client: TestClient, database: Database
 ) -> None:
-    admin = person(database, "admin", admin=True)
-    me = person(database, "me")
-    pid = project(database, "tabs", overlap=1, members={me: "annotator"})
-    import_rows(client, admin, pid, text_rows(40))
-    with database.session() as db:
-        db.execute(update(Project).where(Project.id == pid).values(max_leases=3))
+    pid, my_id = _my_project(client, database, overlap=1, max_leases=3, items=40)
 
     def claim(barrier: threading.Barrier, lock: threading.Lock, got: list[int | None]) -> None:
         barrier.wait()
@@ -52,7 +61,7 @@ def test_concurrent_claims_by_one_annotator_respect_the_lease_limit(
             live = db.execute(
                 select(Assignment.item_id, func.count())
                 .where(
-                    Assignment.user_id == me.id,
+                    Assignment.user_id == my_id,
                     Assignment.status == "leased",
                     Assignment.expires_at > utcnow(),
                 )
@@ -64,7 +73,7 @@ def test_concurrent_claims_by_one_annotator_respect_the_lease_limit(
             # Every claim answered with one of the three leases, new or already held.
             assert set(got) == set(per_item)
             # Expire them all, so the next round claims new items.
-            db.execute(update(Assignment).where(Assignment.user_id == me.id).values(status="expired"))
+            db.execute(update(Assignment).where(Assignment.user_id == my_id).values(status="expired"))
 
 
 def test_a_claim_waiting_on_the_annotators_lock_never_takes_the_item_just_leased(
@@ -72,13 +81,8 @@ def test_a_claim_waiting_on_the_annotators_lock_never_takes_the_item_just_leased
 ) -> None:
     # On PostgreSQL the waiting claim's scan started before the first claim committed, so its snapshot
     # still shows the first item free; only the INSERT's own check stops it leasing that item again.
-    admin = person(database, "admin", admin=True)
-    me = person(database, "me")
     # Overlap 2: the item has room for a second lease, so only the check of who holds it can refuse.
-    pid = project(database, "window", overlap=2, members={me: "annotator"})
-    import_rows(client, admin, pid, text_rows(5))
-    with database.session() as db:
-        db.execute(update(Project).where(Project.id == pid).values(max_leases=2))
+    pid, _ = _my_project(client, database, overlap=2, max_leases=2, items=5)
     second: list[int | None] = []
 
     def claim_after_first() -> None:
