@@ -263,3 +263,13 @@ def test_a_submit_writes_its_judgment_lease_item_and_audit_event(
             {"item_id": item_id},
         )
         assert events[-1].actor_id == user.id and len(events) == 2
+
+
+def test_without_credentials_the_loop_answers_401_before_looking_at_the_body(client: TestClient) -> None:
+    # The annotator loop authenticates inside its one worker-thread hop; a caller with no credentials at
+    # all is still refused before the body is validated, as on every other route.
+    assert client.post("/api/v1/assignments/1/submit", json={"bad": 1}).status_code == 401
+    assert client.post("/api/v1/assignments/1/submit", json=ANSWER).status_code == 401
+    assert client.post("/api/v1/projects/1/next").status_code == 401
+    wrong = {"Authorization": "Bearer not-a-token"}
+    assert client.post("/api/v1/assignments/1/submit", json=ANSWER, headers=wrong).status_code == 401

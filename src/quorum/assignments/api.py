@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from sqlalchemy.orm import Session
 
 from quorum.accounts.access import MANAGE, require_project
@@ -23,7 +23,7 @@ from quorum.assignments.schemas import (
     TaskItem,
 )
 from quorum.models import User
-from quorum.web.deps import DB, CurrentUser, as_current_user
+from quorum.web.deps import DB, CurrentUser, as_current_user, credentials_sent
 
 router = APIRouter(prefix="/api/v1", tags=["annotation"])
 
@@ -32,6 +32,7 @@ router = APIRouter(prefix="/api/v1", tags=["annotation"])
     "/projects/{ref}/next",
     response_model=NextTask,
     responses={204: {"description": "nothing is available for you now"}},
+    dependencies=[Depends(credentials_sent)],
 )
 async def next_task(ref: str, request: Request) -> NextTask | Response:
     def work(db: Session, user: User) -> NextTask | None:
@@ -50,7 +51,11 @@ async def next_task(ref: str, request: Request) -> NextTask | Response:
     return found if found is not None else Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/assignments/{assignment_id}/submit", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/assignments/{assignment_id}/submit",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(credentials_sent)],
+)
 async def submit(
     assignment_id: int,
     body: SubmitIn,

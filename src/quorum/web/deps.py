@@ -16,7 +16,7 @@ from quorum.accounts import service as accounts
 from quorum.db import Database
 from quorum.errors import Conflict, Forbidden, NotAuthenticated
 from quorum.models import User
-from quorum.web.session import CSRF_HEADER, Sessions, csrf_ok
+from quorum.web.session import COOKIE, CSRF_HEADER, Sessions, csrf_ok
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -92,7 +92,7 @@ def current_user(request: Request, db: DB) -> User:
         ):
             raise Forbidden("missing or wrong CSRF token")
         return user
-    raise NotAuthenticated("send an API token as 'Authorization: Bearer <token>'")
+    raise NotAuthenticated(NO_CREDENTIALS)
 
 
 def page_user(request: Request, db: DB) -> User:
@@ -110,6 +110,16 @@ PageUser = Annotated[User, Depends(page_user, scope="function")]
 def _authenticated_unit(request: Request, work: Callable[[Session, User], T]) -> T:
     with _unit_of_work(request) as db:
         return work(db, current_user(request, db))
+
+
+NO_CREDENTIALS = "send an API token as 'Authorization: Bearer <token>'"
+
+
+async def credentials_sent(request: Request) -> None:
+    """For routes that authenticate inside ``as_current_user``: a request with no credentials at all is
+    refused before its body is validated, as a ``CurrentUser`` route would refuse it."""
+    if not request.headers.get("authorization") and COOKIE not in request.cookies:
+        raise NotAuthenticated(NO_CREDENTIALS)
 
 
 async def as_current_user(request: Request, work: Callable[[Session, User], T]) -> T:
