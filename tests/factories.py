@@ -104,3 +104,13 @@ def import_rows(client: TestClient, who: Person, project_id: int, rows: list[dic
     )
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def next_task(client: TestClient, who: Person, pid: int) -> dict[str, Any] | None:
+    """``who``'s next assignment in project ``pid`` through the API; None when nothing is available."""
+    r = client.post(f"/api/v1/projects/{pid}/next", headers=who.headers)
+    if r.status_code == 204:
+        return None
+    assert r.status_code == 200, r.text
+    assignment: dict[str, Any] = r.json()["assignment"]
+    return assignment

@@ -5,20 +5,12 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from factories import Person, import_rows, person, project, text_rows
+from factories import Person, import_rows, next_task, person, project, text_rows
 from quorum.db import Database
 from quorum.db.types import utcnow
 from quorum.models import Assignment, Item, Judgment
 
 ANSWER = {"answer": {"labels": ["pos"]}, "time_spent_ms": 1200}
-
-
-def _next(client: TestClient, who: Person, pid: int) -> dict | None:
-    r = client.post(f"/api/v1/projects/{pid}/next", headers=who.headers)
-    if r.status_code == 204:
-        return None
-    assert r.status_code == 200, r.text
-    return r.json()["assignment"]
 
 
 def _submit(
@@ -43,7 +35,7 @@ def test_overlap_respected_and_nobody_judges_twice(client: TestClient, database:
     done: dict[str, list[int]] = {a.username: [] for a in annotators}
     for _ in range(10):
         for a in annotators:
-            task = _next(client, a, pid)
+            task = next_task(client, a, pid)
             if task is None:
                 continue
             assert task["item"]["id"] not in done[a.username]
@@ -55,25 +47,25 @@ def test_overlap_respected_and_nobody_judges_twice(client: TestClient, database:
         per_item = db.execute(select(Judgment.item_id, func.count()).group_by(Judgment.item_id)).all()
         assert sorted(n for _, n in per_item) == [2, 2, 2, 2]
         assert set(db.scalars(select(Item.status))) == {"complete"}
-    assert all(_next(client, a, pid) is None for a in annotators)
+    assert all(next_task(client, a, pid) is None for a in annotators)
 
 
 def test_asking_again_returns_the_same_lease(client: TestClient, database: Database) -> None:
     _, (a,), pid = _setup(database, client, n_items=3, overlap=1, n_annotators=1)
-    first = _next(client, a, pid)
-    again = _next(client, a, pid)
+    first = next_task(client, a, pid)
+    again = next_task(client, a, pid)
     assert first is not None and again is not None
     assert again["id"] == first["id"]
 
 
 def test_expired_lease_returns_the_item_to_the_pool(client: TestClient, database: Database) -> None:
     _, (a, b), pid = _setup(database, client, n_items=1, overlap=1, n_annotators=2)
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     assert task is not None
-    assert _next(client, b, pid) is None
+    assert next_task(client, b, pid) is None
     with database.session() as db:
         db.execute(update(Assignment).values(expires_at=utcnow() - timedelta(seconds=1)))
-    task_b = _next(client, b, pid)
+    task_b = next_task(client, b, pid)
     assert task_b is not None and task_b["item"]["id"] == task["item"]["id"]
     # a's lease expired and b holds the only slot: a's late submit is refused with a clear message.
     late = _submit(client, a, task["id"])
@@ -84,7 +76,7 @@ def test_expired_lease_returns_the_item_to_the_pool(client: TestClient, database
 
 def test_late_submit_is_accepted_while_the_slot_is_free(client: TestClient, database: Database) -> None:
     _, (a,), pid = _setup(database, client, n_items=1, overlap=1, n_annotators=1)
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     with database.session() as db:
         db.execute(update(Assignment).values(expires_at=utcnow() - timedelta(seconds=1)))
     assert _submit(client, a, task["id"]).status_code == 201
@@ -92,7 +84,7 @@ def test_late_submit_is_accepted_while_the_slot_is_free(client: TestClient, data
 
 def test_idempotent_submit(client: TestClient, database: Database) -> None:
     _, (a,), pid = _setup(database, client, n_items=2, overlap=1, n_annotators=1)
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     first = _submit(client, a, task["id"], key="k-1")
     again = _submit(client, a, task["id"], key="k-1")
     assert first.status_code == again.status_code == 201
@@ -100,7 +92,7 @@ def test_idempotent_submit(client: TestClient, database: Database) -> None:
     assert again.headers["Idempotent-Replayed"] == "true"
     without_key = _submit(client, a, task["id"])
     assert without_key.status_code == 409
-    other = _next(client, a, pid)
+    other = next_task(client, a, pid)
     reused = _submit(client, a, other["id"], key="k-1")
     assert reused.status_code == 409
     with database.session() as db:
@@ -109,7 +101,7 @@ def test_idempotent_submit(client: TestClient, database: Database) -> None:
 
 def test_submit_on_someone_elses_assignment_is_forbidden(client: TestClient, database: Database) -> None:
     _, (a, b), pid = _setup(database, client, n_items=1, overlap=2, n_annotators=2)
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     r = _submit(client, b, task["id"])
     assert r.status_code == 403
     assert "someone else" in r.json()["error"]["message"]
@@ -118,7 +110,7 @@ def test_submit_on_someone_elses_assignment_is_forbidden(client: TestClient, dat
 
 def test_invalid_answers_are_rejected_with_the_field(client: TestClient, database: Database) -> None:
     _, (a,), pid = _setup(database, client, n_items=1, overlap=1, n_annotators=1)
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     r = _submit(client, a, task["id"], body={"answer": {"labels": ["pos", "neg"]}, "time_spent_ms": 3})
     assert r.status_code == 422
     assert r.json()["error"]["details"][0]["field"] == "answer.labels"
@@ -132,15 +124,15 @@ def test_invalid_answers_are_rejected_with_the_field(client: TestClient, databas
 
 def test_skip_is_not_served_again(client: TestClient, database: Database) -> None:
     _, (a,), pid = _setup(database, client, n_items=2, overlap=1, n_annotators=1)
-    first = _next(client, a, pid)
+    first = next_task(client, a, pid)
     r = client.post(
         f"/api/v1/assignments/{first['id']}/skip", json={"reason": "unreadable"}, headers=a.headers
     )
     assert r.status_code == 200 and r.json()["status"] == "skipped"
-    second = _next(client, a, pid)
+    second = next_task(client, a, pid)
     assert second["item"]["id"] != first["item"]["id"]
     assert _submit(client, a, second["id"]).status_code == 201
-    assert _next(client, a, pid) is None
+    assert next_task(client, a, pid) is None
     assert _submit(client, a, first["id"]).status_code == 409
 
 
@@ -152,7 +144,7 @@ def test_priority_then_age(client: TestClient, database: Database) -> None:
     rows[2]["priority"] = 5
     import_rows(client, admin, pid, rows)
     order = []
-    while (task := _next(client, a, pid)) is not None:
+    while (task := next_task(client, a, pid)) is not None:
         order.append(task["item"]["external_id"])
         _submit(client, a, task["id"])
     assert order == ["t2", "t0", "t1"]
@@ -171,17 +163,17 @@ def test_paused_project_hands_out_nothing(client: TestClient, database: Database
 
 def test_raising_overlap_reopens_complete_items(client: TestClient, database: Database) -> None:
     admin, (a, b), pid = _setup(database, client, n_items=1, overlap=1, n_annotators=2)
-    _submit(client, a, _next(client, a, pid)["id"])
-    assert _next(client, b, pid) is None
+    _submit(client, a, next_task(client, a, pid)["id"])
+    assert next_task(client, b, pid) is None
     client.patch(f"/api/v1/projects/{pid}", json={"overlap": 2}, headers=admin.headers)
-    task = _next(client, b, pid)
+    task = next_task(client, b, pid)
     assert task is not None
 
 
 def test_judgment_records_guideline_version(client: TestClient, database: Database) -> None:
     admin, (a,), pid = _setup(database, client, n_items=1, overlap=1, n_annotators=1)
     client.put(f"/api/v1/projects/{pid}/guidelines", json={"body": "v2 rules"}, headers=admin.headers)
-    r = _submit(client, a, _next(client, a, pid)["id"])
+    r = _submit(client, a, next_task(client, a, pid)["id"])
     assert r.json()["judgment"]["guideline_version"] == 2
     history = client.get(f"/api/v1/projects/{pid}/guidelines/history", headers=a.headers).json()
     assert [g["version"] for g in history] == [2, 1]
@@ -196,7 +188,7 @@ def test_a_duplicate_submit_waiting_on_the_first_is_replayed(client: TestClient,
     from quorum.models import User
 
     _, (a,), pid = _setup(database, client, n_items=1, overlap=1, n_annotators=1)
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     results: list[service.Submitted | Exception] = []
 
     def second() -> None:
@@ -233,10 +225,10 @@ def test_a_submit_writes_its_judgment_lease_item_and_audit_event(
     from quorum.models import AuditEvent
 
     _, (a, b), pid = _setup(database, client, n_items=1, overlap=2, n_annotators=2)
-    first = _next(client, a, pid)
+    first = next_task(client, a, pid)
     assert first is not None
     assert _submit(client, a, first["id"], key="k1").status_code == 201
-    second = _next(client, b, pid)
+    second = next_task(client, b, pid)
     assert second is not None
     with database.session() as db:
         user = user_for_token(db, b.token)

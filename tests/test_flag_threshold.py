@@ -8,18 +8,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from factories import Person, import_rows, person, project, text_rows
+from factories import Person, import_rows, next_task, person, project, text_rows
 from quorum.db import Database
 from quorum.models import Item
-
-
-def _next(client: TestClient, who: Person, pid: int) -> dict[str, Any] | None:
-    r = client.post(f"/api/v1/projects/{pid}/next", headers=who.headers)
-    if r.status_code == 204:
-        return None
-    assert r.status_code == 200, r.text
-    assignment: dict[str, Any] = r.json()["assignment"]
-    return assignment
 
 
 def _flag(client: TestClient, who: Person, task: dict[str, Any]) -> None:
@@ -48,17 +39,17 @@ def _setup(client: TestClient, database: Database, threshold: int | None) -> tup
 
 def test_k_people_flagging_take_the_item_out_until_resolved(client: TestClient, database: Database) -> None:
     admin, (a, b, c), pid = _setup(client, database, threshold=2)
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     assert task is not None and task["item"]["external_id"] == "t0"
     _flag(client, a, task)
     assert _status(database, "t0") == "open"
     # One flag is under the threshold: the item is still served, to someone else.
-    task = _next(client, b, pid)
+    task = next_task(client, b, pid)
     assert task is not None and task["item"]["external_id"] == "t0"
     _flag(client, b, task)
     assert _status(database, "t0") == "flagged"
     # Out of the queue: c gets the other item, then nothing.
-    task_c = _next(client, c, pid)
+    task_c = next_task(client, c, pid)
     assert task_c is not None and task_c["item"]["external_id"] == "t1"
     r = client.post(
         f"/api/v1/assignments/{task_c['id']}/submit",
@@ -66,7 +57,7 @@ def test_k_people_flagging_take_the_item_out_until_resolved(client: TestClient, 
         headers=c.headers,
     )
     assert r.status_code == 201
-    assert _next(client, c, pid) is None
+    assert next_task(client, c, pid) is None
     # The manager sees that it left the queue, in the API and on the dashboard.
     flags = client.get(f"/api/v1/projects/{pid}/flags", headers=admin.headers).json()
     assert [f["item_status"] for f in flags] == ["flagged", "flagged"]
@@ -80,29 +71,29 @@ def test_k_people_flagging_take_the_item_out_until_resolved(client: TestClient, 
     )
     assert r.status_code == 200
     assert _status(database, "t0") == "open"
-    task_c = _next(client, c, pid)
+    task_c = next_task(client, c, pid)
     assert task_c is not None and task_c["item"]["external_id"] == "t0"
 
 
 def test_flags_from_one_person_do_not_add_up(client: TestClient, database: Database) -> None:
     _, (a, b, _), pid = _setup(client, database, threshold=1)
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     assert task is not None
     _flag(client, a, task)
     # K = 1: one person's flag is enough.
     assert _status(database, task["item"]["external_id"]) == "flagged"
-    task_b = _next(client, b, pid)
+    task_b = next_task(client, b, pid)
     assert task_b is not None and task_b["item"]["external_id"] != task["item"]["external_id"]
 
 
 def test_without_a_threshold_flags_never_remove_an_item(client: TestClient, database: Database) -> None:
     admin, (a, b, c), pid = _setup(client, database, threshold=None)
     for who in (a, b):
-        task = _next(client, who, pid)
+        task = next_task(client, who, pid)
         assert task is not None and task["item"]["external_id"] == "t0"
         _flag(client, who, task)
     assert _status(database, "t0") == "open"
-    task = _next(client, c, pid)
+    task = next_task(client, c, pid)
     assert task is not None and task["item"]["external_id"] == "t0"
     # Setting a threshold later takes the item out; removing it returns the item.
     r = client.patch(f"/api/v1/projects/{pid}", json={"flag_threshold": 2}, headers=admin.headers)
@@ -120,7 +111,7 @@ def test_without_a_threshold_flags_never_remove_an_item(client: TestClient, data
 
 def test_a_flagged_item_counts_on_the_dashboard(client: TestClient, database: Database) -> None:
     _, (a, _, _), pid = _setup(client, database, threshold=1)
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     assert task is not None
     _flag(client, a, task)
     login = client.post(

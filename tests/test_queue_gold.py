@@ -8,18 +8,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from factories import Person, import_rows, person, project, text_rows
+from factories import Person, import_rows, next_task, person, project, text_rows
 from quorum.db import Database
 from quorum.models import Item, Judgment
-
-
-def _next(client: TestClient, who: Person, pid: int) -> dict[str, Any] | None:
-    r = client.post(f"/api/v1/projects/{pid}/next", headers=who.headers)
-    if r.status_code == 204:
-        return None
-    assert r.status_code == 200, r.text
-    assignment: dict[str, Any] = r.json()["assignment"]
-    return assignment
 
 
 def _submit(client: TestClient, who: Person, task: dict[str, Any], label: str) -> dict[str, Any]:
@@ -50,7 +41,7 @@ def test_gold_turns_serve_gold_once_per_person_and_score_it(client: TestClient, 
     a, b, pid = _setup(client, database, gold_rate=1.0)
     seen: list[str] = []
     for label in ("pos", "neg"):
-        task = _next(client, a, pid)
+        task = next_task(client, a, pid)
         assert task is not None
         assert "gold" not in task["item"] and "gold" not in str(task["item"]["payload"])
         seen.append(task["item"]["external_id"])
@@ -58,10 +49,10 @@ def test_gold_turns_serve_gold_once_per_person_and_score_it(client: TestClient, 
         assert "gold_score" not in body["judgment"]
     assert sorted(seen) == ["gold0", "gold1"]
     # Gold exhausted for a: ordinary work follows. Gold takes no overlap slot: b gets both too.
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     assert task is not None and task["item"]["external_id"].startswith("t")
     for _ in range(2):
-        task_b = _next(client, b, pid)
+        task_b = next_task(client, b, pid)
         assert task_b is not None and task_b["item"]["external_id"].startswith("gold")
         _submit(client, b, task_b, "pos")
     with database.session() as db:
@@ -84,7 +75,7 @@ def test_gold_turns_serve_gold_once_per_person_and_score_it(client: TestClient, 
 def test_no_gold_rate_no_gold(client: TestClient, database: Database) -> None:
     a, _, pid = _setup(client, database, gold_rate=0.0)
     served = []
-    while (task := _next(client, a, pid)) is not None:
+    while (task := next_task(client, a, pid)) is not None:
         served.append(task["item"]["external_id"])
         _submit(client, a, task, "pos")
     assert served == ["t0", "t1"]
@@ -113,13 +104,13 @@ def test_the_quality_gate_stops_an_annotator_who_fails_gold(client: TestClient, 
     # a answers both first gold items wrong; b answers right.
     for who, label in ((a, "neg"), (b, "pos")):
         for _ in range(2):
-            task = _next(client, who, pid)
+            task = next_task(client, who, pid)
             assert task is not None and task["item"]["external_id"].startswith("gold")
             _submit(client, who, task, label)
     refused = client.post(f"/api/v1/projects/{pid}/next", headers=a.headers)
     assert refused.status_code == 403
     assert "0%" in refused.json()["error"]["message"] and "50%" in refused.json()["error"]["message"]
-    assert _next(client, b, pid) is not None
+    assert next_task(client, b, pid) is not None
     report = client.get(f"/api/v1/projects/{pid}/quality-gate", headers=admin.headers).json()
     assert report == [
         {"username": "a", "gold_judged": 2, "gold_accuracy": 0.0, "gated": True},
@@ -128,4 +119,4 @@ def test_the_quality_gate_stops_an_annotator_who_fails_gold(client: TestClient, 
     assert client.get(f"/api/v1/projects/{pid}/quality-gate", headers=b.headers).status_code == 403
     # The manager lowers the bar: a works again.
     client.patch(f"/api/v1/projects/{pid}", json={"min_gold_accuracy": None}, headers=admin.headers)
-    assert _next(client, a, pid) is not None
+    assert next_task(client, a, pid) is not None

@@ -13,18 +13,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from factories import Person, import_rows, person, project, text_rows
+from factories import Person, import_rows, next_task, person, project, text_rows
 from quorum.db import Database
 from quorum.models import Assignment, AuditEvent, Qualification
-
-
-def _next(client: TestClient, who: Person, pid: int) -> dict[str, Any] | None:
-    r = client.post(f"/api/v1/projects/{pid}/next", headers=who.headers)
-    if r.status_code == 204:
-        return None
-    assert r.status_code == 200, r.text
-    assignment: dict[str, Any] = r.json()["assignment"]
-    return assignment
 
 
 def _submit(client: TestClient, who: Person, task: dict[str, Any], label: str) -> None:
@@ -68,7 +59,7 @@ def test_passing_leads_to_normal_work_and_failing_stops_it(client: TestClient, d
     served: dict[str, list[str]] = {"a": [], "b": []}
     for who, label in ((a, "pos"), (b, "neg")):
         for _ in range(2):
-            task = _next(client, who, pid)
+            task = next_task(client, who, pid)
             assert task is not None
             # Only gold while qualifying, although ordinary items have a higher priority.
             assert task["item"]["external_id"].startswith("gold")
@@ -76,7 +67,7 @@ def test_passing_leads_to_normal_work_and_failing_stops_it(client: TestClient, d
             _submit(client, who, task, label)
     assert len(set(served["a"])) == 2 and len(set(served["b"])) == 2
     # a passed: ordinary work follows (gold rate 0: no more gold).
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     assert task is not None and task["item"]["external_id"] == "t0"
     # b failed: refused with the reason and the numbers, every time.
     for _ in range(2):
@@ -99,12 +90,12 @@ def test_passing_leads_to_normal_work_and_failing_stops_it(client: TestClient, d
     assert r.json()["attempt"] == 2 and r.json()["status"] == "pending" and r.json()["judged"] == 0
     again: list[str] = []
     for _ in range(2):
-        task = _next(client, b, pid)
+        task = next_task(client, b, pid)
         assert task is not None and task["item"]["external_id"].startswith("gold")
         again.append(task["item"]["external_id"])
         _submit(client, b, task, "pos")
     assert not set(again) & set(served["b"])
-    task = _next(client, b, pid)
+    task = next_task(client, b, pid)
     assert task is not None and task["item"]["external_id"].startswith("t")
     report = _report(client, admin, pid)
     assert report["b"]["status"] == "passed" and report["b"]["attempt"] == 2 and report["b"]["score"] == 1.0
@@ -125,14 +116,14 @@ def test_not_enough_gold_is_said_plainly(client: TestClient, database: Database)
         assert db.scalars(select(Assignment).where(Assignment.user_id == a.id)).all() == []
     # More gold arrives: the qualification can run.
     import_rows(client, admin, pid, [{**r, "gold": {"labels": ["pos"]}} for r in text_rows(1, prefix="more")])
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     assert task is not None and task["item"]["external_id"].startswith(("gold", "more"))
 
 
 def test_a_retake_needs_gold_not_seen_before(client: TestClient, database: Database) -> None:
     admin, a, _, pid = _setup(client, database, size=2, threshold=1.0, gold=3)
     for label in ("pos", "neg"):
-        task = _next(client, a, pid)
+        task = next_task(client, a, pid)
         assert task is not None
         _submit(client, a, task, label)
     assert client.post(f"/api/v1/projects/{pid}/next", headers=a.headers).status_code == 403
@@ -145,7 +136,7 @@ def test_a_retake_needs_gold_not_seen_before(client: TestClient, database: Datab
 
 def test_without_qualification_nothing_changes(client: TestClient, database: Database) -> None:
     admin, a, _, pid = _setup(client, database, size=0, threshold=0.8, gold=2)
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     assert task is not None and task["item"]["external_id"] == "t0"
     r = client.post(f"/api/v1/projects/{pid}/qualifications/a/reset", headers=admin.headers)
     assert r.status_code == 409
@@ -156,7 +147,7 @@ def test_without_qualification_nothing_changes(client: TestClient, database: Dat
 def test_gold_rate_after_passing_never_repeats_gold(client: TestClient, database: Database) -> None:
     _, a, _, pid = _setup(client, database, size=1, threshold=1.0, gold=2, gold_rate=1.0)
     seen = []
-    while (task := _next(client, a, pid)) is not None:
+    while (task := next_task(client, a, pid)) is not None:
         seen.append(task["item"]["external_id"])
         _submit(client, a, task, "pos")
     assert sorted(seen) == ["gold0", "gold1", "t0", "t1", "t2"]
@@ -199,7 +190,7 @@ def test_cli_sets_the_qualification_and_resets_it(
     client: TestClient, database: Database, tmp_path: Path
 ) -> None:
     admin, a, _, pid = _setup(client, database, size=1, threshold=1.0, gold=2)
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     assert task is not None
     _submit(client, a, task, "neg")
     assert client.post(f"/api/v1/projects/{pid}/next", headers=a.headers).status_code == 403
@@ -213,7 +204,7 @@ def test_cli_sets_the_qualification_and_resets_it(
     done = quorum("project", "qualification-reset", "qual", "a")
     assert done.returncode == 0, done.stderr
     assert _report(client, admin, pid)["a"]["attempt"] == 2
-    assert _next(client, a, pid) is not None
+    assert next_task(client, a, pid) is not None
     done = quorum("project", "set", "qual", "--qualification-threshold", "2")
     assert done.returncode == 2 and "qualification_threshold" in done.stderr
     done = quorum("project", "set", "qual", "--qualification-size", "0", "--flag-threshold", "3")
@@ -224,7 +215,7 @@ def test_cli_sets_the_qualification_and_resets_it(
 
 def test_pages_tell_the_annotator_and_let_the_manager_reset(client: TestClient, database: Database) -> None:
     admin, a, _, pid = _setup(client, database, size=1, threshold=1.0, gold=2)
-    task = _next(client, a, pid)
+    task = next_task(client, a, pid)
     assert task is not None
     _submit(client, a, task, "neg")
     # The workspace fragment says so in place of an item.
@@ -246,7 +237,7 @@ def test_pages_tell_the_annotator_and_let_the_manager_reset(client: TestClient, 
     done = client.post(url, data={"csrf_token": token.group(1)}, follow_redirects=False)
     assert done.status_code == 303
     assert _report(client, admin, pid)["a"]["status"] == "pending"
-    assert _next(client, a, pid) is not None
+    assert next_task(client, a, pid) is not None
     # Settings: the qualification and flag fields, with errors next to the field.
     settings_form = {"csrf_token": token.group(1), "status": "active", "overlap": "1", "lease_seconds": "900"}
     bad = client.post(
