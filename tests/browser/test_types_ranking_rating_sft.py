@@ -18,6 +18,10 @@ from quorum.projects import service as projects
 from quorum.task_types import registry
 from quorum.task_types.sft import levenshtein
 
+# Text fields take every key shown on the page as text, shortcut letters included.
+RATING_COMMENT = "Confident but unsourced: j, k, c, y, n, s, f, ? and 1 to 7 stay text."
+SFT_REPLY = "Start with the chain, then the cassette: e, r, w, s, f and ? stay text."
+
 
 def _project(server: Server, kind_name: str) -> tuple[int, str]:
     """A project of the type with its demo items, the annotator 'ann', and a manager's API token."""
@@ -150,7 +154,7 @@ def test_rating_keyboard_and_export(page: Page, server: Server) -> None:
     page.keyboard.press("3")  # flags: unsafe
     page.keyboard.press("3")  # ...toggled off again
     page.keyboard.press("c")
-    page.keyboard.type("Confident but unsourced.")
+    page.keyboard.type(RATING_COMMENT)
     screenshot(page, "annotator-rating.png")
     page.keyboard.press("Control+Enter")
     _done(page, 1)
@@ -159,7 +163,7 @@ def test_rating_keyboard_and_export(page: Page, server: Server) -> None:
         "scores": {"helpfulness": 4, "factual": "yes", "clarity": 5},
         "flags": ["hallucination"],
         "overall": 6,
-        "comment": "Confident but unsourced.",
+        "comment": RATING_COMMENT,
     }
     (row,) = _export(server, project_id, token, "rated")
     assert row["external_id"] == item["external_id"]
@@ -168,7 +172,7 @@ def test_rating_keyboard_and_export(page: Page, server: Server) -> None:
     assert row["scores_normalised"]["helpfulness"] == 0.75
     assert row["flags"] == ["hallucination"]
     assert row["overall"] == 6
-    assert row["comments"] == ["Confident but unsourced."]
+    assert row["comments"] == [RATING_COMMENT]
     assert row["model"] == item["payload"]["model"]
 
 
@@ -178,7 +182,14 @@ def test_sft_keyboard_and_export(page: Page, server: Server) -> None:
     assert first["payload"].get("draft")
     draft = first["payload"]["draft"]
     expect(reply_box).to_have_value(draft)
-    expect(reply_box).to_be_focused()  # ready to type, caret at the end
+    # The box waits for e (or a click): the letters on screen are shortcuts, never typed into the reply.
+    expect(reply_box).not_to_be_focused()
+    page.keyboard.press("?")
+    expect(page.locator("#help-dialog")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(reply_box).to_have_value(draft)
+    page.keyboard.press("e")
+    expect(reply_box).to_be_focused()  # caret at the end
     page.keyboard.type(" junk")
     page.keyboard.press("Escape")  # leave the box, then reset to the draft
     page.keyboard.press("r")
@@ -192,13 +203,13 @@ def test_sft_keyboard_and_export(page: Page, server: Server) -> None:
 
     expect(page.locator("#task")).not_to_have_attribute("data-assignment", assignment)
     second = _current_item(page, "sft")
-    page.keyboard.press("Escape")
+    expect(reply_box).not_to_be_focused()
     if second["payload"].get("draft"):
         page.keyboard.press("w")  # write from scratch
         expect(reply_box).to_have_value("")
     else:
         page.keyboard.press("e")
-    page.keyboard.type("Start with the chain, then the cassette.")
+    page.keyboard.type(SFT_REPLY)
     page.keyboard.press("Control+Enter")
     _done(page, 2)
 
@@ -209,7 +220,7 @@ def test_sft_keyboard_and_export(page: Page, server: Server) -> None:
         "edit_distance": len(" Keep it simple."),
     }
     written = stored[second["external_id"]]
-    assert written["reply"] == "Start with the chain, then the cassette."
+    assert written["reply"] == SFT_REPLY
     assert written["from_draft"] is False
     second_draft = second["payload"].get("draft")
     assert written.get("edit_distance") == (

@@ -15,6 +15,10 @@ from quorum.accounts import service as accounts
 from quorum.models import Judgment
 from quorum.task_types import registry
 
+# Text fields take every key shown on the page as text, shortcut letters included.
+CRITIQUE_COMMENT = "This is the bug: v, i, t, c, s, f, ? and 0 to 3 stay text here."
+STEP_NOTE = "the final answer does not follow: j, k, n, x, y, s, f, ? and 1 2 3 stay text"
+
 # A leading newline, CR LF and characters outside the BMP: offsets stay Python string indexes.
 ODD = "\n😀 héllo\r\nx = 1 / 0  # 🐍 bad\n"
 
@@ -117,7 +121,7 @@ def _steps(page: Page, server: Server, project_id: int, token: str) -> None:
     expect(page.locator("input[data-note='0']")).to_be_hidden()  # notes show when opened
     page.keyboard.press("n")
     expect(page.locator(f"input[data-note='{n - 1}']")).to_be_focused()
-    page.keyboard.type("the final answer does not follow")
+    page.keyboard.type(STEP_NOTE)
     page.keyboard.press("Enter")  # keeps the note, does not submit
     expect(page.locator(f"input[data-note='{n - 1}']")).not_to_be_focused()
     expect(page.locator(f"input[data-note='{n - 1}']")).to_be_visible()
@@ -130,7 +134,7 @@ def _steps(page: Page, server: Server, project_id: int, token: str) -> None:
     assert _answers(server, project_id) == [
         {
             "labels": [1] * (n - 2) + [0, -1],
-            "notes": {str(n - 1): "the final answer does not follow"},
+            "notes": {str(n - 1): STEP_NOTE},
             "final_answer_correct": False,
         }
     ]
@@ -182,7 +186,7 @@ def _critique(page: Page, server: Server, project_id: int, token: str) -> None:
     page.keyboard.press("t")  # category: the first in the project's list
     page.keyboard.press("c")
     expect(page.locator("[data-field=comment]")).to_be_focused()
-    page.keyboard.type("This is the bug.")
+    page.keyboard.type(CRITIQUE_COMMENT)  # the editor's own keys, typed as text
     page.keyboard.press("Enter")  # saves the issue, does not submit
     expect(editor).to_be_hidden()
     expect(page.locator(".issue-list > li")).to_have_count(1)
@@ -210,7 +214,7 @@ def _critique(page: Page, server: Server, project_id: int, token: str) -> None:
         "end": start + len(quote),
         "severity": "critical",
         "category": category,
-        "comment": "This is the bug.",
+        "comment": CRITIQUE_COMMENT,
     }
     assert _answers(server, project_id) == [{"no_issues": False, "issues": [expected]}]
     (row,) = _export(server, project_id, token, "critiques")

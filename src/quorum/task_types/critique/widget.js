@@ -237,9 +237,8 @@
   document.addEventListener("keydown", (event) => {
     const root = task();
     if (!root || !preOf(root)) return;
-    if (Array.from(document.querySelectorAll(".dialog")).some((d) => !d.hidden)) return;
+    if (Quorum.dialogOpen()) return;
     const active = document.activeElement;
-    const typing = active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
     const editor = editorOf(root);
     const stop = () => { event.preventDefault(); event.stopImmediatePropagation(); };
     if (!editor.hidden) {
@@ -250,7 +249,7 @@
         else saveIssue(root);
         return;
       }
-      if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (!Quorum.shortcutActs(event)) return;
       const buttons = editor.querySelectorAll("[data-group=severity] [data-value]");
       const number = Number(event.key);
       if (/^[1-9]$/.test(event.key) && number <= buttons.length) {
@@ -275,7 +274,7 @@
       if (next) next.querySelector("button").focus();
       return;
     }
-    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!Quorum.shortcutActs(event)) return;
     const pre = preOf(root);
     if (active === pre && moveCaret(root, pre, event.key, event.shiftKey)) { stop(); return; }
     if (event.shiftKey && event.key.length > 1) return;

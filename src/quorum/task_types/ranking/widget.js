@@ -95,9 +95,7 @@
 
   document.addEventListener("keydown", (event) => {
     const el = document.querySelector(SELECTOR);
-    if (!el || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName)) return;
-    if (document.querySelector(".dialog:not([hidden])")) return;
+    if (!el || !Quorum.shortcutActs(event)) return;
     const key = event.key;
     if (/^[1-9]$/.test(key)) pick(el, Number(key) - 1);
     else if (key === "Backspace") undo(el);

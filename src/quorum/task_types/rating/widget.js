@@ -53,9 +53,7 @@
 
   document.addEventListener("keydown", (event) => {
     const el = document.querySelector(SELECTOR);
-    if (!el || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName)) return;
-    if (document.querySelector(".dialog:not([hidden])")) return;
+    if (!el || !Quorum.shortcutActs(event)) return;
     const key = event.key;
     const at = current(el);
     if (key === "ArrowDown" || key === "j") setCurrent(el, at + 1);

@@ -1,6 +1,7 @@
 // sft: the reply is a textarea, prefilled with the model's draft when the item has one. e focuses it, Esc
 // leaves it, Ctrl+Enter submits (the workspace's keys); r resets it to the draft and w clears it to write
-// from scratch. The reply counts as "from the draft" unless the annotator cleared the box at some point.
+// from scratch. A new item leaves the box unfocused, so the shortcut letters on screen act as shortcuts
+// instead of landing in the reply. The reply counts as "from the draft" unless the annotator cleared the box at some point.
 // The server computes the edit distance to the draft; the status line shows the length as you type.
 (function () {
   "use strict";
@@ -48,9 +49,7 @@
 
   document.addEventListener("keydown", (event) => {
     const el = document.querySelector(SELECTOR);
-    if (!el || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName)) return;
-    if (document.querySelector(".dialog:not([hidden])")) return;
+    if (!el || !Quorum.shortcutActs(event)) return;
     if (event.key === "e") focusEnd(el.querySelector("[data-field=reply]"));
     else if (event.key === "r" && el.dataset.hasDraft === "true") reset(el);
     else if (event.key === "w" && el.dataset.hasDraft === "true") clear(el);
@@ -73,7 +72,7 @@
     status(el);
   });
 
-  // A new item: put the cursor at the end of the reply, ready to type.
+  // A new item: fill in the draft and the status line (the box gets focus only on e, r, w or a click).
   const area = document.getElementById("task-area");
   if (area) {
     new MutationObserver(() => {
@@ -82,7 +81,6 @@
       // From the attribute: an HTML textarea drops a leading newline of its initial text.
       if (el.dataset.hasDraft === "true") el.querySelector("[data-field=reply]").value = el.dataset.draft;
       status(el);
-      focusEnd(el.querySelector("[data-field=reply]"));
     }).observe(area, { childList: true });
   }
 })();

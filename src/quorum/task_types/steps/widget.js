@@ -100,8 +100,7 @@
   document.addEventListener("keydown", (event) => {
     const root = task();
     if (!root || !list(root)) return;
-    const dialogOpen = Array.from(document.querySelectorAll(".dialog")).some((d) => !d.hidden);
-    if (dialogOpen) return;
+    if (Quorum.dialogOpen()) return;
     const active = document.activeElement;
     if (active && active.matches && active.matches("input[data-note]")) {
       if ((event.key === "Enter" && !event.ctrlKey && !event.metaKey) || event.key === "Escape") {
@@ -111,8 +110,7 @@
       }
       return;
     }
-    const typing = active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
-    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!Quorum.shortcutActs(event)) return;
     let handled = true;
     if (event.key === "j" || event.key === "ArrowDown") setCurrent(root, currentIndex(root) + 1);
     else if (event.key === "k" || event.key === "ArrowUp") setCurrent(root, currentIndex(root) - 1);

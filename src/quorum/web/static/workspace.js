@@ -196,19 +196,23 @@
   });
 
   document.addEventListener("keydown", (event) => {
-    const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
     if (event.key === "Escape") {
-      if (!reasonDialog.hidden || !helpDialog.hidden) closeDialogs();
-      else if (typing) document.activeElement.blur();
+      if (Quorum.dialogOpen()) closeDialogs();
+      else if (Quorum.isTextField(document.activeElement)) document.activeElement.blur();
       return;
     }
-    if (!reasonDialog.hidden || !helpDialog.hidden) return;
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey || !typing)) {
+    if (Quorum.dialogOpen()) return;
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       submit();
       return;
     }
-    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!Quorum.shortcutActs(event)) return;
+    if (event.key === "Enter") {
+      event.preventDefault();
+      submit();
+      return;
+    }
     if (event.key === "?") { helpDialog.hidden = false; return; }
     if (!current) return;
     if (event.key === "s") { event.preventDefault(); openReason("skip"); return; }
