@@ -52,7 +52,15 @@ def test_reviewer_accepts_corrects_and_rejects(page: Page, server: Server) -> No
     expect(page.locator("#review-answer")).to_contain_text('"neu"')
     page.keyboard.press("r")
     expect(page.locator("#review-reason")).to_be_focused()
-    page.keyboard.type("label does not fit")
+    page.keyboard.press("Enter")  # no reason: refused, and the page comes back with the focus in the reason
+    expect(page.locator("#reject-form .field-error")).to_contain_text("required to reject")
+    expect(page.locator("#review-reason")).to_be_focused()
+    page.keyboard.type("a label")  # its "a" is text, not an accept
+    # Focus lost (a click elsewhere): while the reason is expected, letters still go to it.
+    page.locator("#review-answer").click()
+    page.keyboard.type(" that does not fit")
+    expect(page.locator("#review-reason")).to_have_value("a label that does not fit")
+    expect(page.locator("#review-waiting")).to_have_text("1 waiting")
     page.keyboard.press("Enter")
     expect(page.locator("#review-empty")).to_contain_text("Nothing waits")
 
@@ -61,7 +69,7 @@ def test_reviewer_accepts_corrects_and_rejects(page: Page, server: Server) -> No
         assert [tuple(row) for row in done] == [
             ("accept", None, None),
             ("correct", {"labels": ["neu"]}, None),
-            ("reject", None, "label does not fit"),
+            ("reject", None, "a label that does not fit"),
         ]
 
     # An annotator has no review page.
