@@ -8,6 +8,9 @@
   const area = document.getElementById("task-area");
   const projectId = area.dataset.project;
   const errorBox = document.getElementById("work-error");
+  const notice = document.getElementById("lease-notice");
+  const noticeText = document.getElementById("lease-notice-text");
+  const noticeNext = document.getElementById("lease-next");
   const countdown = document.getElementById("countdown");
   const buttons = {
     submit: document.getElementById("submit-button"),
@@ -17,7 +20,7 @@
   const reasonDialog = document.getElementById("reason-dialog");
   const reasonInput = document.getElementById("reason-input");
   const helpDialog = document.getElementById("help-dialog");
-  let current = null; // {id, expires, started, key, type}
+  let current = null; // {id, expires, started, key, type, expired}
   let busy = false;
   let done = 0;
   let reasonMode = "skip";
@@ -31,6 +34,13 @@
   function showError(message) {
     errorBox.textContent = message;
     errorBox.hidden = !message;
+  }
+
+  // The lease notice is apart from errors: a validation message must not wipe it, and only a new item does.
+  function showNotice(message, offerNext) {
+    noticeText.textContent = message;
+    noticeNext.hidden = !offerNext;
+    notice.hidden = !message;
   }
 
   function setEnabled(on) {
@@ -61,6 +71,7 @@
     busy = true;
     setEnabled(false);
     showError("");
+    showNotice("");
     try {
       const response = await post(`/ui/projects/${projectId}/next`);
       if (!response.ok) { showError(await errorMessage(response)); return; }
@@ -73,6 +84,7 @@
         started: performance.now(),
         key: `${task.dataset.assignment}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
         type: task.dataset.taskType,
+        expired: false,
       };
       setEnabled(true);
       area.scrollTop = 0;
@@ -101,13 +113,22 @@
       const response = await post(`/api/v1/assignments/${current.id}/submit`,
         { answer, time_spent_ms: spent }, { "Idempotency-Key": current.key });
       if (response.status === 201) {
+        const late = current.expired;
         done += 1;
         document.getElementById("done-count").textContent = `Done this session: ${done}`;
         busy = false;
         await loadNext();
+        if (late) showNotice("Your late answer was saved: nobody had taken the item meanwhile.", false);
         return;
       }
       const message = await errorMessage(response);
+      if (response.status === 409 && (current.expired || Date.now() >= current.expires)) {
+        // The slot went to someone else: the answer stays on screen (to copy, or to retry should the slot
+        // free up again) until the person moves on.
+        expire();
+        showNotice(message + ". Your answer stays here until you move on.", true);
+        return;
+      }
       if (response.status === 409) {
         showError(message + " Loading the next item…");
         busy = false;
@@ -147,14 +168,20 @@
     helpDialog.hidden = true;
   }
 
+  function expire() {
+    current.expired = true;
+    countdown.textContent = "Lease expired";
+    countdown.classList.add("low");
+  }
+
   function tick() {
-    if (!current) return;
+    if (!current || current.expired) return;
     const left = Math.round((current.expires - Date.now()) / 1000);
     if (left <= 0) {
-      countdown.textContent = "Lease expired";
-      showError("Your time on this item ran out; here is the next one.");
-      current = null;
-      loadNext();
+      // The server still takes a late answer while the item's slot is free, so nothing is thrown away here.
+      expire();
+      showNotice("Your time on this item ran out. Your answer is kept: submit it (Enter) and it still counts " +
+        "if nobody else has taken the item, or leave it for the next item.", true);
       return;
     }
     const m = Math.floor(left / 60), s = left % 60;
@@ -186,6 +213,7 @@
     if (action === "submit") submit();
     else if (action === "skip") openReason("skip");
     else if (action === "flag") openReason("flag");
+    else if (action === "next") { if (!busy) loadNext(); }
     else if (action === "help") { helpDialog.hidden = false; }
     else if (action === "close") closeDialogs();
   });
