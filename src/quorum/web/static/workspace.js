@@ -176,14 +176,16 @@
 
   function tick() {
     if (!current || current.expired) return;
-    const left = Math.round((current.expires - Date.now()) / 1000);
-    if (left <= 0) {
+    const ms = current.expires - Date.now();
+    if (ms <= 0) {
       // The server still takes a late answer while the item's slot is free, so nothing is thrown away here.
       expire();
       showNotice("Your time on this item ran out. Your answer is kept: submit it (Enter) and it still counts " +
         "if nobody else has taken the item, or leave it for the next item.", true);
       return;
     }
+    // Rounded up: "0:00 left" never shows while the lease still runs, and expiry is never announced early.
+    const left = Math.ceil(ms / 1000);
     const m = Math.floor(left / 60), s = left % 60;
     countdown.textContent = `${m}:${String(s).padStart(2, "0")} left`;
     countdown.classList.toggle("low", left <= 60);
@@ -237,6 +239,8 @@
     }
     if (!Quorum.shortcutActs(event)) return;
     if (event.key === "Enter") {
+      // A focused action button (skip, "next item", ...) does its own job; choice buttons submit.
+      if (document.activeElement && document.activeElement.matches("button[data-action]")) return;
       event.preventDefault();
       submit();
       return;
