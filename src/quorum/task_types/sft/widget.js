@@ -1,7 +1,8 @@
 // sft: the reply is a textarea, prefilled with the model's draft when the item has one. e focuses it, Esc
 // leaves it, Ctrl+Enter submits (the workspace's keys); r resets it to the draft and w clears it to write
 // from scratch. A new item leaves the box unfocused, so the shortcut letters on screen act as shortcuts
-// instead of landing in the reply. The reply counts as "from the draft" unless the annotator cleared the box at some point.
+// instead of landing in the reply. The reply counts as "from the draft" unless the annotator cleared the
+// box at some point.
 // The server computes the edit distance to the draft; the status line shows the length as you type.
 (function () {
   "use strict";
