@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from quorum.accounts import service as accounts
 from quorum.db import Database
 from quorum.projects import service as projects
+from quorum.task_types import registry
 
 CLASSIFICATION_CONFIG = {"labels": ["pos", "neg", "neu"], "multi": False}
 
@@ -114,3 +115,10 @@ def next_task(client: TestClient, who: Person, pid: int) -> dict[str, Any] | Non
     assert r.status_code == 200, r.text
     assignment: dict[str, Any] = r.json()["assignment"]
     return assignment
+
+
+def as_shown(task: dict[str, Any], task_type: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """``answer``, written about candidate identities (as stored), in the positions ``task`` shows its
+    candidates in: what an annotator who means that answer submits."""
+    order = task["item"].get("display_order")
+    return answer if order is None else registry.get(task_type).to_displayed(answer, order)

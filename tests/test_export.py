@@ -4,7 +4,7 @@ import json
 
 from fastapi.testclient import TestClient
 
-from factories import import_rows, pairwise_rows, person, project, text_rows
+from factories import as_shown, import_rows, pairwise_rows, person, project, text_rows
 from quorum.db import Database
 
 
@@ -48,7 +48,7 @@ def test_dpo_export(client: TestClient, database: Database) -> None:
         [{"choice": "A", "strength": "better"}, {"choice": "B", "strength": "slightly"}, {"choice": "tie"}]
     )
     for _ in range(3):
-        _annotate(client, a, pid, lambda t: next(answers))
+        _annotate(client, a, pid, lambda t: as_shown(t, "pairwise", next(answers)))
     r = client.get(f"/api/v1/projects/{pid}/export", params={"format": "dpo"}, headers=admin.headers)
     rows = [json.loads(line) for line in r.text.splitlines()]
     assert len(rows) == 2  # the tie gives no preference pair

@@ -10,7 +10,7 @@ import datasets
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import import_rows, person
+from factories import as_shown, import_rows, person
 from quorum.accounts import service as accounts
 from quorum.db import Database
 from quorum.exports.service import ExportOptions, export_to_file, formats
@@ -40,7 +40,7 @@ def _annotated_project(client: TestClient, database: Database, name: str) -> int
         assignment = task.json()["assignment"]
         submitted = client.post(
             f"/api/v1/assignments/{assignment['id']}/submit",
-            json={"answer": example["answer"], "time_spent_ms": 1500},
+            json={"answer": as_shown(assignment, name, example["answer"]), "time_spent_ms": 1500},
             headers=p.headers,
         )
         assert submitted.status_code == 201, submitted.text

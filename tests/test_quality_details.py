@@ -18,8 +18,9 @@ from quorum.accounts.service import get_user
 from quorum.db import Database
 from quorum.db.types import utcnow
 from quorum.models import Assignment, Candidate, Item, Judgment
-from quorum.quality.details import MIN_PAIRABLE, bucket_size, comparisons
+from quorum.quality.details import MIN_PAIRABLE, bucket_size
 from quorum.quality.service import QualityReport, quality_report
+from quorum.task_types import registry
 
 MONDAY = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 RANK_CONFIG = {"allow_ties": True, "flags": []}
@@ -259,10 +260,12 @@ def test_mean_kendall_tau_between_rankings(database: Database) -> None:
 
 
 def test_comparisons_from_one_answer() -> None:
-    assert comparisons("pairwise", {"choice": "A", "strength": "better"}) == [(0, 1, 1.0)]
-    assert comparisons("pairwise", {"choice": "B", "strength": "better"}) == [(0, 1, 0.0)]
-    assert comparisons("pairwise", {"choice": "tie"}) == [(0, 1, 0.5)]
-    assert comparisons("ranking", {"order": [[2], [0, 1]]}) == [(0, 1, 0.5), (0, 2, 0.0), (1, 2, 0.0)]
+    pairwise, ranking = registry.get("pairwise"), registry.get("ranking")
+    assert pairwise.comparisons({"choice": "A", "strength": "better"}) == [(0, 1, 1.0)]
+    assert pairwise.comparisons({"choice": "B", "strength": "better"}) == [(0, 1, 0.0)]
+    assert pairwise.comparisons({"choice": "tie"}) == [(0, 1, 0.5)]
+    assert ranking.comparisons({"order": [[2], [0, 1]]}) == [(0, 1, 0.5), (0, 2, 0.0), (1, 2, 0.0)]
+    assert registry.get("classification").comparisons({"labels": ["a"]}) is None
 
 
 def bt_reference(wins: float, losses: float, ties: float) -> float:

@@ -46,6 +46,8 @@ def test_keyboard_only_annotation(page: Page, server: Server) -> None:
     page.keyboard.press("?")
     expect(page.locator("#help-dialog")).to_be_visible()
     page.keyboard.press("Escape")
+    # The item's candidates are "5" and "**4**"; this lease shows them in its own order.
+    shown_second = page.locator(".candidate").nth(1).inner_text()
     page.keyboard.press("b")
     page.keyboard.press("4")
     page.locator("[data-field=rationale]").focus()
@@ -56,11 +58,17 @@ def test_keyboard_only_annotation(page: Page, server: Server) -> None:
 
     with server.database.session() as db:
         rows = db.execute(select(Judgment.answer, Judgment.time_spent_ms)).all()
+        (order,) = [o for o in db.scalars(select(Judgment.display_order)) if o is not None]
         skipped = db.scalar(select(Assignment.skip_reason).where(Assignment.status == "skipped"))
     answers = sorted((a for a, _ in rows), key=str)
     assert {"labels": ["neg"]} in answers
+    # "B" is the response shown second, stored as the candidate it is: the one whose text was there.
+    stored_choice = "AB"[order[1]]
+    assert ("4" if stored_choice == "B" else "5") in shown_second
     assert any(
-        a.get("choice") == "B" and a.get("strength") == "significantly" and a.get("rationale") == RATIONALE
+        a.get("choice") == stored_choice
+        and a.get("strength") == "significantly"
+        and a.get("rationale") == RATIONALE
         for a in answers
     )
     assert all(ms > 0 for _, ms in rows)

@@ -52,11 +52,18 @@ def _export(server: Server, project_id: int, token: str, fmt: str) -> list[dict[
 
 def _judgments(server: Server) -> dict[str, dict[str, Any]]:
     """external_id -> stored answer."""
+    return {external_id: answer for external_id, (answer, _) in _shown(server).items()}
+
+
+def _shown(server: Server) -> dict[str, tuple[dict[str, Any], list[int] | None]]:
+    """external_id -> (stored answer, the candidate index shown at each position)."""
     with server.database.session() as db:
         rows = db.execute(
-            select(Item.external_id, Judgment.answer).join(Item, Item.id == Judgment.item_id)
+            select(Item.external_id, Judgment.answer, Judgment.display_order).join(
+                Item, Item.id == Judgment.item_id
+            )
         ).all()
-    return {external_id: answer for external_id, answer in rows}
+    return {external_id: (answer, order) for external_id, answer, order in rows}
 
 
 def _current_item(page: Page, kind_name: str) -> dict[str, Any]:
@@ -110,27 +117,30 @@ def test_ranking_keyboard_and_exports(page: Page, server: Server) -> None:
     page.keyboard.press("Enter")
     _done(page, 1)
 
-    answer = _judgments(server)[item["external_id"]]
-    expected_flags: dict[str, list[str]] = {"1": ["unsafe"]}
-    expected_flags.setdefault(str(last - 1), []).append("off-topic")
-    assert answer == {"order": [[1], [0, 2], *[[i] for i in range(3, k)]], "flags": expected_flags}
+    # Keys name screen positions; the stored answer names the candidate shown at each (``at``).
+    answer, at = _shown(server)[item["external_id"]]
+    assert at is not None and sorted(at) == list(range(k))
+    expected_flags: dict[str, list[str]] = {str(at[1]): ["unsafe"]}
+    expected_flags.setdefault(str(at[last - 1]), []).append("off-topic")
+    expected_order = [[at[1]], sorted([at[0], at[2]]), *[[at[i]] for i in range(3, k)]]
+    assert answer == {"order": expected_order, "flags": expected_flags}
 
     (row,) = [
         r for r in _export(server, project_id, token, "listwise") if r["external_id"] == item["external_id"]
     ]
     assert row["prompt"] == item["payload"]["messages"]
-    assert [c["candidate_index"] for c in row["completions"]][:3] == [1, 0, 2]
-    assert row["completions"][0]["model"] == candidates[1]["model"]
-    assert row["completions"][0]["flags"] == expected_flags["1"]
-    assert row["ranks"][:3] == [2, 1, 2]
+    assert [c["candidate_index"] for c in row["completions"]][:3] == [at[1], *sorted([at[0], at[2]])]
+    assert row["completions"][0]["model"] == candidates[at[1]]["model"]
+    assert row["completions"][0]["flags"] == expected_flags[str(at[1])]
+    assert [row["ranks"][at[i]] for i in range(3)] == [2, 1, 2]
     pairs = [
         r for r in _export(server, project_id, token, "pairs") if r["external_id"] == item["external_id"]
     ]
     assert len(pairs) == k * (k - 1) // 2 - 1  # the tied pair (1, 3) is left out
     assert all(p["margin"] >= 1 for p in pairs)
-    best = [p for p in pairs if p["chosen_index"] == 1]
+    best = [p for p in pairs if p["chosen_index"] == at[1]]
     assert len(best) == k - 1
-    assert best[0]["chosen"] == [{"role": "assistant", "content": candidates[1]["content"]}]
+    assert best[0]["chosen"] == [{"role": "assistant", "content": candidates[at[1]]["content"]}]
 
 
 def test_rating_keyboard_and_export(page: Page, server: Server) -> None:

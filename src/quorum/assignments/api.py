@@ -40,7 +40,7 @@ async def next_task(ref: str, request: Request) -> NextTask | Response:
         if claimed is None:
             return None
         assignment = claimed.assignment
-        view = service.annotator_view(claimed.project, claimed.item)
+        view = service.annotator_view(claimed.project, claimed.item, assignment)
         return NextTask(
             assignment=AssignmentOut(
                 id=assignment.id, expires_at=assignment.expires_at, item=TaskItem(**view)
@@ -73,6 +73,7 @@ async def submit(
             answer=j.answer,
             time_spent_ms=j.time_spent_ms,
             guideline_version=j.guideline_version,
+            display_order=j.display_order,
             created_at=j.created_at,
         )
         return SubmitOut(judgment=created), result.replayed

@@ -18,6 +18,7 @@ open items ahead of the first eligible one, not on how many items the project ha
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -49,6 +50,7 @@ from quorum.models import Assignment, Item, ItemPin, Project, Qualification, Use
 from quorum.models.item import GOLD_SQL
 
 MAX_ATTEMPTS = 8
+ORDER_SEEDS = 2**31  # fits a 32-bit INTEGER on both databases
 # A literal, not a bound parameter: the planner must see it to use the partial index on open items.
 OPEN: ColumnElement[str] = literal_column("'open'")
 # The predicate of the partial index ``ix_items_gold`` (a JSON null means "no gold"), and its negation.
@@ -299,6 +301,7 @@ def _lease_insert(*, gold: bool) -> Insert:
         literal_column("'leased'"),
         bindparam("expires", type_=Assignment.expires_at.type),
         now,
+        bindparam("seed", type_=Integer),
     ).where(*guard)
     table = Assignment.__table__.c
     columns = [
@@ -308,6 +311,7 @@ def _lease_insert(*, gold: bool) -> Insert:
         table.status,
         table.expires_at,
         table.created_at,
+        table.order_seed,
     ]
     # "orm": one statement whose parameters bind the guard, not a bulk INSERT of parameter rows.
     return (
@@ -329,6 +333,8 @@ def _lease(db: Session, user: User, project: Project, item: Item, now: datetime)
         "now": now,
         "expires": now + timedelta(seconds=project.lease_seconds),
         "max_leases": project.max_leases,
+        # Not a secret, only a coin: the order this lease shows the item's candidates in.
+        "seed": random.randrange(ORDER_SEEDS),
     }
     if not gold:
         params["room"] = target_of(project, item) - item.judgment_count

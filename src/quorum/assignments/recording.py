@@ -46,6 +46,7 @@ JUDGMENT_COLUMNS = (
     "guideline_version",
     "idempotency_key",
     "gold_score",
+    "display_order",
     "created_at",
 )
 

@@ -5,12 +5,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+DISPLAY_ORDER = (
+    "The candidate index shown at each position: payload.candidates[p] is candidate display_order[p] as "
+    "imported. Answers are given in these positions and stored against candidate indexes. Null: shown as "
+    "stored."
+)
+
 
 class TaskItem(BaseModel):
     id: int
     external_id: str
     payload: dict[str, Any]
     metadata: dict[str, Any]
+    display_order: list[int] | None = Field(default=None, description=DISPLAY_ORDER)
 
 
 class AssignmentOut(BaseModel):
@@ -43,6 +50,7 @@ class JudgmentCreated(BaseModel):
     answer: dict[str, Any]
     time_spent_ms: int
     guideline_version: int
+    display_order: list[int] | None = Field(default=None, description=DISPLAY_ORDER)
     created_at: datetime
 
 

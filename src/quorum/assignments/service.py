@@ -52,14 +52,23 @@ def claim(db: Session, user: User, project_ref: int | str) -> Claimed | None:
     return Claimed(assignment, item, project)
 
 
-def annotator_view(project: Project, item: Item) -> dict[str, Any]:
-    """What an annotator sees of an item: never the gold answer, never model provenance."""
+def display_order(kind: TaskType[Any, Any, Any], item: Item, assignment: Assignment) -> list[int] | None:
+    """The candidate index at each screen position of this lease (None: shown as stored)."""
+    return kind.display_order(item.payload, assignment.order_seed)
+
+
+def annotator_view(project: Project, item: Item, assignment: Assignment) -> dict[str, Any]:
+    """What an annotator sees of an item: never the gold answer, never model provenance, and the
+    candidates in the lease's own order (``display_order``), which the answer's positions refer to."""
     kind = registry.get(project.task_type)
+    order = display_order(kind, item, assignment)
+    shown = item.payload if order is None else kind.arrange(item.payload, order)
     return {
         "id": item.id,
         "external_id": item.external_id,
-        "payload": kind.public_payload(item.payload),
+        "payload": kind.public_payload(shown),
         "metadata": item.meta,
+        "display_order": order,
     }
 
 
@@ -166,7 +175,11 @@ def submit(
         )
     kind = registry.get(project.task_type)
     config = kind.parse_config(project.config)
-    parsed = kind.parse_answer(answer, kind.parse_payload(item.payload, config), config)
+    # The answer speaks of screen positions: checked against the item as shown (so errors name what the
+    # annotator saw), then stored against candidate identities.
+    order = display_order(kind, item, assignment)
+    shown = item.payload if order is None else kind.arrange(item.payload, order)
+    parsed = kind.parse_answer(answer, kind.parse_payload(shown, config), config)
     now = utcnow()
     gold = item.gold if isinstance(item.gold, dict) else None
     if assignment.expires_at <= now:
@@ -175,6 +188,8 @@ def submit(
         if item.status != "open" or (gold is None and taken >= target_of(project, item)):
             raise Conflict("your lease expired and the item was given to someone else; ask for the next item")
     answer_data = parsed.model_dump(mode="json", exclude_none=True)
+    if order is not None:
+        answer_data = kind.to_canonical(answer_data, order)
     judgment = Judgment(
         project_id=project.id,
         item_id=item.id,
@@ -186,6 +201,7 @@ def submit(
         idempotency_key=idempotency_key or None,
         # Scored now, never shown to the annotator; gold items keep their gold as their answer.
         gold_score=kind.gold_score(answer_data, gold, config) if gold is not None else None,
+        display_order=order,
         created_at=now,
     )
     count = item.judgment_count + 1

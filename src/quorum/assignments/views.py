@@ -64,7 +64,8 @@ def next_fragment(request: Request, ref: str, user: CurrentUser, db: DB) -> Resp
             "item": item,
             "kind": kind,
             "config": project.config,
-            "payload": kind.public_payload(item.payload),
+            # Candidates in the lease's order: the widget's answer speaks of these positions.
+            "payload": service.annotator_view(project, item, assignment)["payload"],
             "qualifying": qualifying,
         },
     )

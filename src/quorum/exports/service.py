@@ -98,7 +98,14 @@ def _batches(
             .order_by(Judgment.id)
         ):
             judgments[j.item_id].append(
-                JudgmentRecord(name(username), j.answer, j.time_spent_ms, j.guideline_version, j.created_at)
+                JudgmentRecord(
+                    name(username),
+                    j.answer,
+                    j.time_spent_ms,
+                    j.guideline_version,
+                    j.created_at,
+                    j.display_order,
+                )
             )
             if j.item_id not in reviewed or j.id not in reviewed[j.item_id].rejected:
                 votes[j.item_id].append(j.answer)
@@ -134,6 +141,7 @@ def _generic_row(item: ExportItem, consensus: dict[str, Any] | None) -> dict[str
                 "time_spent_ms": j.time_spent_ms,
                 "guideline_version": j.guideline_version,
                 "created_at": j.created_at.isoformat(),
+                "display_order": j.display_order,
             }
             for j in item.judgments
         ],

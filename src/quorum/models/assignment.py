@@ -26,3 +26,6 @@ class Assignment(CreatedAt, Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     skip_reason: Mapped[str | None] = mapped_column(Text)
+    # Drawn at claim: the task type turns it into the order this assignment shows the candidates in. None
+    # on leases taken before the column existed: shown as stored.
+    order_seed: Mapped[int | None] = mapped_column(Integer)

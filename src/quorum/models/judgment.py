@@ -31,3 +31,6 @@ class Judgment(CreatedAt, Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     # Set on gold items only: how well the answer matched the hidden gold answer (0.0 to 1.0).
     gold_score: Mapped[float | None] = mapped_column(Float)
+    # The candidate index shown at each screen position (the answer itself is stored against candidate
+    # indexes); None: shown as stored, as every judgment made before display orders were recorded.
+    display_order: Mapped[list[int] | None] = mapped_column(JSONType)

@@ -19,9 +19,9 @@ Rules, fixed and documented here:
   gets its mean Kendall's tau-b over the items both ranked.
 - **Rankings**: mean Kendall's tau-b over pairs of annotators who ranked the same item, averaged over
   items; the interval resamples items.
-- **Models**: each answer on a comparison (pairwise ``choice``; every pair of candidates in a ranking)
-  between candidates of two different named models is one comparison; a tie (``tie``, or the same
-  tier) is half a win for each side. Candidates without a model name, or two candidates from the same
+- **Models**: each comparison an answer makes (``TaskType.comparisons``: a pairwise choice; every pair
+  of candidates in a ranking) between candidates of two different named models is one comparison; a
+  tie is half a win for each side. Candidates without a model name, or two candidates from the same
   model, are skipped and counted. Bradley-Terry with one tie against a reference per model as prior;
   the interval resamples answers (all comparisons from one answer together).
 """
@@ -55,7 +55,6 @@ TREND_BOOTSTRAP = 100
 MIN_SHARED = 5
 MAX_PAIRS = 50
 MIN_ROW_COUNT = 1e-6
-COMPARISON_TYPES = ("pairwise", "ranking")
 _MONDAY = datetime(1970, 1, 5, tzinfo=UTC)
 _UNITS: tuple[tuple[str, int], ...] = (("hour", 3600), ("day", 86_400), ("week", 7 * 86_400))
 _FOUR_WEEKS = 28 * 86_400
@@ -358,23 +357,6 @@ class ModelRanking:
     n_comparisons: int
     n_skipped: int
     models: list[ModelScore]
-
-
-def comparisons(task_type: str, answer: dict[str, Any]) -> list[tuple[int, int, float]]:
-    """(left position, right position, outcome for left) of each comparison one answer makes."""
-    if task_type == "pairwise":
-        outcome = {"A": 1.0, "B": 0.0, "tie": 0.5}.get(answer.get("choice", ""))
-        return [] if outcome is None else [(0, 1, outcome)]
-    place: dict[int, int] = {}
-    for tier, members in enumerate(answer.get("order") or []):
-        for position in members:
-            place[int(position)] = tier
-    positions = sorted(place)
-    return [
-        (a, b, 1.0 if place[a] < place[b] else 0.0 if place[a] > place[b] else 0.5)
-        for i, a in enumerate(positions)
-        for b in positions[i + 1 :]
-    ]
 
 
 def model_ranking(

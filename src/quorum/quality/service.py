@@ -13,9 +13,11 @@ Rules, fixed and documented here:
 - **Agreement with the consensus**: over categorical questions, on items that have 2+ answers to that
   question (a lone answer is its own consensus and would count as agreement).
 - **Too fast**: ``time_spent_ms`` under ``max(2 s, 20% of the project's median time)``.
-- **Position bias**: on a question named ``choice`` whose answers are ``A`` / ``B`` / ``tie`` (pairwise
-  comparisons): the share of ``A`` among an annotator's A-or-B choices, with a two-sided binomial test
-  against 1/2; ties are left out.
+- **Position bias**: on task types that compare candidates (``TaskType.position_choice``), the share of
+  an annotator's answers preferring one candidate whose preferred candidate was the one *shown first*
+  (left, or top), from each judgment's recorded display order (judgments without one were shown as
+  stored); two-sided binomial test against the chance of the first place (1/2 for two candidates; the
+  mean of 1/k where items show k candidates). Answers that prefer no single candidate (ties) are left out.
 - **Fleiss' kappa**: nominal questions only, over items with 2+ answers, when all of them have the same
   number of answers; otherwise it is reported as not applicable.
 
@@ -60,7 +62,6 @@ DEFAULT_BOOTSTRAP = 200
 DEFAULT_THRESHOLD = 0.6
 TOO_FAST_FLOOR_MS = 2000
 TOO_FAST_SHARE = 0.2
-POSITION_QUESTION = "choice"
 MAX_LOW_CONFIDENCE = 200
 _BATCH = 2000
 
@@ -155,9 +156,19 @@ class _Question:
     values: list[Any] = field(default_factory=list)
 
 
+@dataclass
+class _Positions:
+    """One annotator's answers that prefer one candidate: how many, how many preferred the first shown,
+    and the sum of each answer's chance of the first place (1/k)."""
+
+    n: int = 0
+    first: int = 0
+    chance: float = 0.0
+
+
 def _rows(
     db: Session, project: Project
-) -> Iterator[tuple[int, int, str, dict[str, Any], int, float | None, datetime]]:
+) -> Iterator[tuple[int, int, str, dict[str, Any], int, float | None, datetime, list[int] | None]]:
     query = (
         select(
             Judgment.item_id,
@@ -167,6 +178,7 @@ def _rows(
             Judgment.time_spent_ms,
             Judgment.gold_score,
             Judgment.created_at,
+            Judgment.display_order,
         )
         .join(User, User.id == Judgment.user_id)
         .where(Judgment.project_id == project.id)
@@ -174,7 +186,7 @@ def _rows(
         .execution_options(yield_per=_BATCH)
     )
     for row in db.execute(query):
-        yield row[0], row[1], row[2], row[3], row[4], row[5], row[6]
+        yield row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]
 
 
 def _ratings(rows: _Question, level: QuestionLevel) -> Ratings:
@@ -274,25 +286,34 @@ def quality_report(
     times: list[tuple[int, int]] = []
     items: set[int] = set()
     last_at: dict[int, datetime] = {}
-    ranked: dict[int, dict[int, list[float]]] | None = {} if kind.agreement_level == "ranking" else None
-    compared: list[tuple[int, list[tuple[int, int, float]]]] | None = (
-        [] if project.task_type in details.COMPARISON_TYPES else None
-    )
-    for item_id, user_id, username, answer, ms, gold_score, created_at in _rows(db, project):
+    # Each stays None unless the task type answers its hook: rankings, comparisons of candidates.
+    ranked: dict[int, dict[int, list[float]]] | None = None
+    compared: list[tuple[int, list[tuple[int, int, float]]]] | None = None
+    positions: dict[int, _Positions] = {}
+    for item_id, user_id, username, answer, ms, gold_score, created_at, order in _rows(db, project):
         items.add(item_id)
         if item_id not in last_at or created_at > last_at[item_id]:
             last_at[item_id] = created_at
-        if compared is not None:
-            compared.append((item_id, details.comparisons(project.task_type, answer)))
+        made = kind.comparisons(answer)
+        if made is not None:
+            compared = compared if compared is not None else []
+            compared.append((item_id, made))
+        ranks = kind.ranks(answer)
+        if ranks is not None:
+            ranked = ranked if ranked is not None else {}
+            ranked.setdefault(item_id, {})[user_id] = ranks
+        chosen = kind.position_choice(answer, order)
+        if chosen is not None:
+            counts = positions.setdefault(user_id, _Positions())
+            counts.n += 1
+            counts.first += chosen[0] == 0
+            counts.chance += 1 / chosen[1]
         person = people.setdefault(user_id, AnnotatorQuality(username))
         person.judgments += 1
         times.append((user_id, ms))
         if gold_score is not None:
             gold.setdefault(user_id, []).append(gold_score)
         values = kind.agreement_values(answer, config)
-        if ranked is not None:
-            ranks = [float(v) for k, v in sorted(values.items(), key=_rank_key) if k.startswith("rank.")]
-            ranked.setdefault(item_id, {})[user_id] = ranks
         for name, value in values.items():
             if value is None:
                 continue
@@ -353,8 +374,7 @@ def quality_report(
     models = None
     if compared is not None:
         models = details.model_ranking(compared, _candidate_models(db, project), n_boot, seed)
-    if POSITION_QUESTION in questions:
-        _position_bias(questions[POSITION_QUESTION], people)
+    _position_bias(positions, people)
     return QualityReport(
         project_id=project.id,
         task_type=project.task_type,
@@ -374,7 +394,8 @@ def quality_report(
         rules={
             "too_fast": f"time spent under max({TOO_FAST_FLOOR_MS} ms, {TOO_FAST_SHARE:.0%} of the median)",
             "consensus_agreement": "answers equal to the consensus, on items with 2+ answers to a question",
-            "position_bias": "share of A among A/B choices; two-sided binomial test against 1/2",
+            "position_bias": "share of answers preferring the candidate shown first (A, left or top), "
+            "among those preferring one; two-sided binomial test against chance (1/2 for two candidates)",
             "ds_accuracy": "Dawid-Skene expected accuracy on the main question",
             "trend": "alpha on the main question per time bucket; an item counts in the bucket of its latest "
             f"judgment; buckets with under {details.MIN_PAIRABLE} items with 2+ answers are marked sparse",
@@ -392,12 +413,6 @@ def quality_report(
         rank_agreement=rank_agreement,
         models=models,
     )
-
-
-def _rank_key(entry: tuple[str, Any]) -> tuple[int, str]:
-    name = entry[0]
-    suffix = name.removeprefix("rank.")
-    return (int(suffix), name) if suffix.isdigit() else (-1, name)
 
 
 def _candidate_models(db: Session, project: Project) -> dict[int, dict[int, str | None]]:
@@ -478,17 +493,9 @@ def _external_ids(db: Session, item_ids: list[int]) -> dict[int, str]:
     return names
 
 
-def _position_bias(rows: _Question, people: dict[int, AnnotatorQuality]) -> None:
-    if not set(map(label_of, rows.values)) <= {"A", "B", "tie"}:
-        return
-    a_count: dict[int, int] = {}
-    ab_count: dict[int, int] = {}
-    for user_id, value in zip(rows.users, rows.values, strict=True):
-        if value in ("A", "B"):
-            ab_count[user_id] = ab_count.get(user_id, 0) + 1
-            a_count[user_id] = a_count.get(user_id, 0) + (value == "A")
-    for user_id, n in ab_count.items():
+def _position_bias(positions: dict[int, _Positions], people: dict[int, AnnotatorQuality]) -> None:
+    for user_id, counts in positions.items():
         person = people[user_id]
-        person.position_choices = n
-        person.position_a_share = a_count[user_id] / n
-        person.position_p_value = float(binomtest(a_count[user_id], n, 0.5).pvalue)
+        person.position_choices = counts.n
+        person.position_a_share = counts.first / counts.n
+        person.position_p_value = float(binomtest(counts.first, counts.n, counts.chance / counts.n).pvalue)

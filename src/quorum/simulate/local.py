@@ -35,7 +35,14 @@ def work_in_process(db: Session, crowd: Crowd, *, seed: int = 0) -> int:
             if got is None:
                 continue
             assignment, item = got.assignment, got.item
-            answer = noise.answer(crowd.truth.get(item.id), accuracy, rng)
+            shown = loop.annotator_view(got.project, item, assignment)
+            answer = noise.answer(
+                crowd.truth.get(item.id),
+                accuracy,
+                rng,
+                payload=shown["payload"],
+                order=shown["display_order"],
+            )
             loop.submit(db, user, assignment.id, answer, rng.randint(2_000, 40_000))
             made += 1
             worked = True

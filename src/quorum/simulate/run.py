@@ -77,7 +77,10 @@ def run_crowd(
 
     def worker(i: int, who: SimAnnotator) -> Outcome:
         def answer(item: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-            return noise.answer(crowd.truth.get(int(item["id"])), who.accuracy, rng)
+            truth = crowd.truth.get(int(item["id"]))
+            return noise.answer(
+                truth, who.accuracy, rng, payload=item["payload"], order=item.get("display_order")
+            )
 
         annotator = Annotator(
             base_url, who.token, who.username, crowd.project_id, answer, behaviour, seed=seed + i, stop=stop

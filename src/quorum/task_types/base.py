@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import random
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ class JudgmentRecord:
     time_spent_ms: int
     guideline_version: int
     created_at: datetime
+    display_order: list[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,52 @@ class TaskType(ABC, Generic[ConfigT, PayloadT, AnswerT]):
 
     def candidates(self, payload: PayloadT) -> list[CandidateInfo]:
         return []
+
+    # ---- the order candidates are shown in ---------------------------------------------------------
+    # Answers are stored against candidate identities, never screen positions: each assignment shows the
+    # candidates in its own order (drawn from the assignment's recorded seed), the annotator answers in
+    # screen positions, and submit maps the answer back with ``to_canonical``.
+    def display_order(self, payload: dict[str, Any], seed: int | None) -> list[int] | None:
+        """The candidate index shown at each screen position to an assignment whose seed is ``seed``;
+        None where the payload is shown as stored (the type has no candidates, or there is no seed)."""
+        return None
+
+    def arrange(self, payload: dict[str, Any], order: list[int]) -> dict[str, Any]:
+        """``payload`` as shown in ``order`` (screen position -> candidate index)."""
+        return payload
+
+    def to_canonical(self, answer: dict[str, Any], order: list[int]) -> dict[str, Any]:
+        """An answer given in the screen positions of ``order``, in candidate identities (as stored)."""
+        return answer
+
+    def to_displayed(self, answer: dict[str, Any], order: list[int]) -> dict[str, Any]:
+        """A stored answer in the screen positions of ``order``: the inverse of :meth:`to_canonical`."""
+        return self.to_canonical(answer, inverse(order))
+
+    # ---- comparisons between candidates ------------------------------------------------------------
+    def comparisons(self, answer: dict[str, Any]) -> list[tuple[int, int, float]] | None:
+        """Each comparison a stored answer makes, as (candidate, other candidate, outcome for the first:
+        1 a win, 0 a loss, 0.5 a tie); None where the type compares no candidates. The quality report
+        scores candidates' models (Bradley-Terry) and position bias from it."""
+        return None
+
+    def ranks(self, answer: dict[str, Any]) -> list[float] | None:
+        """The 1-based rank of each candidate in a stored answer (tied candidates share the mean of their
+        places), for Kendall's tau between annotators; None where the type is not a ranking."""
+        return None
+
+    def position_choice(self, answer: dict[str, Any], order: list[int] | None) -> tuple[int, int] | None:
+        """Position bias: (the screen position of the one candidate a stored answer prefers to every
+        other, how many positions were shown), from its :meth:`comparisons` and the displayed ``order``
+        (None: shown as stored); None where it prefers no single candidate (a tie)."""
+        return preferred_position(self.comparisons(answer), order)
+
+    # ---- simulated annotators ----------------------------------------------------------------------
+    def random_answer(self, config: ConfigT, payload: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+        """A plausible valid answer to ``payload`` (as shown) for simulated annotators; by default the
+        example's answer."""
+        answer: dict[str, Any] = self.example()["answer"]
+        return answer
 
     # ---- the annotation form ---------------------------------------------------------------------
     def assets_dir(self) -> Path:
@@ -203,3 +251,35 @@ def plurality(counts: Mapping[str, int], order: list[str]) -> tuple[str, int]:
     rank = {key: i for i, key in enumerate(order)}
     best = min(counts, key=lambda k: (-counts[k], rank.get(k, len(rank)), k))
     return best, counts[best]
+
+
+def inverse(order: list[int]) -> list[int]:
+    """The inverse permutation: ``inverse(order)[order[p]] == p``."""
+    out = [0] * len(order)
+    for position, index in enumerate(order):
+        out[index] = position
+    return out
+
+
+def preferred_position(
+    pairs: list[tuple[int, int, float]] | None, order: list[int] | None
+) -> tuple[int, int] | None:
+    """(screen position, number of candidates) of the candidate that wins every comparison in ``pairs``
+    against every other candidate; None when there is none (a tie, or no comparison)."""
+    if not pairs:
+        return None
+    wins: dict[int, int] = {}
+    candidates: set[int] = set()
+    for first, second, outcome in pairs:
+        candidates.update((first, second))
+        if outcome == 1.0:
+            wins[first] = wins.get(first, 0) + 1
+        elif outcome == 0.0:
+            wins[second] = wins.get(second, 0) + 1
+    best = [c for c, n in wins.items() if n == len(candidates) - 1]
+    if len(best) != 1:
+        return None
+    shown = order if order is not None else sorted(candidates)
+    if best[0] not in shown:
+        return None
+    return shown.index(best[0]), len(shown)

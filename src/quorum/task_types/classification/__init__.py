@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -111,6 +112,11 @@ class Classification(TaskType[Config, Payload, Answer]):
 
     def exports(self) -> Mapping[str, ExportWriter]:
         return {"labels": _labelled_rows}
+
+    def random_answer(self, config: Config, payload: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+        if config.multi:
+            return {"labels": rng.sample(config.labels, rng.randint(1, len(config.labels)))}
+        return {"labels": [rng.choice(config.labels)]}
 
     def example(self) -> dict[str, Any]:
         return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
@@ -17,7 +18,7 @@ from quorum.task_types.base import (
     plurality,
     refuse,
 )
-from quorum.task_types.candidates import CandidateIn, blind, provenance
+from quorum.task_types.candidates import CandidateIn, ShuffledCandidates, blind, provenance
 from quorum.task_types.chat import Message
 
 Strength = Literal["negligibly", "slightly", "better", "significantly"]
@@ -51,6 +52,9 @@ class Payload(BaseModel):
 
 
 Choice = Literal["A", "B", "tie"]
+# The letter of each screen position, and of each candidate index once stored.
+LETTERS = ("A", "B")
+OUTCOME = {"A": 1.0, "B": 0.0, "tie": 0.5}
 
 
 class Answer(BaseModel):
@@ -70,7 +74,7 @@ class Answer(BaseModel):
         return self
 
 
-class Pairwise(TaskType[Config, Payload, Answer]):
+class Pairwise(ShuffledCandidates, TaskType[Config, Payload, Answer]):
     name = "pairwise"
     description = "Compare two model responses to the same conversation: A, B or tie, and how strongly."
     agreement_level = "nominal"
@@ -119,6 +123,26 @@ class Pairwise(TaskType[Config, Payload, Answer]):
 
     def exports(self) -> Mapping[str, ExportWriter]:
         return {"dpo": _dpo_rows, "pairs": _reward_pairs}
+
+    def to_canonical(self, answer: dict[str, Any], order: list[int]) -> dict[str, Any]:
+        """ "A" is the response shown first; stored, "A" is candidate 0. The choice and each axis follow."""
+        letter = {shown: LETTERS[order[position]] for position, shown in enumerate(LETTERS)}
+        out = dict(answer)
+        if "choice" in out:
+            out["choice"] = letter.get(out["choice"], out["choice"])
+        if isinstance(out.get("axes"), dict):
+            out["axes"] = {axis: letter.get(choice, choice) for axis, choice in out["axes"].items()}
+        return out
+
+    def comparisons(self, answer: dict[str, Any]) -> list[tuple[int, int, float]]:
+        outcome = OUTCOME.get(answer.get("choice", ""))
+        return [] if outcome is None else [(0, 1, outcome)]
+
+    def random_answer(self, config: Config, payload: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+        choice = rng.choice(["A", "B", "tie"] if config.allow_tie else ["A", "B"])
+        if choice == "tie":
+            return {"choice": "tie"}
+        return {"choice": choice, "strength": rng.choice(["slightly", "significantly"])}
 
     def agreement_values(self, answer: dict[str, Any], config: Config) -> dict[str, Any]:
         values: dict[str, Any] = {"choice": answer["choice"]}

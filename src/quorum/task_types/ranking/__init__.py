@@ -10,13 +10,14 @@ Indexes inside a tier are stored sorted: a tie has no inner order.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType, refuse
-from quorum.task_types.candidates import CandidateIn, blind, provenance
+from quorum.task_types.candidates import CandidateIn, ShuffledCandidates, blind, provenance
 from quorum.task_types.chat import Message
 
 MAX_CANDIDATES = 9  # one digit key per candidate in the form
@@ -86,7 +87,7 @@ class Answer(BaseModel):
 Problems = list[tuple[str, str]]
 
 
-class Ranking(TaskType[Config, Payload, Answer]):
+class Ranking(ShuffledCandidates, TaskType[Config, Payload, Answer]):
     name = "ranking"
     description = "Order several model responses to one conversation from best to worst (ties if allowed)."
     agreement_level = "ranking"
@@ -167,18 +168,47 @@ class Ranking(TaskType[Config, Payload, Answer]):
             "order": order,
             "flags": {key: flags for key, flags in flags_out.items() if flags},
             "mean_ranks": [round(m, 6) for m in means],
-            "bt_scores": _bt_scores(answers, k),
+            "bt_scores": _bt_scores([self.comparisons(a) for a in answers], k),
         }
         return Consensus(answer, min(1.0, max(0.0, confidence)), "mean-rank", n)
 
     def exports(self) -> Mapping[str, ExportWriter]:
         return {"listwise": _listwise_rows, "pairs": _pair_rows}
 
+    def to_canonical(self, answer: dict[str, Any], order: list[int]) -> dict[str, Any]:
+        """Index ``p`` in the answer is the ``p``-th response shown, candidate ``order[p]`` once stored."""
+        out = dict(answer)
+        if isinstance(out.get("order"), list):
+            out["order"] = [sorted(order[p] for p in tier) for tier in out["order"]]
+        if isinstance(out.get("flags"), dict):
+            moved = {str(order[int(key)]): flags for key, flags in out["flags"].items()}
+            out["flags"] = dict(sorted(moved.items(), key=lambda kv: int(kv[0])))
+        return out
+
+    def comparisons(self, answer: dict[str, Any]) -> list[tuple[int, int, float]]:
+        place: dict[int, int] = {}
+        for tier, members in enumerate(answer.get("order") or []):
+            for index in members:
+                place[int(index)] = tier
+        indexes = sorted(place)
+        return [
+            (a, b, 1.0 if place[a] < place[b] else 0.0 if place[a] > place[b] else 0.5)
+            for i, a in enumerate(indexes)
+            for b in indexes[i + 1 :]
+        ]
+
+    def ranks(self, answer: dict[str, Any]) -> list[float]:
+        order: list[list[int]] = answer.get("order") or []
+        return fractional_ranks(order, sum(len(tier) for tier in order))
+
+    def random_answer(self, config: Config, payload: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+        indexes = list(range(len(payload["candidates"])))
+        rng.shuffle(indexes)
+        return {"order": [[index] for index in indexes]}
+
     def agreement_values(self, answer: dict[str, Any], config: Config) -> dict[str, Any]:
         """One ordinal question per candidate: its rank (tied candidates share the mean of their places)."""
-        order: list[list[int]] = answer.get("order") or []
-        k = sum(len(tier) for tier in order)
-        return {f"rank.{i}": rank for i, rank in enumerate(fractional_ranks(order, k))}
+        return {f"rank.{i}": rank for i, rank in enumerate(self.ranks(answer))}
 
     def example(self) -> dict[str, Any]:
         return {
@@ -340,23 +370,17 @@ def _listwise_rows(item: ExportItem, config: Config, consensus: Consensus) -> It
     ]
 
 
-def _bt_scores(answers: list[dict[str, Any]], k: int) -> list[float]:
-    """Bradley-Terry log-strengths of the candidates (centred to mean 0) from every pair each answer orders,
-    a shared tier counting as a tie; ``core.aggregation.bradley_terry``'s one prior tie per candidate keeps
-    a candidate that always wins finite. Beside the mean ranks: a strength scale, not only an order."""
+def _bt_scores(compared: list[list[tuple[int, int, float]]], k: int) -> list[float]:
+    """Bradley-Terry log-strengths of the candidates (centred to mean 0) from every pair each answer orders
+    (``Ranking.comparisons``), a shared tier counting as a tie; ``core.aggregation.bradley_terry``'s one
+    prior tie per candidate keeps a candidate that always wins finite. Beside the mean ranks: a strength
+    scale, not only an order."""
     # Imported here: SciPy is needed only when a consensus is computed, not to load the registry.
     from quorum.core.aggregation.bradley_terry import bradley_terry
 
-    left: list[int] = []
-    right: list[int] = []
-    outcome: list[float] = []
-    for a in answers:
-        place = {int(c): tier for tier, members in enumerate(a["order"]) for c in members}
-        for i in range(k):
-            for j in range(i + 1, k):
-                left.append(i)
-                right.append(j)
-                outcome.append(1.0 if place[i] < place[j] else 0.0 if place[i] > place[j] else 0.5)
+    left = [a for pairs in compared for a, _, _ in pairs]
+    right = [b for pairs in compared for _, b, _ in pairs]
+    outcome = [o for pairs in compared for _, _, o in pairs]
     fit = bradley_terry(left, right, outcome, k, n_boot=0)
     return [round(float(score), 6) for score in fit.scores]
 
