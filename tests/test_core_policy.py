@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import null
 
 from quorum.assignments.queue import claim_next
+from quorum.assignments.rules import policy_of
 from quorum.core.policy import (
     AnnotatorState,
     ItemState,
@@ -40,13 +41,13 @@ levels = st.dictionaries(TAGS, st.integers(0, 4), max_size=3)
 policies = st.builds(
     ProjectPolicy,
     overlap=st.integers(1, 4),
-    active=st.booleans(),
+    status=st.sampled_from(["active", "paused"]),
     required_expertise=levels,
     max_leases=st.integers(1, 3),
     gold_rate=st.sampled_from([0.0, 0.1, 1.0]),
     min_gold_accuracy=st.sampled_from([None, 0.5, 0.8]),
     min_gold_judged=st.integers(1, 5),
-    qualification_size=st.sampled_from([None, None, 0, 1, 3]),
+    qualification_size=st.sampled_from([None, None, 1, 3]),
     qualification_threshold=st.sampled_from([0.0, 0.5, 0.8, 1.0]),
 )
 annotators = st.builds(
@@ -163,7 +164,7 @@ def test_a_blocked_annotator_gets_nothing(project: ProjectPolicy, annotator: Ann
 def test_more_overlap_never_shrinks_and_more_work_never_grows_eligibility(
     project: ProjectPolicy, items: list[ItemState], extra: int
 ) -> None:
-    wider = replace(project, overlap=project.overlap + extra)
+    wider = project.model_copy(update={"overlap": project.overlap + extra})
     for item in items:
         if item_reason(project, item) is Reason.ELIGIBLE:
             assert item_reason(wider, item) is Reason.ELIGIBLE
@@ -343,15 +344,7 @@ def test_sql_claim_matches_the_policy(database: Database, state: dict[str, objec
                     pinned_to_me="me" in spec["pins"],
                 )
             )
-        policy = ProjectPolicy(
-            overlap=project.overlap,
-            active=project.status == "active",
-            required_expertise=project.required_expertise,
-            max_leases=project.max_leases,
-            gold_rate=project.gold_rate,
-            qualification_size=project.qualification_size,
-            qualification_threshold=project.qualification_threshold,
-        )
+        policy = policy_of(project)
         annotator = AnnotatorState(
             expertise=me.expertise,
             live_leases=len(my_live),

@@ -28,7 +28,13 @@ def _submit(client: TestClient, who: Person, task: dict[str, Any], label: str) -
 
 
 def _setup(
-    client: TestClient, database: Database, *, size: int, threshold: float, gold: int, gold_rate: float = 0.0
+    client: TestClient,
+    database: Database,
+    *,
+    size: int | None,
+    threshold: float,
+    gold: int,
+    gold_rate: float = 0.0,
 ) -> tuple[Person, Person, Person, int]:
     admin = person(database, "admin", admin=True)
     a, b = person(database, "a"), person(database, "b")
@@ -39,7 +45,7 @@ def _setup(
         headers=admin.headers,
     )
     assert r.status_code == 200, r.text
-    assert r.json()["qualification_size"] == (size or None)
+    assert r.json()["qualification_size"] == size
     assert r.json()["qualification_threshold"] == threshold
     # Ordinary items come first by priority: only the qualification brings the gold forward.
     rows = [{**row, "priority": 5} for row in text_rows(3)]
@@ -135,7 +141,7 @@ def test_a_retake_needs_gold_not_seen_before(client: TestClient, database: Datab
 
 
 def test_without_qualification_nothing_changes(client: TestClient, database: Database) -> None:
-    admin, a, _, pid = _setup(client, database, size=0, threshold=0.8, gold=2)
+    admin, a, _, pid = _setup(client, database, size=None, threshold=0.8, gold=2)
     task = next_task(client, a, pid)
     assert task is not None and task["item"]["external_id"] == "t0"
     r = client.post(f"/api/v1/projects/{pid}/qualifications/a/reset", headers=admin.headers)
@@ -159,6 +165,7 @@ def test_settings_are_checked_field_by_field(client: TestClient, database: Datab
     pid = project(database, "p")
     for body, field in (
         ({"qualification_size": -1}, "qualification_size"),
+        ({"qualification_size": 0}, "qualification_size"),
         ({"qualification_threshold": 1.5}, "qualification_threshold"),
         ({"qualification_threshold": None}, "qualification_threshold"),
         ({"flag_threshold": 0}, "flag_threshold"),
@@ -207,7 +214,7 @@ def test_cli_sets_the_qualification_and_resets_it(
     assert next_task(client, a, pid) is not None
     done = quorum("project", "set", "qual", "--qualification-threshold", "2")
     assert done.returncode == 2 and "qualification_threshold" in done.stderr
-    done = quorum("project", "set", "qual", "--qualification-size", "0", "--flag-threshold", "3")
+    done = quorum("project", "set", "qual", "--qualification-size", "none", "--flag-threshold", "3")
     assert done.returncode == 0, done.stderr
     project_out = client.get(f"/api/v1/projects/{pid}", headers=admin.headers).json()
     assert project_out["qualification_size"] is None and project_out["flag_threshold"] == 3
@@ -252,12 +259,15 @@ def test_pages_tell_the_annotator_and_let_the_manager_reset(client: TestClient, 
         data={**settings_form, "qualification_threshold": "1.5"},
         follow_redirects=False,
     )
-    assert bad.status_code == 422 and "qualification_threshold: must be between 0 and 1" in bad.text
+    assert (
+        bad.status_code == 422
+        and "qualification_threshold: Input should be less than or equal to 1" in bad.text
+    )
     ok = client.post(
         f"/projects/{pid}/settings",
         data={
             **settings_form,
-            "qualification_size": "0",
+            "qualification_size": "",
             "qualification_threshold": "0.6",
             "flag_threshold": "2",
         },

@@ -32,6 +32,9 @@ judgment per person and item), so a retake needs gold the annotator has not seen
 Flags: when ``flag_threshold`` different people hold open (unresolved) flags on an open item, it becomes
 ``flagged`` and leaves the queue (only open items are served) until a manager resolves the flags; then
 it is open again, unless it completed meanwhile. No threshold (the default): flags never remove an item.
+
+The project's side of every rule is ``ProjectPolicy`` (``core/project_policy.py``), the same model the API,
+the settings page and the CLI validate with.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+# Re-exported: the pure rules below take it, and their callers import it from here.
+from quorum.core.project_policy import ProjectPolicy as ProjectPolicy
 
 
 class Reason(StrEnum):
@@ -52,30 +58,6 @@ class Reason(StrEnum):
     ALREADY_SEEN = "already_seen"
     PINNED_ELSEWHERE = "pinned_elsewhere"
     FULL = "full"
-
-
-@dataclass(frozen=True)
-class ProjectPolicy:
-    overlap: int
-    active: bool = True
-    required_expertise: Mapping[str, int] = field(default_factory=dict)
-    """Tag -> minimum level, all required, e.g. ``{"math": 2}``."""
-    max_leases: int = 1
-    """Live leases one annotator may hold at once in the project."""
-    gold_rate: float = 0.0
-    """Share of claims that are gold turns."""
-    min_gold_accuracy: float | None = None
-    """The quality gate: annotators whose mean gold score falls under it get no more work..."""
-    min_gold_judged: int = 5
-    """...once they have at least this many scored gold judgments."""
-    overlap_max: int | None = None
-    """Adaptive overlap: an item may get up to this many judgments while its answers are inconclusive."""
-    qualification_size: int | None = None
-    """Gold judgments an annotator must make first, as a test; None or 0: no qualification."""
-    qualification_threshold: float = 0.8
-    """The mean gold score over the qualification set needed to pass."""
-    flag_threshold: int | None = None
-    """Different people with open flags on an item that take it out of the queue; None: never."""
 
 
 @dataclass(frozen=True)

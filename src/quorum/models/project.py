@@ -10,6 +10,9 @@ from quorum.models.base import Base, CreatedAt
 
 
 class Project(CreatedAt, Base):
+    """The policy columns hold a validated ``ProjectPolicy`` (``core/project_policy.py``): its fields,
+    bounds and defaults are defined there, and ``projects/service.py`` validates before writing them."""
+
     __tablename__ = "projects"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -41,7 +44,7 @@ class Project(CreatedAt, Base):
     # judgment of the item goes to review (none: confidence sends nothing).
     review_rate: Mapped[float] = mapped_column(Float, default=0.0, server_default="0", nullable=False)
     review_confidence: Mapped[float | None] = mapped_column(Float)
-    # Qualification: gold items served first as a test; none (or 0) means no qualification. The mean gold
+    # Qualification: gold items served first as a test; none means no qualification. The mean gold
     # score over the first qualification_size gold judgments of an attempt must reach the threshold.
     qualification_size: Mapped[int | None] = mapped_column(Integer)
     qualification_threshold: Mapped[float] = mapped_column(

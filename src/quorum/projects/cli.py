@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,44 +13,78 @@ from quorum.accounts import service as accounts
 from quorum.accounts.access import find_project
 from quorum.cli_support import fail, handle_errors, out, read_json_file, unit_of_work
 from quorum.items.service import counts_by_status
-from quorum.projects import service
+from quorum.projects import policy_text, service
 
 projects = typer.Typer(help="Create and manage projects.", no_args_is_help=True)
 
 
+def with_policy_options(fn: Callable[..., None]) -> Callable[..., None]:
+    """Adds one ``--option`` per ``ProjectPolicy`` field to the command, collected as text in its
+    ``policy`` argument (only the options given: the others keep their value or default)."""
+    fields = policy_text.policy_fields()
+
+    @functools.wraps(fn)
+    def command(*args: Any, **kwargs: Any) -> None:
+        typed = {f.name: kwargs.pop(f.name, None) for f in fields}
+        given = {name: text for name, text in typed.items() if text is not None}
+        fn(*args, policy=policy_text.changes_from_text(given, fields), **kwargs)
+
+    own = [p for p in inspect.signature(fn, eval_str=True).parameters.values() if p.name != "policy"]
+    options = [
+        inspect.Parameter(
+            f.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[
+                str | None,
+                typer.Option(f.option, help=_help(f), show_default=False, rich_help_panel="Policy"),
+            ],
+        )
+        for f in fields
+    ]
+    command.__signature__ = inspect.Signature([*own, *options])  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in [*own, *options]}
+    return command
+
+
+def _help(field: policy_text.PolicyField) -> str:
+    bounds = ""
+    if field.minimum is not None and field.maximum is not None:
+        cast = int if field.kind == "int" else float
+        bounds = f" ({cast(field.minimum)} to {cast(field.maximum)})"
+    choices = f" ({', '.join(field.choices)})" if field.choices else ""
+    return f"{field.help}{bounds}{choices}."
+
+
 @projects.command("create")
 @handle_errors
+@with_policy_options
 def create(
-    name: str,
+    name: Annotated[str, typer.Argument()],
     type_: Annotated[str, typer.Option("--type", help="Task type, see `quorum types`.")],
     config: Annotated[Path | None, typer.Option(help="JSON file with the task config.")] = None,
-    overlap: Annotated[int, typer.Option(help="Judgments wanted per item.")] = 1,
-    lease_seconds: Annotated[int, typer.Option(help="How long an annotator holds an item.")] = 900,
     guidelines: Annotated[Path | None, typer.Option(help="Markdown file with the guidelines.")] = None,
+    *,
+    policy: dict[str, Any],
 ) -> None:
-    """Create a project and print its id alone on stdout."""
+    """Create a project and print its id alone on stdout (policy options: `none` for none)."""
     config_data: Any = read_json_file(str(config), "config") if config else {}
     if not isinstance(config_data, dict):
         raise fail(f"config file {config} must hold a JSON object")
-    body = ""
-    if guidelines:
-        try:
-            body = guidelines.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise fail(f"cannot read guidelines file {guidelines}: {exc.strerror}") from None
+    body = _read_guidelines(guidelines) if guidelines else ""
     with unit_of_work() as db:
         project = service.create_project(
-            db,
-            None,
-            name=name,
-            task_type=type_,
-            config=config_data,
-            overlap=overlap,
-            lease_seconds=lease_seconds,
-            guidelines=body,
+            db, None, name=name, task_type=type_, config=config_data, guidelines=body, **policy
         )
         project_id = project.id
     print(project_id)
+
+
+def _read_guidelines(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot read guidelines file {path}: {exc.strerror}") from None
 
 
 @projects.command("list")
@@ -87,42 +124,21 @@ def add_member(
 
 @projects.command("set")
 @handle_errors
+@with_policy_options
 def set_(
-    project: str,
-    status: Annotated[str | None, typer.Option(help="draft, active, paused or archived.")] = None,
-    overlap: Annotated[int | None, typer.Option(help="Judgments wanted per item.")] = None,
-    lease_seconds: Annotated[int | None, typer.Option(help="Lease length in seconds.")] = None,
+    project: Annotated[str, typer.Argument()],
     guidelines: Annotated[Path | None, typer.Option(help="Markdown file: becomes a new version.")] = None,
-    qualification_size: Annotated[
-        int | None, typer.Option(help="Gold items served first as a test (0: no qualification).")
-    ] = None,
-    qualification_threshold: Annotated[
-        float | None, typer.Option(help="Mean gold score needed to pass the qualification (0 to 1).")
-    ] = None,
-    flag_threshold: Annotated[
-        int | None, typer.Option(help="People flagging an item that take it out of the queue (0: never).")
-    ] = None,
+    *,
+    policy: dict[str, Any],
 ) -> None:
-    """Change a project's status or policies, or publish new guidelines."""
-    changes: dict[str, Any] = {
-        k: v
-        for k, v in {
-            "status": status,
-            "overlap": overlap,
-            "lease_seconds": lease_seconds,
-            "qualification_size": qualification_size,
-            "qualification_threshold": qualification_threshold,
-        }.items()
-        if v is not None
-    }
-    if flag_threshold is not None:
-        changes["flag_threshold"] = flag_threshold or None
+    """Change a project's status or policies (`none` for none), or publish new guidelines."""
+    body = _read_guidelines(guidelines) if guidelines else ""
     with unit_of_work() as db:
         found = find_project(db, project)
-        if changes:
-            service.update_project(db, None, found, changes)
-        if guidelines:
-            service.set_guidelines(db, None, found, guidelines.read_text(encoding="utf-8"))
+        if policy:
+            service.update_project(db, None, found, policy)
+        if body:
+            service.set_guidelines(db, None, found, body)
         out.print(f"updated project {found.name}", markup=False)
 
 

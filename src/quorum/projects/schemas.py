@@ -1,82 +1,66 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
+
+from quorum.core.project_policy import ProjectPolicy
 
 
-class ProjectCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ProjectCreate(ProjectPolicy):
+    """A new project: its name, type, config and guidelines, and any policy (the rest take defaults)."""
 
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     task_type: str
     config: dict[str, Any] = Field(default_factory=dict)
-    overlap: int = 1
-    lease_seconds: int = 900
     guidelines: str = ""
-    status: str = "active"
-    max_leases: int = 1
-    required_expertise: dict[str, int] = Field(default_factory=dict)
-    gold_rate: float = 0.0
-    min_gold_accuracy: float | None = None
-    min_gold_judged: int = 5
-    overlap_max: int | None = None
-    overlap_rule: str = "agreement"
-    confidence_target: float = 1.0
-    review_rate: float = 0.0
-    review_confidence: float | None = None
-    qualification_size: int | None = None
-    qualification_threshold: float = 0.8
-    flag_threshold: int | None = None
 
 
-class ProjectUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _policy_fields(*, optional: bool) -> dict[str, Any]:
+    """Each policy field for a derived shape. A patch takes each one optionally, with the model's bounds
+    (``null`` is passed on, for the service to read as none or refuse); a read shape keeps the types
+    without the bounds, so reading a project never fails on a value stored before a bound existed."""
+    fields: dict[str, Any] = {}
+    for name, info in ProjectPolicy.model_fields.items():
+        if optional:
+            nullable: Any = Optional[info.annotation]  # noqa: UP045 (the annotation is a runtime value)
+            shape = Annotated[nullable, *info.metadata] if info.metadata else nullable
+            fields[name] = (shape, Field(None, **_docs(info)))
+        else:
+            fields[name] = (info.annotation, Field(**_docs(info)))
+    return fields
+
+
+def _docs(info: FieldInfo) -> dict[str, Any]:
+    return {"title": info.title, "description": info.description}
+
+
+if TYPE_CHECKING:
+    _PolicyPatch = BaseModel
+    _PolicyRead = BaseModel
+else:
+    _PolicyPatch = create_model("PolicyPatch", **_policy_fields(optional=True))
+    _PolicyRead = create_model("PolicyRead", **_policy_fields(optional=False))
+
+
+class ProjectUpdate(_PolicyPatch):
+    """A partial update: only the fields sent change (``exclude_unset``)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str | None = None
     config: dict[str, Any] | None = None
-    overlap: int | None = None
-    lease_seconds: int | None = None
-    status: str | None = None
-    max_leases: int | None = None
-    required_expertise: dict[str, int] | None = None
-    gold_rate: float | None = None
-    min_gold_accuracy: float | None = None
-    min_gold_judged: int | None = None
-    overlap_max: int | None = None
-    overlap_rule: str | None = None
-    confidence_target: float | None = None
-    review_rate: float | None = None
-    review_confidence: float | None = None
-    qualification_size: int | None = None
-    qualification_threshold: float | None = None
-    flag_threshold: int | None = None
 
 
-class ProjectOut(BaseModel):
+class ProjectOut(_PolicyRead):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
     name: str
     task_type: str
     config: dict[str, Any]
-    status: str
-    overlap: int
-    lease_seconds: int
-    max_leases: int
-    required_expertise: dict[str, int]
-    gold_rate: float
-    min_gold_accuracy: float | None
-    min_gold_judged: int
-    overlap_max: int | None
-    overlap_rule: str
-    confidence_target: float
-    review_rate: float
-    review_confidence: float | None
-    qualification_size: int | None
-    qualification_threshold: float
-    flag_threshold: int | None
     guideline_version: int
     created_at: datetime
     role: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import and_, case, func, select, text, update
@@ -12,85 +13,40 @@ from quorum.accounts.access import Role, find_project
 from quorum.accounts.service import check_expertise
 from quorum.assignments import overlap as overlap_rules
 from quorum.assignments import qualification
+from quorum.core.project_policy import POLICY_FIELDS, ProjectPolicy
 from quorum.errors import Conflict, Invalid, NotFound
 from quorum.models import Flag, Guideline, Item, Judgment, Membership, Project, User
 from quorum.models.item import GOLD_SQL
 from quorum.task_types import registry
+from quorum.task_types.base import parse
 
-STATUSES = ("draft", "active", "paused", "archived")
-MAX_OVERLAP = 50
-# Short leases are for tests and simulations; real projects use minutes.
-MIN_LEASE_SECONDS = 1
-MAX_LEASE_SECONDS = 7 * 24 * 3600
-MAX_LEASES = 100
-MAX_QUALIFICATION = 1000
-MAX_FLAG_THRESHOLD = 1000
+CHANGEABLE = frozenset({"name", "config", *POLICY_FIELDS})
 
 
-def _check_policies(
-    overlap: int | None,
-    lease_seconds: int | None,
-    status: str | None,
-    max_leases: int | None = None,
-    gold_rate: float | None = None,
-    min_gold_accuracy: float | None = None,
-    min_gold_judged: int | None = None,
-    overlap_max: int | None = None,
-    confidence_target: float | None = None,
-    review_rate: float | None = None,
-    review_confidence: float | None = None,
-    qualification_size: int | None = None,
-    qualification_threshold: float | None = None,
-    flag_threshold: int | None = None,
-) -> None:
-    problems = []
-    if qualification_size is not None and not 0 <= qualification_size <= MAX_QUALIFICATION:
-        problems.append(("qualification_size", f"must be between 0 and {MAX_QUALIFICATION}"))
-    if qualification_threshold is not None and not 0.0 <= qualification_threshold <= 1.0:
-        problems.append(("qualification_threshold", "must be between 0 and 1"))
-    if flag_threshold is not None and not 1 <= flag_threshold <= MAX_FLAG_THRESHOLD:
-        problems.append(("flag_threshold", f"must be between 1 and {MAX_FLAG_THRESHOLD}"))
-    if review_rate is not None and not 0.0 <= review_rate <= 1.0:
-        problems.append(("review_rate", "must be between 0 and 1"))
-    if review_confidence is not None and not 0.0 <= review_confidence <= 1.0:
-        problems.append(("review_confidence", "must be between 0 and 1"))
-    if overlap_max is not None and not 1 <= overlap_max <= MAX_OVERLAP:
-        problems.append(("overlap_max", f"must be between 1 and {MAX_OVERLAP}"))
-    if confidence_target is not None and not 0.0 <= confidence_target <= 1.0:
-        problems.append(("confidence_target", "must be between 0 and 1"))
-    if min_gold_accuracy is not None and not 0.0 <= min_gold_accuracy <= 1.0:
-        problems.append(("min_gold_accuracy", "must be between 0 and 1"))
-    if min_gold_judged is not None and not 1 <= min_gold_judged <= 10_000:
-        problems.append(("min_gold_judged", "must be between 1 and 10000"))
-    if gold_rate is not None and not 0.0 <= gold_rate <= 1.0:
-        problems.append(("gold_rate", "must be between 0 and 1"))
-    if max_leases is not None and not 1 <= max_leases <= MAX_LEASES:
-        problems.append(("max_leases", f"must be between 1 and {MAX_LEASES}"))
-    if overlap is not None and not 1 <= overlap <= MAX_OVERLAP:
-        problems.append(("overlap", f"must be between 1 and {MAX_OVERLAP}"))
-    if lease_seconds is not None and not MIN_LEASE_SECONDS <= lease_seconds <= MAX_LEASE_SECONDS:
-        problems.append(("lease_seconds", "must be between 1 second and 7 days"))
-    if status is not None and status not in STATUSES:
-        problems.append(("status", f"must be one of {', '.join(STATUSES)}"))
-    if problems:
-        field, msg = problems[0]
-        raise Invalid(f"{field} {msg}", [{"loc": [f], "field": f, "msg": m} for f, m in problems])
-
-
-def _check_adaptive(overlap: int | None, overlap_max: int | None, rule: str | None) -> None:
-    if rule is not None:
-        overlap_rules.get(rule)
-    if overlap is not None and overlap_max is not None and overlap_max < overlap:
+def check_name(name: Any) -> str:
+    """A project's name, the same rule on create and on rename: 1-200 characters once trimmed."""
+    clean = name.strip() if isinstance(name, str) else ""
+    if not clean or len(clean) > 200:
         raise Invalid(
-            "overlap_max must be at least the overlap",
-            [{"loc": ["overlap_max"], "field": "overlap_max", "msg": "under the overlap"}],
+            "name must be 1-200 characters",
+            [{"loc": ["name"], "field": "name", "msg": "must be 1-200 characters"}],
         )
+    return clean
 
 
-def _check_rule(rule: dict[str, Any] | None) -> dict[str, int]:
+def check_policy(values: Mapping[str, Any]) -> ProjectPolicy:
+    """``values`` as a ``ProjectPolicy`` (bounds and cross-field rules), with the checks that need more
+    than the model: a known overlap rule, expertise tags and levels as users have them."""
+    policy = parse(ProjectPolicy, dict(values), "project policy")
+    overlap_rules.get(policy.overlap_rule)
+    expertise = _check_rule(policy.required_expertise)
+    return policy.model_copy(update={"required_expertise": expertise})
+
+
+def _check_rule(rule: dict[str, Any]) -> dict[str, int]:
     """The expertise an annotator needs, e.g. ``{"math": 2}``: the same tags and levels as users have."""
     try:
-        return check_expertise(rule or {})
+        return check_expertise(rule)
     except Invalid as exc:
         details = [
             {
@@ -110,47 +66,12 @@ def create_project(
     name: str,
     task_type: str,
     config: dict[str, Any] | None = None,
-    overlap: int = 1,
-    lease_seconds: int = 900,
     guidelines: str = "",
-    status: str = "active",
-    max_leases: int = 1,
-    required_expertise: dict[str, Any] | None = None,
-    gold_rate: float = 0.0,
-    min_gold_accuracy: float | None = None,
-    min_gold_judged: int = 5,
-    overlap_max: int | None = None,
-    overlap_rule: str = "agreement",
-    confidence_target: float = 1.0,
-    review_rate: float = 0.0,
-    review_confidence: float | None = None,
-    qualification_size: int | None = None,
-    qualification_threshold: float = 0.8,
-    flag_threshold: int | None = None,
+    **policy: Any,
 ) -> Project:
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise Invalid(
-            "name must be 1-200 characters", [{"loc": ["name"], "field": "name", "msg": "bad length"}]
-        )
-    _check_policies(
-        overlap,
-        lease_seconds,
-        status,
-        max_leases,
-        gold_rate,
-        min_gold_accuracy,
-        min_gold_judged,
-        overlap_max,
-        confidence_target,
-        review_rate,
-        review_confidence,
-        qualification_size,
-        qualification_threshold,
-        flag_threshold,
-    )
-    _check_adaptive(overlap, overlap_max, overlap_rule)
-    expertise_rule = _check_rule(required_expertise)
+    """A new project; ``policy`` holds any ``ProjectPolicy`` fields (the rest take their defaults)."""
+    name = check_name(name)
+    settings = check_policy(policy)
     kind = registry.get(task_type)
     parsed = kind.parse_config(config)
     if db.scalar(select(Project.id).where(Project.name == name)) is not None:
@@ -159,23 +80,8 @@ def create_project(
         name=name,
         task_type=kind.name,
         config=parsed.model_dump(mode="json"),
-        overlap=overlap,
-        lease_seconds=lease_seconds,
-        max_leases=max_leases,
-        required_expertise=expertise_rule,
-        gold_rate=gold_rate,
-        min_gold_accuracy=min_gold_accuracy,
-        min_gold_judged=min_gold_judged,
-        overlap_max=overlap_max,
-        overlap_rule=overlap_rule,
-        confidence_target=confidence_target,
-        review_rate=review_rate,
-        review_confidence=review_confidence,
-        qualification_size=qualification_size or None,
-        qualification_threshold=qualification_threshold,
-        flag_threshold=flag_threshold,
-        status=status,
         created_by_id=actor.id if actor else None,
+        **settings.model_dump(),
     )
     db.add(project)
     db.flush()
@@ -194,69 +100,30 @@ def create_project(
 
 
 def update_project(db: Session, actor: User | None, project: Project, changes: dict[str, Any]) -> Project:
-    """Apply a partial update (name, config, overlap, lease_seconds, status, max_leases,
-    required_expertise, gold_rate, min_gold_accuracy, min_gold_judged, overlap_max, overlap_rule,
-    confidence_target, review_rate, review_confidence, qualification_size, qualification_threshold,
-    flag_threshold). A qualification size of 0 means none; a changed flag threshold takes items out of
-    the queue or returns them by their open flags."""
-    allowed = {
-        "name",
-        "config",
-        "overlap",
-        "lease_seconds",
-        "status",
-        "max_leases",
-        "required_expertise",
-        "gold_rate",
-        "min_gold_accuracy",
-        "min_gold_judged",
-        "overlap_max",
-        "overlap_rule",
-        "confidence_target",
-        "review_rate",
-        "review_confidence",
-        "qualification_size",
-        "qualification_threshold",
-        "flag_threshold",
-    }
-    unknown = set(changes) - allowed
+    """Apply a partial update: ``name``, ``config`` and any ``ProjectPolicy`` field. A field given as
+    ``None`` is set to none where the policy allows none, else refused; the result is validated as a
+    whole, so cross-field rules hold. A changed overlap reopens or completes items; a changed flag
+    threshold takes items out of the queue or returns them by their open flags."""
+    unknown = set(changes) - CHANGEABLE
     if unknown:
         raise Invalid(
             f"cannot change {', '.join(sorted(unknown))}",
             [{"loc": [k], "field": k, "msg": "not a changeable field"} for k in sorted(unknown)],
         )
-    _check_policies(
-        changes.get("overlap"),
-        changes.get("lease_seconds"),
-        changes.get("status"),
-        changes.get("max_leases"),
-        changes.get("gold_rate"),
-        changes.get("min_gold_accuracy"),
-        changes.get("min_gold_judged"),
-        changes.get("overlap_max"),
-        changes.get("confidence_target"),
-        changes.get("review_rate"),
-        changes.get("review_confidence"),
-        changes.get("qualification_size"),
-        changes.get("qualification_threshold"),
-        changes.get("flag_threshold"),
-    )
-    if "qualification_threshold" in changes and changes["qualification_threshold"] is None:
-        raise Invalid(
-            "qualification_threshold must be a number between 0 and 1",
-            [{"loc": ["qualification_threshold"], "field": "qualification_threshold", "msg": "required"}],
-        )
-    if changes.get("qualification_size") == 0:
-        changes["qualification_size"] = None
-    if {"overlap", "overlap_max", "overlap_rule"} & set(changes):
-        _check_adaptive(
-            changes.get("overlap", project.overlap),
-            changes.get("overlap_max", project.overlap_max),
-            changes.get("overlap_rule", project.overlap_rule),
-        )
-    if "required_expertise" in changes:
-        changes["required_expertise"] = _check_rule(changes["required_expertise"])
+    changes = dict(changes)
+    if "name" in changes:
+        changes["name"] = check_name(changes["name"])
+    policy_changes = {k: v for k, v in changes.items() if k in POLICY_FIELDS}
+    if policy_changes:
+        current = {name: getattr(project, name) for name in POLICY_FIELDS}
+        merged = check_policy({**current, **policy_changes})
+        changes.update({k: getattr(merged, k) for k in policy_changes})
     if "config" in changes:
+        if not isinstance(changes["config"], dict):
+            raise Invalid(
+                "config must be an object",
+                [{"loc": ["config"], "field": "config", "msg": "must be an object"}],
+            )
         has_judgments = db.scalar(select(Judgment.id).where(Judgment.project_id == project.id).limit(1))
         if has_judgments is not None:
             raise Conflict("the config cannot change once judgments exist; create a new project")

@@ -8,17 +8,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from quorum.accounts import service as accounts
 from quorum.accounts.access import ANNOTATE, MANAGE, Role, require_admin, require_project
 from quorum.assignments import qualification
-from quorum.errors import Invalid, QuorumError
+from quorum.errors import QuorumError
 from quorum.exports.service import formats
 from quorum.flags.service import open_flags
 from quorum.items import importer
 from quorum.items.service import waiting_for
-from quorum.projects import service, stats
+from quorum.projects import policy_text, service, stats
 from quorum.task_types import registry
 from quorum.web.charts import line_chart
 from quorum.web.deps import DB, PageUser
@@ -160,13 +161,24 @@ def dashboard(request: Request, ref: str, user: PageUser, db: DB) -> Response:
 
 
 def _settings(
-    request: Request, db: DB, project: Any, *, errors: dict[str, str] | None = None, status: int = 200
+    request: Request,
+    db: DB,
+    project: Any,
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    form: dict[str, str] | None = None,
 ) -> Response:
+    fields = policy_text.policy_fields()
+    # A refused form shows what was typed, so the mistake can be fixed in place.
+    values = {f.name: policy_text.to_text(f, getattr(project, f.name)) for f in fields} | (form or {})
     return render(
         request,
         "projects/settings.html",
         {
             "project": project,
+            "policy_fields": fields,
+            "policy_values": values,
             "members": service.members(db, project),
             "history": service.guideline_history(db, project),
             "roles": [r.value for r in Role],
@@ -183,47 +195,21 @@ def settings_page(request: Request, ref: str, user: PageUser, db: DB) -> Respons
 
 
 @router.post("/projects/{ref}/settings", dependencies=[CSRF])
-def save_settings(
-    request: Request,
-    ref: str,
-    user: PageUser,
-    db: DB,
-    status: Annotated[str, Form()],
-    overlap: Annotated[int, Form()],
-    lease_seconds: Annotated[int, Form()],
-    qualification_size: Annotated[str | None, Form()] = None,
-    qualification_threshold: Annotated[str | None, Form()] = None,
-    flag_threshold: Annotated[str | None, Form()] = None,
-) -> Response:
+async def save_settings(request: Request, ref: str, user: PageUser, db: DB) -> Response:
+    """Every policy field the form sends; one left out keeps its value, a blank one means none."""
+    form = await request.form()
+    typed = {name: value for name, value in form.items() if isinstance(value, str)}
+    return await run_in_threadpool(_save_settings, request, ref, user, db, typed)
+
+
+def _save_settings(request: Request, ref: str, user: Any, db: DB, form: dict[str, str]) -> Response:
     project = require_project(db, user, ref, MANAGE)
-    changes: dict[str, Any] = {"status": status, "overlap": overlap, "lease_seconds": lease_seconds}
     try:
-        # Fields left out of the form (or blank) keep their value; a size or flag threshold of 0 means none.
-        if qualification_size is not None:
-            changes["qualification_size"] = _number(qualification_size, "qualification_size", int) or None
-        if qualification_threshold is not None and qualification_threshold.strip():
-            changes["qualification_threshold"] = _number(
-                qualification_threshold, "qualification_threshold", float
-            )
-        if flag_threshold is not None:
-            changes["flag_threshold"] = _number(flag_threshold, "flag_threshold", int) or None
         with db.begin_nested():
-            service.update_project(db, user, project, changes)
+            service.update_project(db, user, project, policy_text.changes_from_text(form))
     except QuorumError as exc:
-        return _settings(request, db, project, errors=_field_errors(exc), status=exc.status)
+        return _settings(request, db, project, errors=_field_errors(exc), status=exc.status, form=form)
     return RedirectResponse(f"/projects/{project.id}/settings?saved=1", status_code=303)
-
-
-def _number(raw: str, field: str, kind: type[int] | type[float]) -> int | float | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        return kind(raw)
-    except ValueError:
-        raise Invalid(
-            f"{field} must be a number", [{"loc": [field], "field": field, "msg": "not a number"}]
-        ) from None
 
 
 @router.post("/projects/{ref}/qualifications/{username}/reset", dependencies=[CSRF])
