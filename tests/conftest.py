@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from ci import skip_or_fail
 from quorum.config import Settings
 from quorum.db import Database
 from quorum.db.migrate import upgrade
@@ -26,7 +27,6 @@ from quorum.web.app import create_app
 PG_ADMIN_URL = os.environ.get("QUORUM_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 # One database per test run, so runs side by side (a developer's and a helper's) never share tables.
 PG_DB = os.environ.get("QUORUM_TEST_PG_DB", f"quorum_test_{os.getpid()}")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def _pg_url() -> str:
@@ -43,9 +43,7 @@ def pg_url() -> Iterator[str]:
             conn.execute(f'CREATE DATABASE "{PG_DB}"')
     except psycopg.OperationalError as exc:
         message = f"PostgreSQL unreachable at {PG_ADMIN_URL}: {exc}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail(message)
     database = Database(_pg_url())
     upgrade(database.engine)
     database.dispose()

@@ -1,8 +1,9 @@
 """32 simulated annotators against a real server process, over real HTTP, on both databases.
 
 Leases are one second long and some are abandoned (and sometimes submitted late), some submits are sent
-twice at once with the same Idempotency-Key. Afterwards the database must show that the overlap was never
-exceeded, nobody judged an item twice, every 201 is stored, and every item is complete.
+twice at once with the same Idempotency-Key. While they run, a sampler reads the live leases and judgments
+of every item, again and again, and never finds more than the overlap; afterwards the database must show that
+nobody judged an item twice, every 201 is stored, and every item is complete.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,12 +19,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select, union_all
 
 from factories import CLASSIFICATION_CONFIG, jsonl, project
 from live_server import live_server
 from quorum.accounts import service as accounts
 from quorum.db import Database
+from quorum.db.types import utcnow
 from quorum.models import Assignment, Item, Judgment
 from quorum.projects import service as projects
 from quorum.simulate.annotator import Annotator, Behaviour, Outcome
@@ -51,6 +54,43 @@ def _people(database: Database, n: int) -> tuple[str, list[tuple[int, str, str]]
             _, token = accounts.create_token(db, user)
             people.append((user.id, user.username, token))
     return admin_token, people
+
+
+class OverlapSampler(threading.Thread):
+    """Counts each item's live leases plus judgments until stopped, keeping the largest count seen.
+
+    One statement reads the leases and judgments, so it sees one snapshot; the clock is read after it, so a
+    lease counted as live was unexpired for the whole snapshot (the server saw it live too), and a lease that
+    expired and was taken again in between is never counted twice."""
+
+    def __init__(self, database: Database, stop: threading.Event) -> None:
+        super().__init__(daemon=True)
+        self.database, self.stop = database, stop
+        self.samples = 0
+        self.most_live = 0
+        self.violations: list[tuple[int, int]] = []
+        self.error: BaseException | None = None
+        self.query = union_all(
+            select(Assignment.item_id, Assignment.expires_at).where(Assignment.status == "leased"),
+            select(Judgment.item_id, null()),
+        )
+
+    def run(self) -> None:
+        try:
+            while not self.stop.wait(0.02):
+                with self.database.engine.connect() as conn:
+                    rows = conn.execute(self.query).all()
+                now = utcnow()
+                live = Counter(
+                    item_id for item_id, expires_at in rows if expires_at is None or expires_at > now
+                )
+                self.samples += 1
+                self.most_live = max([self.most_live, *live.values()])
+                self.violations += [(i, n) for i, n in live.items() if n > OVERLAP][
+                    : 10 - len(self.violations)
+                ]
+        except BaseException as exc:  # reported by the test, which a thread cannot fail directly
+            self.error = exc
 
 
 def _random_label(item: dict[str, Any], rng: random.Random) -> dict[str, Any]:
@@ -87,18 +127,30 @@ def test_32_annotators_never_break_the_queue(server: str, database: Database) ->
     # A safety net against a hung queue; a healthy run ends long before it.
     timer = threading.Timer(90, stop.set)
     timer.start()
+    sampling = threading.Event()
+    sampler = OverlapSampler(database, sampling)
+    sampler.start()
     started = time.monotonic()
     try:
         with ThreadPoolExecutor(ANNOTATORS) as pool:
             outcomes: list[Outcome] = list(pool.map(lambda w: w.run(), workers))
     finally:
         timer.cancel()
+        sampling.set()
+        sampler.join(10)
         for w in workers:
             w.close()
     assert not stop.is_set(), "the simulated annotators did not finish within 90 s"
+    assert sampler.error is None, sampler.error
+    assert sampler.violations == [], "(item, live leases + judgments) over the overlap during the run"
+    # It watched the run itself, not only its end: many samples, some with items at their full overlap.
+    assert sampler.samples >= 20, sampler.samples
+    assert sampler.most_live == OVERLAP
 
     statuses = sum((o.statuses for o in outcomes), start=type(outcomes[0].statuses)())
-    print(f"\n{database.dialect}: {time.monotonic() - started:.1f} s, statuses {dict(statuses)}")
+    print(
+        f"\n{database.dialect}: {time.monotonic() - started:.1f} s, {sampler.samples} samples, {dict(statuses)}"
+    )
     errors = [e for o in outcomes for e in o.errors]
     assert errors == []
     assert not any(code >= 500 for code in statuses), statuses

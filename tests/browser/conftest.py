@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from ci import skip_or_fail
 from live_server import live_server
 from quorum.db import Database
 from quorum.db.migrate import upgrade
 
 CHROMIUM = os.environ.get("QUORUM_CHROMIUM", "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 
 
@@ -45,9 +45,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         message = f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail(message)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,

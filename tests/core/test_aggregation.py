@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ci import oracle
 from quorum.core.aggregation import METHODS, dawid_skene, encode, glad, mace, majority_vote
 from quorum.core.aggregation.encoding import label_order
 from quorum.core.aggregation.result import check_answers
@@ -131,7 +132,7 @@ def test_encoding_orders_labels_and_keeps_the_last_repeated_answer() -> None:
 
 
 def crowdkit_frame(tasks: np.ndarray, workers: np.ndarray, labels: np.ndarray) -> Any:
-    pd = pytest.importorskip("pandas")
+    pd = oracle("pandas")
     # Rows sorted by worker then label: crowd-kit 1.4.2's MACE misaligns workers otherwise (see
     # tests/quality/test_real_data.py); the other methods do not depend on row order.
     order = np.lexsort((labels, workers))
@@ -145,7 +146,7 @@ def crowdkit_fit(model: Any, frame: Any) -> Any:
 
 
 def test_majority_vote_and_dawid_skene_equal_crowdkit() -> None:
-    aggregation = pytest.importorskip("crowdkit.aggregation")
+    aggregation = oracle("crowdkit.aggregation")
     tasks, workers, labels, _ = synthetic(11)
     frame = crowdkit_frame(tasks, workers, labels)
     votes = np.bincount(tasks * 3 + labels, minlength=900).reshape(300, 3)
@@ -163,7 +164,7 @@ def test_majority_vote_and_dawid_skene_equal_crowdkit() -> None:
 
 
 def test_glad_and_mace_agree_with_crowdkit() -> None:
-    aggregation = pytest.importorskip("crowdkit.aggregation")
+    aggregation = oracle("crowdkit.aggregation")
     tasks, workers, labels, truth = synthetic(13)
     frame = crowdkit_frame(tasks, workers, labels)
     mace_theirs = crowdkit_fit(aggregation.MACE(n_restarts=1), frame).labels_.sort_index().to_numpy()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +12,10 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
+from ci import skip_or_fail
 from quorum.quality.cli import register
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 runner = CliRunner()
 
 
@@ -44,9 +43,7 @@ def crowd() -> Path:
     path = DATA / "crowd"
     if not path.is_dir():
         message = f"reference data sets not found at {path} (see shared/data/README.md)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail(message)
     return path
 
 

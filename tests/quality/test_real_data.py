@@ -14,7 +14,6 @@ same seed, so one is the same as ten).
 
 from __future__ import annotations
 
-import os
 import warnings
 from functools import cache
 from pathlib import Path
@@ -22,13 +21,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ci import oracle, skip_or_fail
 from quorum.core.aggregation import METHODS, AggregationResult
 from quorum.core.aggregation.encoding import Encoded
 from quorum.core.agreement import krippendorff_alpha
 from quorum.quality.csv_input import read_answers, read_ratings, read_rows
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 FOLDERS = {
     "product": "d_jn-product",
@@ -50,9 +49,7 @@ def crowd() -> Path:
     path = DATA / "crowd"
     if not path.is_dir():
         message = f"reference data sets not found at {path} (see shared/data/README.md)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail(message)
     return path
 
 
@@ -117,8 +114,8 @@ def test_estimated_worker_accuracy_tracks_the_truth(crowd: Path) -> None:
 
 @pytest.mark.parametrize("name", ["sentiment", "dog"])
 def test_dawid_skene_labels_equal_crowdkit_live(crowd: Path, name: str) -> None:
-    pd = pytest.importorskip("pandas")
-    aggregation = pytest.importorskip("crowdkit.aggregation")
+    pd = oracle("pandas")
+    aggregation = oracle("crowdkit.aggregation")
     coded, _ = load(crowd / FOLDERS[name])
     frame = pd.DataFrame({"task": coded.tasks, "worker": coded.workers, "label": coded.labels})
     with warnings.catch_warnings():
@@ -128,7 +125,7 @@ def test_dawid_skene_labels_equal_crowdkit_live(crowd: Path, name: str) -> None:
 
 
 def test_agreement_on_real_data_matches_the_krippendorff_package(crowd: Path) -> None:
-    krippendorff = pytest.importorskip("krippendorff")
+    krippendorff = oracle("krippendorff")
     for folder, level in [("f201_Emotion_FULL", "interval"), ("s4_Dog_data", "nominal")]:
         ratings = read_ratings(crowd / folder / "answer.csv", level).ratings
         ours = krippendorff_alpha(ratings, level, n_boot=200)

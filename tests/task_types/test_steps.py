@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ci import skip_or_fail
 from quorum.errors import Invalid
 from quorum.task_types import registry
 from quorum.task_types.base import ExportItem, JudgmentRecord
@@ -18,7 +18,6 @@ from quorum.task_types.steps import Config, from_prm800k
 KIND = registry.get("steps")
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 PRM800K = DATA / "prm800k" / "prm800k_sample.jsonl"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 PAYLOAD = {
     "problem": "Compute $2 + 3 \\cdot 4$.",
@@ -146,9 +145,7 @@ def test_public_payload_hides_the_model() -> None:
 def _prm800k_records() -> list[dict[str, Any]]:
     if not PRM800K.exists():
         message = f"PRM800K sample not found at {PRM800K}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail(message)
     return [json.loads(line) for line in PRM800K.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
