@@ -199,3 +199,5 @@ def test_late_submits_and_replays_map_the_same_way(client: TestClient, database:
     # The raw export keeps, beside each answer, the order its annotator saw.
     exported = [j["display_order"] for row in _export(client, boss, pid, "jsonl") for j in row["judgments"]]
     assert sorted(map(tuple, exported)) == sorted(seen)
+    r = client.get(f"/api/v1/projects/{pid}/judgments", headers=boss.headers)
+    assert sorted(tuple(j["display_order"]) for j in r.json()["judgments"]) == sorted(seen)
