@@ -101,10 +101,10 @@ def test_pairwise_import_keeps_provenance_and_hides_it_from_annotators(
     stored = _items(client, admin, pid)[0]
     assert stored["payload"]["candidates"][0]["model"] == "big"
     task = client.post(f"/api/v1/projects/{pid}/next", headers=ann.headers).json()
-    assert task["assignment"]["item"]["payload"]["candidates"] == [
-        {"content": "good answer 0"},
-        {"content": "bad answer 0"},
-    ]
+    item = task["assignment"]["item"]
+    # Only the text, in the lease's own order.
+    texts = [{"content": "good answer 0"}, {"content": "bad answer 0"}]
+    assert item["payload"]["candidates"] == [texts[i] for i in item["display_order"]]
 
 
 def test_pairwise_rejects_wrong_number_of_candidates(client: TestClient, database: Database) -> None:

@@ -40,6 +40,7 @@ def judgment_out(j: Judgment, username: str) -> JudgmentOut:
         time_spent_ms=j.time_spent_ms,
         guideline_version=j.guideline_version,
         created_at=j.created_at,
+        display_order=j.display_order,
     )
 
 

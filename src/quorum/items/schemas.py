@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ItemOut(BaseModel):
@@ -32,6 +32,11 @@ class JudgmentOut(BaseModel):
     time_spent_ms: int
     guideline_version: int
     created_at: datetime
+    display_order: list[int] | None = Field(
+        default=None,
+        description="The candidate index the annotator saw at each position (the answer names candidates "
+        "as imported); null: shown as stored.",
+    )
 
 
 class JudgmentPage(BaseModel):
