@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from quorum.accounts import service as accounts
 from quorum.accounts.access import ANNOTATE, MANAGE, Role, require_admin, require_project
 from quorum.assignments import qualification
+from quorum.core.project_policy import ProjectPolicy
 from quorum.errors import QuorumError
 from quorum.exports.service import formats
 from quorum.flags.service import open_flags
@@ -77,12 +78,17 @@ def new_project_page(request: Request, user: PageUser) -> Response:
             "errors": {},
             "form": {
                 "task_type": types[0].name,
-                "overlap": 1,
-                "lease_seconds": 900,
+                "overlap": ProjectPolicy.model_fields["overlap"].default,
+                "lease_seconds": ProjectPolicy.model_fields["lease_seconds"].default,
                 "config": examples[types[0].name],
             },
+            "policy": _by_name(),
         },
     )
+
+
+def _by_name() -> dict[str, policy_text.PolicyField]:
+    return {f.name: f for f in policy_text.policy_fields()}
 
 
 @router.post("/projects/new", dependencies=[CSRF])
@@ -93,11 +99,13 @@ def create_project(
     name: Annotated[str, Form()],
     task_type: Annotated[str, Form()],
     config: Annotated[str, Form()] = "{}",
-    overlap: Annotated[int, Form()] = 1,
-    lease_seconds: Annotated[int, Form()] = 900,
+    overlap: Annotated[str, Form()] = "1",
+    lease_seconds: Annotated[str, Form()] = "900",
     guidelines: Annotated[str, Form()] = "",
 ) -> Response:
     require_admin(user)
+    # Read as text like the settings form: the model then names a bad value next to its field.
+    policy = policy_text.changes_from_text({"overlap": overlap, "lease_seconds": lease_seconds})
     form = {
         "name": name,
         "task_type": task_type,
@@ -115,7 +123,7 @@ def create_project(
         return render(
             request,
             "projects/new.html",
-            {"types": types, "examples": examples, "errors": errors, "form": form},
+            {"types": types, "examples": examples, "errors": errors, "form": form, "policy": _by_name()},
             status=422,
         )
     try:
@@ -126,16 +134,21 @@ def create_project(
                 name=name,
                 task_type=task_type,
                 config=parsed,
-                overlap=overlap,
-                lease_seconds=lease_seconds,
                 guidelines=guidelines,
+                **policy,
             )
             service.add_member(db, user, project, user, "manager")
     except QuorumError as exc:
         return render(
             request,
             "projects/new.html",
-            {"types": types, "examples": examples, "errors": _field_errors(exc), "form": form},
+            {
+                "types": types,
+                "examples": examples,
+                "errors": _field_errors(exc),
+                "form": form,
+                "policy": _by_name(),
+            },
             status=exc.status,
         )
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
