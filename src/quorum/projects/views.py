@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from quorum.accounts import service as accounts
 from quorum.accounts.access import ANNOTATE, MANAGE, Role, require_admin, require_project
@@ -20,6 +21,7 @@ from quorum.exports.service import formats
 from quorum.flags.service import open_flags
 from quorum.items import importer
 from quorum.items.service import waiting_for
+from quorum.models import User
 from quorum.projects import policy_text, service, stats
 from quorum.task_types import registry
 from quorum.web.charts import line_chart
@@ -215,7 +217,7 @@ async def save_settings(request: Request, ref: str, user: PageUser, db: DB) -> R
     return await run_in_threadpool(_save_settings, request, ref, user, db, typed)
 
 
-def _save_settings(request: Request, ref: str, user: Any, db: DB, form: dict[str, str]) -> Response:
+def _save_settings(request: Request, ref: str, user: User, db: Session, form: dict[str, str]) -> Response:
     project = require_project(db, user, ref, MANAGE)
     try:
         with db.begin_nested():
