@@ -76,10 +76,10 @@ def test_an_empty_name_is_refused_by_patch_as_by_create(client: TestClient, data
     admin, pid = _admin_project(database)
     for name in ("", "   ", "x" * 201):
         r = client.patch(f"/api/v1/projects/{pid}", json={"name": name}, headers=admin.headers)
-        assert r.status_code == 422 and _error(r)[0] == "name", r.text
+        assert r.status_code == 422 and _error(r) == ("name", "must be 1-200 characters"), r.text
         body = {"name": name, "task_type": "classification", "config": {"labels": ["a", "b"]}}
         r = client.post("/api/v1/projects", json=body, headers=admin.headers)
-        assert r.status_code == 422 and _error(r)[0] == "name", r.text
+        assert r.status_code == 422 and _error(r) == ("name", "must be 1-200 characters"), r.text
     r = client.patch(f"/api/v1/projects/{pid}", json={"name": "  renamed "}, headers=admin.headers)
     assert r.status_code == 200 and r.json()["name"] == "renamed"
 
@@ -230,3 +230,25 @@ def test_expertise_is_read_from_text_and_checked_like_users_expertise(
     assert ok.status_code == 303
     found = client.get(f"/api/v1/projects/{pid}", headers=admin.headers).json()
     assert found["required_expertise"] == {"math": 2, "python": 1}
+
+
+def test_the_new_project_page_reads_the_policy_like_the_settings_page(
+    client: TestClient, database: Database
+) -> None:
+    admin = person(database, "admin", admin=True)
+    client.post("/login", data={"username": "admin", "password": "correct horse"})
+    page = client.get("/projects/new")
+    assert '<input name="lease_seconds" type="number" min="1" max="604800"' in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    form = {"csrf_token": token.group(1), "name": "new", "task_type": "classification"}
+    form["config"] = '{"labels": ["a", "b"]}'
+    for name, value, message in BAD:
+        if name not in ("overlap", "lease_seconds"):
+            continue
+        refused = client.post("/projects/new", data={**form, name: str(value)}, follow_redirects=False)
+        assert refused.status_code == 422
+        assert f'<div class="field-error">{escape(f"{name}: {message}")}</div>' in refused.text
+    made = client.post("/projects/new", data={**form, "overlap": "3"}, follow_redirects=False)
+    assert made.status_code == 303
+    assert client.get("/api/v1/projects", headers=admin.headers).json()[0]["overlap"] == 3

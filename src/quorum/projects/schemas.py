@@ -12,7 +12,8 @@ from quorum.core.project_policy import ProjectPolicy
 class ProjectCreate(ProjectPolicy):
     """A new project: its name, type, config and guidelines, and any policy (the rest take defaults)."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str
+    """Checked by the service (``check_name``), the same rule and message as on rename."""
     task_type: str
     config: dict[str, Any] = Field(default_factory=dict)
     guidelines: str = ""

@@ -10,15 +10,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from quorum.accounts import service as accounts
 from quorum.accounts.access import ANNOTATE, MANAGE, Role, require_admin, require_project
 from quorum.assignments import qualification
+from quorum.core.project_policy import ProjectPolicy
 from quorum.errors import QuorumError
 from quorum.exports.service import formats
 from quorum.flags.service import open_flags
 from quorum.items import importer
 from quorum.items.service import waiting_for
+from quorum.models import User
 from quorum.projects import policy_text, service, stats
 from quorum.task_types import registry
 from quorum.web.charts import line_chart
@@ -77,12 +80,17 @@ def new_project_page(request: Request, user: PageUser) -> Response:
             "errors": {},
             "form": {
                 "task_type": types[0].name,
-                "overlap": 1,
-                "lease_seconds": 900,
+                "overlap": ProjectPolicy.model_fields["overlap"].default,
+                "lease_seconds": ProjectPolicy.model_fields["lease_seconds"].default,
                 "config": examples[types[0].name],
             },
+            "policy": _by_name(),
         },
     )
+
+
+def _by_name() -> dict[str, policy_text.PolicyField]:
+    return {f.name: f for f in policy_text.policy_fields()}
 
 
 @router.post("/projects/new", dependencies=[CSRF])
@@ -93,11 +101,13 @@ def create_project(
     name: Annotated[str, Form()],
     task_type: Annotated[str, Form()],
     config: Annotated[str, Form()] = "{}",
-    overlap: Annotated[int, Form()] = 1,
-    lease_seconds: Annotated[int, Form()] = 900,
+    overlap: Annotated[str, Form()] = "1",
+    lease_seconds: Annotated[str, Form()] = "900",
     guidelines: Annotated[str, Form()] = "",
 ) -> Response:
     require_admin(user)
+    # Read as text like the settings form: the model then names a bad value next to its field.
+    policy = policy_text.changes_from_text({"overlap": overlap, "lease_seconds": lease_seconds})
     form = {
         "name": name,
         "task_type": task_type,
@@ -115,7 +125,7 @@ def create_project(
         return render(
             request,
             "projects/new.html",
-            {"types": types, "examples": examples, "errors": errors, "form": form},
+            {"types": types, "examples": examples, "errors": errors, "form": form, "policy": _by_name()},
             status=422,
         )
     try:
@@ -126,16 +136,21 @@ def create_project(
                 name=name,
                 task_type=task_type,
                 config=parsed,
-                overlap=overlap,
-                lease_seconds=lease_seconds,
                 guidelines=guidelines,
+                **policy,
             )
             service.add_member(db, user, project, user, "manager")
     except QuorumError as exc:
         return render(
             request,
             "projects/new.html",
-            {"types": types, "examples": examples, "errors": _field_errors(exc), "form": form},
+            {
+                "types": types,
+                "examples": examples,
+                "errors": _field_errors(exc),
+                "form": form,
+                "policy": _by_name(),
+            },
             status=exc.status,
         )
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
@@ -202,7 +217,7 @@ async def save_settings(request: Request, ref: str, user: PageUser, db: DB) -> R
     return await run_in_threadpool(_save_settings, request, ref, user, db, typed)
 
 
-def _save_settings(request: Request, ref: str, user: Any, db: DB, form: dict[str, str]) -> Response:
+def _save_settings(request: Request, ref: str, user: User, db: Session, form: dict[str, str]) -> Response:
     project = require_project(db, user, ref, MANAGE)
     try:
         with db.begin_nested():
