@@ -1,37 +1,28 @@
-"""The CLI contract scripts rely on, through the real `quorum` entry point."""
+"""The CLI contract scripts rely on: commands run in-process through `quorum.cli.app`, configured from the
+environment; one test runs the real `python -m quorum` process for its exit status and stderr."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from cli_runner import Quorum, quorum_command
 from factories import pairwise_rows, text_rows, write_jsonl
 from quorum.db import Database
 
-QUORUM = [sys.executable, "-m", "quorum"]
-
 
 @pytest.fixture
-def run(database: Database, tmp_path: Path):
-    env = {**os.environ, "QUORUM_DATABASE_URL": database.url, "QUORUM_DATA_DIR": str(tmp_path)}
-
-    def run(*args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [*QUORUM, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60, check=False
-        )
-        if ok:
-            assert result.returncode == 0, result.stderr
-        return result
-
-    return run
+def run(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Quorum:
+    return quorum_command(monkeypatch, database.url, tmp_path)
 
 
-def test_end_to_end_from_the_shell(run, tmp_path: Path) -> None:
+def test_end_to_end_from_the_shell(run: Quorum, tmp_path: Path) -> None:
     run("user", "create", "boss", "--admin", "--password", "long enough")
     run(
         "user",
@@ -70,7 +61,7 @@ def test_end_to_end_from_the_shell(run, tmp_path: Path) -> None:
     assert "My project" in listing
 
 
-def test_bad_input_exits_non_zero_with_a_message(run, tmp_path: Path) -> None:
+def test_bad_input_exits_non_zero_with_a_message(run: Quorum, tmp_path: Path) -> None:
     run("user", "create", "boss", "--admin", "--password", "long enough")
     r = run("user", "create", "boss", "--password", "long enough", ok=False)
     assert r.returncode == 2 and "already exists" in r.stderr
@@ -96,8 +87,23 @@ def test_bad_input_exits_non_zero_with_a_message(run, tmp_path: Path) -> None:
     assert r.returncode == 2 and "no such file" in r.stderr
 
 
-def test_types_json(run) -> None:
+def test_types_json(run: Quorum) -> None:
     info = json.loads(run("types", "show", "pairwise", "--json").stdout)
     assert info["name"] == "pairwise"
     assert set(info) >= {"config_schema", "payload_schema", "answer_schema", "example", "exports"}
     assert "dpo" in info["exports"]
+
+
+def test_the_real_process_exits_2_with_the_message_on_stderr(tmp_path: Path, sqlite_template: Path) -> None:
+    """The process boundary itself: the entry point, the environment, the exit status and the streams."""
+    shutil.copy(sqlite_template, tmp_path / "quorum.db")
+    env = {
+        **os.environ,
+        "QUORUM_DATABASE_URL": f"sqlite:///{tmp_path / 'quorum.db'}",
+        "QUORUM_DATA_DIR": str(tmp_path),
+    }
+    command = [sys.executable, "-m", "quorum", "project", "create", "p", "--type", "nope"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert "unknown task type" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""

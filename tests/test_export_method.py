@@ -4,15 +4,14 @@ and every row says which method did."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from cli_runner import quorum_command
 from crowd_plan import CROWD, LABELS, history_plan, work
 from factories import Person, import_rows, person, project, text_rows
 from quorum.accounts import service as accounts
@@ -104,21 +103,18 @@ def test_an_unknown_method_is_refused_naming_the_field(client: TestClient, datab
     assert "mv, ds, glad, mace" in error["message"]
 
 
-def test_cli_export_by_method_records_it(client: TestClient, database: Database, tmp_path: Path) -> None:
+def test_cli_export_by_method_records_it(
+    client: TestClient, database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, pid = _crowd_project(client, database)
-    env = {**os.environ, "QUORUM_DATABASE_URL": database.url, "QUORUM_DATA_DIR": str(tmp_path)}
+    quorum = quorum_command(monkeypatch, database.url, tmp_path)
     out = tmp_path / "labels.jsonl"
-    command = [sys.executable, "-m", "quorum", "export", str(pid), "--format", "labels", "--out", str(out)]
-    bad = subprocess.run(
-        [*command, "--method", "vote"], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    command = ["export", str(pid), "--format", "labels", "--out", str(out)]
+    bad = quorum(*command, "--method", "vote", ok=False)
     assert bad.returncode == 2
     assert "method must be one of mv, ds, glad, mace" in bad.stderr
     assert not out.exists()
-    done = subprocess.run(
-        [*command, "--method", "ds"], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
+    quorum(*command, "--method", "ds")
     rows = {row["external_id"]: row for row in map(json.loads, out.read_text().splitlines())}
     assert rows["x2"]["label"] == TARGETS["x2"][0]
     assert {row["provenance"]["consensus_method"] for row in rows.values()} == {"ds"}

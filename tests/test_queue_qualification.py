@@ -3,16 +3,15 @@ reset starts a new attempt; too little gold left is said plainly instead of serv
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from cli_runner import quorum_command
 from factories import Person, import_rows, next_task, person, project, text_rows
 from quorum.db import Database
 from quorum.models import Assignment, AuditEvent, Qualification
@@ -194,25 +193,20 @@ def test_settings_are_checked_field_by_field(client: TestClient, database: Datab
 
 
 def test_cli_sets_the_qualification_and_resets_it(
-    client: TestClient, database: Database, tmp_path: Path
+    client: TestClient, database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     admin, a, _, pid = _setup(client, database, size=1, threshold=1.0, gold=2)
     task = next_task(client, a, pid)
     assert task is not None
     _submit(client, a, task, "neg")
     assert client.post(f"/api/v1/projects/{pid}/next", headers=a.headers).status_code == 403
-    env = {**os.environ, "QUORUM_DATABASE_URL": database.url, "QUORUM_DATA_DIR": str(tmp_path)}
+    quorum = quorum_command(monkeypatch, database.url, tmp_path)
 
-    def quorum(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "quorum", *args], env=env, capture_output=True, text=True, timeout=60
-        )
-
-    done = quorum("project", "qualification-reset", "qual", "a")
+    done = quorum("project", "qualification-reset", "qual", "a", ok=False)
     assert done.returncode == 0, done.stderr
     assert _report(client, admin, pid)["a"]["attempt"] == 2
     assert next_task(client, a, pid) is not None
-    done = quorum("project", "set", "qual", "--qualification-threshold", "2")
+    done = quorum("project", "set", "qual", "--qualification-threshold", "2", ok=False)
     assert done.returncode == 2 and "qualification_threshold" in done.stderr
     done = quorum("project", "set", "qual", "--qualification-size", "none", "--flag-threshold", "3")
     assert done.returncode == 0, done.stderr
