@@ -12,7 +12,7 @@ from quorum.accounts.access import Role, find_project
 from quorum.accounts.service import check_expertise
 from quorum.assignments import overlap as overlap_rules
 from quorum.assignments import qualification
-from quorum.errors import Conflict, Invalid, NotFound
+from quorum.errors import Conflict, Invalid, NotFound, field_error
 from quorum.models import Flag, Guideline, Item, Judgment, Membership, Project, User
 from quorum.models.item import GOLD_SQL
 from quorum.task_types import registry
@@ -74,7 +74,7 @@ def _check_policies(
         problems.append(("status", f"must be one of {', '.join(STATUSES)}"))
     if problems:
         field, msg = problems[0]
-        raise Invalid(f"{field} {msg}", [{"loc": [f], "field": f, "msg": m} for f, m in problems])
+        raise Invalid(f"{field} {msg}", [field_error(f, m) for f, m in problems])
 
 
 def _check_adaptive(overlap: int | None, overlap_max: int | None, rule: str | None) -> None:
@@ -83,7 +83,7 @@ def _check_adaptive(overlap: int | None, overlap_max: int | None, rule: str | No
     if overlap is not None and overlap_max is not None and overlap_max < overlap:
         raise Invalid(
             "overlap_max must be at least the overlap",
-            [{"loc": ["overlap_max"], "field": "overlap_max", "msg": "under the overlap"}],
+            [field_error("overlap_max", "under the overlap")],
         )
 
 
@@ -93,11 +93,11 @@ def _check_rule(rule: dict[str, Any] | None) -> dict[str, int]:
         return check_expertise(rule or {})
     except Invalid as exc:
         details = [
-            {
-                **d,
-                "loc": ["required_expertise", *d["loc"][1:]],
-                "field": "required_expertise." + d["field"].split(".", 1)[-1],
-            }
+            field_error(
+                "required_expertise." + d["field"].split(".", 1)[-1],
+                d["msg"],
+                loc=["required_expertise", *d["loc"][1:]],
+            )
             for d in exc.details
         ]
         raise Invalid(f"required_{exc.message}", details) from None
@@ -130,9 +130,7 @@ def create_project(
 ) -> Project:
     name = name.strip()
     if not name or len(name) > 200:
-        raise Invalid(
-            "name must be 1-200 characters", [{"loc": ["name"], "field": "name", "msg": "bad length"}]
-        )
+        raise Invalid("name must be 1-200 characters", [field_error("name", "bad length")])
     _check_policies(
         overlap,
         lease_seconds,
@@ -223,7 +221,7 @@ def update_project(db: Session, actor: User | None, project: Project, changes: d
     if unknown:
         raise Invalid(
             f"cannot change {', '.join(sorted(unknown))}",
-            [{"loc": [k], "field": k, "msg": "not a changeable field"} for k in sorted(unknown)],
+            [field_error(k, "not a changeable field", loc=[k]) for k in sorted(unknown)],
         )
     _check_policies(
         changes.get("overlap"),
@@ -244,7 +242,7 @@ def update_project(db: Session, actor: User | None, project: Project, changes: d
     if "qualification_threshold" in changes and changes["qualification_threshold"] is None:
         raise Invalid(
             "qualification_threshold must be a number between 0 and 1",
-            [{"loc": ["qualification_threshold"], "field": "qualification_threshold", "msg": "required"}],
+            [field_error("qualification_threshold", "required")],
         )
     if changes.get("qualification_size") == 0:
         changes["qualification_size"] = None
@@ -387,7 +385,7 @@ def add_member(db: Session, actor: User | None, project: Project, user: User, ro
     except ValueError:
         raise Invalid(
             f"role must be one of {', '.join(r.value for r in Role)}",
-            [{"loc": ["role"], "field": "role", "msg": "unknown role"}],
+            [field_error("role", "unknown role")],
         ) from None
     membership = db.scalar(
         select(Membership).where(Membership.project_id == project.id, Membership.user_id == user.id)

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from quorum.accounts import service as accounts
 from quorum.accounts.access import ANNOTATE, MANAGE, Role, require_admin, require_project
 from quorum.assignments import qualification
-from quorum.errors import Invalid, QuorumError
+from quorum.errors import Invalid, QuorumError, field_error
 from quorum.exports.service import formats
 from quorum.flags.service import open_flags
 from quorum.items import importer
@@ -221,9 +221,7 @@ def _number(raw: str, field: str, kind: type[int] | type[float]) -> int | float 
     try:
         return kind(raw)
     except ValueError:
-        raise Invalid(
-            f"{field} must be a number", [{"loc": [field], "field": field, "msg": "not a number"}]
-        ) from None
+        raise Invalid(f"{field} must be a number", [field_error(field, "not a number")]) from None
 
 
 @router.post("/projects/{ref}/qualifications/{username}/reset", dependencies=[CSRF])

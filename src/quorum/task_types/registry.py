@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quorum.errors import Invalid
+from quorum.errors import Invalid, field_error
 from quorum.task_types.base import TaskType
 
 AnyTaskType = TaskType[Any, Any, Any]
@@ -27,7 +27,7 @@ def get(name: str) -> AnyTaskType:
         known = ", ".join(sorted(_REGISTRY))
         raise Invalid(
             f"unknown task type {name!r}; known types: {known}",
-            [{"loc": ["task_type"], "field": "task_type", "msg": f"must be one of: {known}"}],
+            [field_error("task_type", f"must be one of: {known}")],
         ) from None
 
 
