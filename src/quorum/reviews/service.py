@@ -1,5 +1,5 @@
-"""Use cases for review: which judgments need a reviewer, recording verdicts, and what the verdicts mean
-for consensus (corrections are expert labels; rejected judgments do not vote) and for annotator scores."""
+"""Use cases for review: which judgments need a reviewer, and recording verdicts. What the verdicts mean
+for consensus and for annotator scores is ``quorum.reviews.decisions``."""
 
 from __future__ import annotations
 
