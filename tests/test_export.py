@@ -3,9 +3,11 @@ from __future__ import annotations
 import json
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from factories import as_shown, import_rows, pairwise_rows, person, project, text_rows
 from quorum.db import Database
+from quorum.models import AuditEvent
 
 
 def _annotate(client, who, pid, answer):
@@ -66,3 +68,28 @@ def test_unknown_format_is_a_clear_error(client: TestClient, database: Database)
     r = client.get(f"/api/v1/projects/{pid}/export", params={"format": "dpo"}, headers=admin.headers)
     assert r.status_code == 422
     assert "jsonl, labels" in r.json()["error"]["message"]
+
+
+def test_the_streamed_jsonl_export_writes_its_audit_event(client: TestClient, database: Database) -> None:
+    admin = person(database, "admin", admin=True)
+    pid = project(database, "p")
+    import_rows(client, admin, pid, text_rows(3))
+    r = client.get(
+        f"/api/v1/projects/{pid}/export",
+        params={"format": "jsonl", "pseudonymize": "true"},
+        headers=admin.headers,
+    )
+    assert r.status_code == 200 and len(r.text.splitlines()) == 3
+    with database.session() as db:
+        events = list(db.scalars(select(AuditEvent).where(AuditEvent.action == "export")))
+    assert [(e.actor_id, e.project_id, e.object_type, e.object_id) for e in events] == [
+        (admin.id, pid, "project", pid)
+    ]
+    assert events[0].data == {
+        "format": "jsonl",
+        "output": "jsonl",
+        "rows": 3,
+        "out": "response",
+        "pseudonyms": True,
+        "method": "default",
+    }

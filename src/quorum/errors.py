@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -19,8 +20,25 @@ class QuorumError(Exception):
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
 
+def field_error(
+    field: str, msg: str, *, at: str | None = None, loc: Sequence[str | int] | None = None
+) -> dict[str, Any]:
+    """One problem in ``Invalid.details``: ``{"loc", "field", "msg"}``. ``loc`` defaults to the field's
+    dotted path (decimal parts as list indexes), under ``at`` (``"body"``, ``"query"``, ``"header"``) for a
+    field of the request, as FastAPI locates its own validation errors."""
+    if loc is None:
+        path: list[str | int] = [_index(part) for part in field.split(".")]
+        loc = [at, *path] if at else path
+    return {"loc": list(loc), "field": field, "msg": msg}
+
+
+def _index(part: str) -> str | int:
+    digits = part.removeprefix("-")
+    return int(part) if digits.isascii() and digits.isdigit() else part
+
+
 class Invalid(QuorumError):
-    """Bad input: ``details`` lists each problem as ``{"loc": [...], "msg": ...}`` (with ``row`` for files)."""
+    """Bad input: ``details`` lists each problem as ``field_error(...)`` (with ``row`` for files)."""
 
     status = 422
     code = "invalid"

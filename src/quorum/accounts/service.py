@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from quorum import audit
 from quorum.accounts.secrets import hash_password, hash_token, new_token, verify_password
 from quorum.db.types import utcnow
-from quorum.errors import Conflict, Invalid, NotAuthenticated, NotFound
+from quorum.errors import Conflict, Invalid, NotAuthenticated, NotFound, field_error
 from quorum.models import ApiToken, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
@@ -26,12 +26,12 @@ def check_expertise(expertise: dict[str, Any]) -> dict[str, int]:
         if not re.fullmatch(r"[a-z0-9_\-]{1,40}", tag):
             raise Invalid(
                 f"expertise tag {tag!r} must be lowercase letters, digits, '-' or '_'",
-                [{"loc": ["expertise", tag], "field": f"expertise.{tag}", "msg": "bad tag"}],
+                [field_error(f"expertise.{tag}", "bad tag", loc=["expertise", tag])],
             )
         if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 10:
             raise Invalid(
                 f"expertise level for {tag!r} must be an integer from 0 to 10",
-                [{"loc": ["expertise", tag], "field": f"expertise.{tag}", "msg": "bad level"}],
+                [field_error(f"expertise.{tag}", "bad level", loc=["expertise", tag])],
             )
         clean[tag] = level
     return clean
@@ -45,7 +45,7 @@ def parse_expertise_text(text: str) -> dict[str, int]:
         if not sep or not level.strip().lstrip("-").isdigit():
             raise Invalid(
                 f"expertise {pair!r}: write TAG=LEVEL, e.g. math=3",
-                [{"loc": ["expertise"], "field": "expertise", "msg": "write TAG=LEVEL"}],
+                [field_error("expertise", "write TAG=LEVEL")],
             )
         expertise[tag.strip()] = int(level)
     return expertise
@@ -63,12 +63,12 @@ def create_user(
     if not USERNAME_RE.fullmatch(username):
         raise Invalid(
             "username must be 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit",
-            [{"loc": ["username"], "field": "username", "msg": "invalid username"}],
+            [field_error("username", "invalid username")],
         )
     if password is not None and len(password) < MIN_PASSWORD:
         raise Invalid(
             f"password must have at least {MIN_PASSWORD} characters",
-            [{"loc": ["password"], "field": "password", "msg": "too short"}],
+            [field_error("password", "too short")],
         )
     if db.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} already exists", {"field": "username"})
@@ -122,7 +122,7 @@ def update_user(
         if len(password) < MIN_PASSWORD:
             raise Invalid(
                 f"password must have at least {MIN_PASSWORD} characters",
-                [{"loc": ["password"], "field": "password", "msg": "too short"}],
+                [field_error("password", "too short")],
             )
         user.password_hash = hash_password(password)
         changes["password"] = "changed"

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from quorum.errors import Invalid
+from quorum.errors import Invalid, field_error
 from quorum.models import Item, Project
 from quorum.task_types.base import Consensus, TaskType
 
@@ -82,5 +82,5 @@ def get(name: str) -> OverlapRule:
     except KeyError:
         raise Invalid(
             f"overlap_rule must be one of {', '.join(sorted(RULES))}",
-            [{"loc": ["overlap_rule"], "field": "overlap_rule", "msg": "unknown rule"}],
+            [field_error("overlap_rule", "unknown rule")],
         ) from None

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.accounts.access import ANNOTATE, role_in
-from quorum.errors import Invalid, NotFound
+from quorum.errors import Invalid, NotFound, field_error
 from quorum.models import Item, ItemPin, Project, User
 
 MAX_PINS = 100
@@ -41,11 +41,11 @@ def set_pins(
     if len(names) > MAX_PINS:
         raise Invalid(
             f"an item can be pinned to at most {MAX_PINS} people",
-            [{"loc": ["body", "usernames"], "field": "usernames", "msg": "too many"}],
+            [field_error("usernames", "too many", at="body")],
         )
     users = {u.username: u for u in db.scalars(select(User).where(User.username.in_(names)))}
     problems = [
-        {"loc": ["body", "usernames", i], "field": f"usernames.{i}", "msg": f"{name!r} cannot annotate here"}
+        field_error(f"usernames.{i}", f"{name!r} cannot annotate here", at="body")
         for i, name in enumerate(names)
         if name not in users or role_in(db, users[name], project.id) not in ANNOTATE
     ]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quorum import audit
-from quorum.errors import Invalid, NotFound
+from quorum.errors import Invalid, NotFound, field_error
 from quorum.models import Item, Project, User
 
 MAX_PRIORITY = 1e9
@@ -18,7 +18,7 @@ def set_priority(db: Session, actor: User | None, project: Project, item_id: int
     if not math.isfinite(priority) or abs(priority) > MAX_PRIORITY:
         raise Invalid(
             f"priority must be a number between -{MAX_PRIORITY:g} and {MAX_PRIORITY:g}",
-            [{"loc": ["body", "priority"], "field": "priority", "msg": "out of range"}],
+            [field_error("priority", "out of range", at="body")],
         )
     item = db.scalar(select(Item).where(Item.id == item_id, Item.project_id == project.id))
     if item is None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from quorum import audit
 from quorum.assignments.rules import policy_of
 from quorum.core.policy import qualification_outcome
+from quorum.db.dialect import advisory_lock
 from quorum.db.types import utcnow
 from quorum.models import Assignment, Item, ItemPin, Judgment, Project, Qualification, User
 from quorum.models.item import GOLD_SQL
@@ -169,9 +170,8 @@ def report(db: Session, project: Project) -> list[QualificationRow]:
 
 def reset(db: Session, actor: User | None, project: Project, user: User) -> Qualification:
     """Start a new attempt for ``user``: their earlier gold judgments no longer count for it."""
-    if db.get_bind().dialect.name == "postgresql":
-        # The same lock as a claim: a reset never races the annotator's own claim creating the row.
-        db.execute(text("SELECT pg_advisory_xact_lock(:u, :p)"), {"u": user.id, "p": project.id})
+    # The same lock as a claim: a reset never races the annotator's own claim creating the row.
+    advisory_lock(db, user.id, project.id)
     row = db.scalar(
         select(Qualification).where(Qualification.project_id == project.id, Qualification.user_id == user.id)
     )

@@ -44,6 +44,7 @@ from quorum.assignments import qualification
 from quorum.assignments.quality_gate import gold_record
 from quorum.assignments.rules import policy_of
 from quorum.core.policy import AnnotatorState, Reason, annotator_reason, is_gold_turn, qualifying
+from quorum.db.dialect import advisory_lock, advisory_lock_filter, is_postgresql
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden
 from quorum.models import Assignment, Item, ItemPin, Project, Qualification, User
@@ -83,9 +84,7 @@ def held_leases(db: Session, user: User, project: Project, now: datetime) -> lis
 
 
 # PostgreSQL runs this uncorrelated EXISTS once, as a one-time filter, before scanning a single item.
-CLAIM_LOCK = text("EXISTS (SELECT 1 FROM pg_advisory_xact_lock(:uid, :pid))").bindparams(
-    bindparam("uid", type_=Integer), bindparam("pid", type_=Integer)
-)
+CLAIM_LOCK = advisory_lock_filter("uid", "pid")
 
 
 @cache
@@ -137,7 +136,7 @@ def _candidate(
 ) -> Item | None:
     """The first eligible item; ``locked``: the claim lock is held already, else (PostgreSQL) this
     statement takes it."""
-    postgresql = db.get_bind().dialect.name == "postgresql"
+    postgresql = is_postgresql(db)
     query = _candidate_query(
         gold=gold, excluding=bool(tried), lock=postgresql, claim_lock=postgresql and not locked
     )
@@ -156,7 +155,8 @@ def _check_annotator(
         needed = ", ".join(f"{tag} >= {level}" for tag, level in sorted(project.required_expertise.items()))
         raise Forbidden(f"project {project.name!r} needs expertise {needed}", {"reason": reason.value})
     if reason is Reason.QUALIFICATION_FAILED:
-        assert qual is not None
+        if qual is None:
+            raise RuntimeError("a failed qualification without its qualification row")
         score = qual.score or 0.0
         raise Forbidden(
             f"You did not pass the qualification for project {project.name!r} (score {score:.0%} < "
@@ -169,7 +169,8 @@ def _check_annotator(
             },
         )
     if reason is Reason.QUALITY_GATE:
-        assert state.gold_accuracy is not None and project.min_gold_accuracy is not None
+        if state.gold_accuracy is None or project.min_gold_accuracy is None:
+            raise RuntimeError("the quality gate stopped an annotator without a gold accuracy")
         raise Forbidden(
             f"your accuracy on check items in project {project.name!r} is {state.gold_accuracy:.0%} after "
             f"{state.gold_judged}, under the {project.min_gold_accuracy:.0%} it requires; a manager can tell you more",
@@ -197,11 +198,11 @@ def claim_lease(
     snapshot may then predate a claim by the same annotator that committed while it waited for the
     lock; the INSERT, whose snapshot is newer than the lock, refuses an item that annotator holds."""
     policy = policy_of(project)
-    postgresql = db.get_bind().dialect.name == "postgresql"
+    postgresql = is_postgresql(db)
     locked = not postgresql  # SQLite: BEGIN IMMEDIATE made this transaction the only writer
     if postgresql and policy.qualification_size:
         # A qualification attempt counts the leases held: there the lock comes first, on its own.
-        db.execute(text("SELECT pg_advisory_xact_lock(:u, :p)"), {"u": user.id, "p": project.id})
+        advisory_lock(db, user.id, project.id)
         locked = True
     now = utcnow()
     # The gold record is read only where a quality gate is set: most projects pay nothing for it.
@@ -220,11 +221,13 @@ def claim_lease(
     reason = annotator_reason(policy, state)
     _check_annotator(project, state, reason, qual)
     if reason is Reason.LEASE_LIMIT:
-        assert held is not None
+        if held is None:
+            raise RuntimeError("the lease limit was reached without reading the leases held")
         # Asking again returns a lease already held: a reload never burns another slot.
         return held[0], None
     if qualifying(policy, state):
-        assert held is not None
+        if held is None:
+            raise RuntimeError("a qualification claim without reading the leases held")
         needed = (project.qualification_size or 0) - state.qualification_judged - len(held)
         available = qualification.available_gold(db, user, project)
         if available < needed:

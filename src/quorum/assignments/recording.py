@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from quorum.db.dialect import is_postgresql
 from quorum.db.types import JSONType
 from quorum.models import Assignment, AuditEvent, Item, Judgment
 
@@ -141,7 +142,7 @@ def record(
         "i_target": overlap_target,
         "e_data": {"item_id": item.id},
     }
-    if db.get_bind().dialect.name == "postgresql":
+    if is_postgresql(db):
         judgment_id = db.execute(_combined(), params).scalar_one()
     else:
         insert_judgment, end_assignment, count_item, audit_event = _separate()

@@ -16,8 +16,10 @@ from quorum.assignments import overlap, recording
 from quorum.assignments.queue import claim_lease, live_leases, target_of
 from quorum.assignments.rules import policy_of
 from quorum.core.policy import next_target
+from quorum.db.dialect import is_postgresql, lock_for_update
 from quorum.db.types import utcnow
-from quorum.errors import Conflict, Forbidden, Invalid, NotFound
+from quorum.errors import Conflict, Forbidden, Invalid, NotFound, field_error
+from quorum.judgments.repository import with_annotator
 from quorum.models import Assignment, Item, Judgment, Project, User
 from quorum.task_types import registry
 from quorum.task_types.base import TaskType
@@ -48,7 +50,8 @@ def claim(db: Session, user: User, project_ref: int | str) -> Claimed | None:
         return None
     assignment, item = leased
     item = item or db.get(Item, assignment.item_id)
-    assert item is not None
+    if item is None:
+        raise NotFound(f"no item {assignment.item_id}")
     return Claimed(assignment, item, project)
 
 
@@ -74,10 +77,8 @@ def annotator_view(project: Project, item: Item, assignment: Assignment) -> dict
 
 def _own_assignment(db: Session, user: User, assignment_id: int) -> Assignment:
     query = select(Assignment).where(Assignment.id == assignment_id).execution_options(populate_existing=True)
-    if db.get_bind().dialect.name == "postgresql":
-        # Serialises concurrent submits of one assignment, so a repeated key sees the first judgment.
-        query = query.with_for_update()
-    assignment = db.scalar(query)
+    # Serialises concurrent submits of one assignment, so a repeated key sees the first judgment.
+    assignment = db.scalar(lock_for_update(db, query))
     if assignment is None:
         raise NotFound(f"no assignment {assignment_id}")
     if assignment.user_id != user.id:
@@ -113,9 +114,7 @@ def _submission(
 ) -> tuple[Assignment, Project, Item, Judgment | None]:
     """The assignment and its item (both locked, as ``_own_assignment`` and ``lock_item``), its project
     and the user's judgment with this idempotency key, in one round trip."""
-    query = _submission_query(
-        with_key=idempotency_key is not None, lock=db.get_bind().dialect.name == "postgresql"
-    )
+    query = _submission_query(with_key=idempotency_key is not None, lock=is_postgresql(db))
     params = {"aid": assignment_id, "uid": user.id, "key": idempotency_key}
     found = db.execute(query, params).first()
     if found is None:
@@ -130,10 +129,9 @@ def _submission(
 def lock_item(db: Session, item_id: int) -> Item:
     """The item, row-locked on PostgreSQL until the unit of work ends (SQLite is single-writer)."""
     query = select(Item).where(Item.id == item_id).execution_options(populate_existing=True)
-    if db.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    item = db.scalar(query)
-    assert item is not None
+    item = db.scalar(lock_for_update(db, query))
+    if item is None:
+        raise NotFound(f"no item {item_id}")
     return item
 
 
@@ -148,7 +146,7 @@ def submit(
     if idempotency_key and len(idempotency_key) > 200:
         raise Invalid(
             "Idempotency-Key must be at most 200 characters",
-            [{"loc": ["header", "Idempotency-Key"], "field": "Idempotency-Key", "msg": "too long"}],
+            [field_error("Idempotency-Key", "too long", at="header")],
         )
     assignment, project, item, earlier = _submission(db, user, assignment_id, idempotency_key or None)
     if idempotency_key:
@@ -171,7 +169,7 @@ def submit(
     if not 0 <= time_spent_ms <= MAX_TIME_SPENT_MS:
         raise Invalid(
             "time_spent_ms must be between 0 and 7 days",
-            [{"loc": ["body", "time_spent_ms"], "field": "time_spent_ms", "msg": "out of range"}],
+            [field_error("time_spent_ms", "out of range", at="body")],
         )
     kind = registry.get(project.task_type)
     config = kind.parse_config(project.config)
@@ -267,8 +265,7 @@ def list_judgments(
     db: Session, project: Project, *, after: int = 0, limit: int = 100
 ) -> list[tuple[Judgment, str]]:
     rows = db.execute(
-        select(Judgment, User.username)
-        .join(User, User.id == Judgment.user_id)
+        with_annotator()
         .where(Judgment.project_id == project.id, Judgment.id > after)
         .order_by(Judgment.id)
         .limit(limit)

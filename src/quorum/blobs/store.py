@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
-from quorum.errors import Invalid, NotFound
+from quorum.errors import Invalid, NotFound, field_error
 
 # Raster images only: SVG can carry script, so it is not accepted.
 SIGNATURES = {
@@ -29,7 +29,7 @@ def sniff_image(head: bytes) -> str:
         return "image/webp"
     raise Invalid(
         "only PNG, JPEG, GIF and WebP images can be uploaded",
-        [{"loc": ["body"], "field": "file", "msg": "not a supported image"}],
+        [field_error("file", "not a supported image", loc=["body"])],
     )
 
 

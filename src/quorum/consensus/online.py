@@ -107,7 +107,8 @@ def fit(db: Session, project: Project, kind: TaskType[Any, Any, Any], config: An
         return _Entry(None, main.last_judgment_id, main.n_judgments)
     data = rows.encode()
     result = aggregate("ds", data)
-    assert result.confusion is not None
+    if result.confusion is None:
+        raise RuntimeError("Dawid-Skene gave no confusion matrices")
     priors = np.clip(np.asarray(result.params["priors"], dtype=np.float64), _EPS, None)
     confusion = np.clip(result.confusion, _EPS, None)
     weights = result.worker_answers.astype(np.float64)

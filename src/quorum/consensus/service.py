@@ -31,8 +31,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quorum.core.aggregation import METHODS, AggregationResult, Encoded, Encoder
-from quorum.errors import Invalid
-from quorum.models import Judgment, Project, Review
+from quorum.errors import Invalid, field_error
+from quorum.models import Judgment, Project
+from quorum.reviews.decisions import rejected_judgments
 from quorum.task_types import registry
 from quorum.task_types.base import Consensus, TaskType
 
@@ -45,7 +46,7 @@ def check_method(method: str, loc: list[str] | None = None) -> None:
     if method not in METHODS:
         raise Invalid(
             f"method must be one of {', '.join(METHODS)}",
-            [{"loc": loc or ["method"], "field": "method", "msg": "unknown method"}],
+            [field_error("method", "unknown method", loc=loc)],
         )
 
 
@@ -77,16 +78,6 @@ class MainQuestion:
     rows: QuestionRows
     last_judgment_id: int
     n_judgments: int
-
-
-def rejected_judgments(db: Session, project: Project) -> set[int]:
-    """Judgments whose latest review rejected them."""
-    latest: dict[int, str] = {}
-    for judgment_id, verdict in db.execute(
-        select(Review.judgment_id, Review.verdict).where(Review.project_id == project.id).order_by(Review.id)
-    ):
-        latest[judgment_id] = verdict
-    return {judgment_id for judgment_id, verdict in latest.items() if verdict == "reject"}
 
 
 def _judgments(
@@ -170,7 +161,7 @@ def fit_project(db: Session, project: Project, method: str) -> ProjectConsensus:
     check_method(method)
     kind = registry.get(project.task_type)
     config = kind.parse_config(project.config)
-    main = main_question(db, project, kind, config, skip=rejected_judgments(db, project))
+    main = main_question(db, project, kind, config, skip=rejected_judgments(db, project.id))
     if main.name is None or not main.rows.items:
         return ProjectConsensus(method, None, {})
     data = main.rows.encode()

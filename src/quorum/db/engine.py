@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+from quorum.errors import Conflict
 
 
 def normalise_url(url: str) -> str:
@@ -120,9 +122,17 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: commits when the block ends normally, rolls back on any error."""
-        with self.sessionmaker() as session, session.begin():
-            yield session
+        """A unit of work: commits when the block ends normally, rolls back on any error. A constraint
+        the block's writes broke (a uniqueness race lost to a concurrent unit of work, past the service's
+        own check) leaves as ``Conflict``: a 409 on the web, exit code 2 on the CLI, and a retry sees the
+        winner's row."""
+        try:
+            with self.sessionmaker() as session, session.begin():
+                yield session
+        except IntegrityError as exc:
+            raise Conflict(
+                "a concurrent change conflicted with this one; retry it", {"constraint": str(exc.orig)[:200]}
+            ) from None
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

@@ -12,7 +12,7 @@ from starlette.background import BackgroundTask
 from quorum.accounts.access import MANAGE
 from quorum.accounts.access import require_project as access
 from quorum.consensus.service import check_method
-from quorum.errors import Invalid
+from quorum.errors import Invalid, NotFound, field_error
 from quorum.exports import service
 from quorum.exports.service import ExportOptions
 from quorum.keys import secret_key
@@ -59,17 +59,27 @@ def export(
     if output != "jsonl":
         raise Invalid(
             "output must be jsonl or parquet (use the CLI for a datasets folder)",
-            [{"loc": ["query", "output"], "field": "output", "msg": "unknown output"}],
+            [field_error("output", "unknown output", at="query")],
         )
     database = get_database(request)
     project_id = project.id
 
     def stream() -> Iterator[str]:
-        # The request's unit of work has ended by now; the stream reads in its own.
-        with database.session() as session:
-            fresh = session.get(Project, project_id)
-            assert fresh is not None
-            yield from service.lines(session, fresh, format, options)
+        sent = 0
+        try:
+            # The request's unit of work has ended by now; the stream reads in its own.
+            with database.session() as session:
+                fresh = session.get(Project, project_id)
+                if fresh is None:
+                    raise NotFound(f"project {project_id} was deleted before its export started")
+                for line in service.lines(session, fresh, format, options):
+                    sent += 1
+                    yield line
+        finally:
+            # Its own unit of work: a client that hangs up mid-stream still leaves the event, with the rows
+            # it was sent.
+            with database.session() as session:
+                service.record_export(session, user, project_id, format, "jsonl", sent, "response", options)
 
     return StreamingResponse(
         stream(),

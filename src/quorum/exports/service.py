@@ -14,12 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quorum import audit
-from quorum.errors import Invalid
+from quorum.consensus.precedence import item_consensus
+from quorum.errors import Invalid, field_error
 from quorum.exports.writers import OUTPUTS, write
+from quorum.judgments.repository import with_annotator
 from quorum.models import Candidate, Item, Judgment, Project, User
-from quorum.reviews.service import outcomes
+from quorum.reviews.decisions import outcomes
 from quorum.task_types import registry
-from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, JudgmentRecord
+from quorum.task_types.base import CandidateInfo, ExportItem, JudgmentRecord
 
 if TYPE_CHECKING:
     from quorum.consensus.service import ProjectConsensus
@@ -60,7 +62,7 @@ def check_format(project: Project, fmt: str) -> None:
     if fmt not in formats(project):
         raise Invalid(
             f"format {fmt!r} is not offered by {project.task_type!r}; use one of {', '.join(formats(project))}",
-            [{"loc": ["format"], "field": "format", "msg": "unknown format"}],
+            [field_error("format", "unknown format")],
         )
 
 
@@ -92,10 +94,7 @@ def _batches(
         votes: dict[int, list[dict[str, Any]]] = defaultdict(list)
         reviewed = outcomes(db, ids)
         for j, username in db.execute(
-            select(Judgment, User.username)
-            .join(User, User.id == Judgment.user_id)
-            .where(Judgment.item_id.in_(ids))
-            .order_by(Judgment.id)
+            with_annotator().where(Judgment.item_id.in_(ids)).order_by(Judgment.id)
         ):
             judgments[j.item_id].append(
                 JudgmentRecord(
@@ -177,16 +176,16 @@ def rows(
     for batch in _batches(db, project, only_judged=writer is not None, name=options.annotator):
         for reviewed in batch:
             item = reviewed.item
-            if item.gold is not None:
-                # A gold item's answer is known: its judgments score annotators, they do not vote.
-                consensus = Consensus(item.gold, 1.0, "gold", len(item.judgments))
-            elif reviewed.corrected is not None:
-                # A reviewer's correction is an expert label: it is the answer.
-                consensus = Consensus(reviewed.corrected, 1.0, "review", len(item.judgments))
-            elif model is not None:
-                consensus = model.consensus(reviewed.item_id, reviewed.votes, kind, config)
-            else:
-                consensus = kind.consensus(reviewed.votes, config)
+            consensus = item_consensus(
+                kind,
+                config,
+                reviewed.votes,
+                n_judgments=len(item.judgments),
+                gold=item.gold,
+                corrected=reviewed.corrected,
+                model=model,
+                item_id=reviewed.item_id,
+            )
             if writer is None:
                 summary = (
                     None
@@ -227,23 +226,37 @@ def export_to_file(
     if output not in OUTPUTS:
         raise Invalid(
             f"output must be one of {', '.join(OUTPUTS)}",
-            [{"loc": ["output"], "field": "output", "msg": "unknown output"}],
+            [field_error("output", "unknown output")],
         )
     count = write(lines(db, project, fmt, options), out, output)
+    record_export(db, actor, project.id, fmt, output, count, str(out), options)
+    return count
+
+
+def record_export(
+    db: Session,
+    actor: User | None,
+    project_id: int,
+    fmt: str,
+    output: str,
+    rows: int,
+    out: str,
+    options: ExportOptions | None = None,
+) -> None:
+    """The audit event of every export, whichever way it left: a file, a folder or a response."""
     audit.record(
         db,
         actor,
         "export",
         "project",
-        project.id,
-        project_id=project.id,
+        project_id,
+        project_id=project_id,
         data={
             "format": fmt,
             "output": output,
-            "rows": count,
-            "out": str(out),
+            "rows": rows,
+            "out": out,
             "pseudonyms": bool(options and options.pseudonym_salt),
             "method": (options.method if options else None) or "default",
         },
     )
-    return count

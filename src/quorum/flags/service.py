@@ -18,7 +18,7 @@ from quorum.assignments import service as assignments
 from quorum.assignments.rules import policy_of
 from quorum.core.policy import flagged_out
 from quorum.db.types import utcnow
-from quorum.errors import Invalid, NotFound
+from quorum.errors import Invalid, NotFound, field_error
 from quorum.models import Flag, Item, Project, User
 
 
@@ -27,7 +27,7 @@ def flag(db: Session, user: User, assignment_id: int, reason: str) -> Flag:
     if not reason:
         raise Invalid(
             "say what is wrong with the item",
-            [{"loc": ["body", "reason"], "field": "reason", "msg": "required"}],
+            [field_error("reason", "required", at="body")],
         )
     assignment = assignments.skip(db, user, assignment_id, f"flagged: {reason}")
     created = Flag(
@@ -45,7 +45,8 @@ def flag(db: Session, user: User, assignment_id: int, reason: str) -> Flag:
         data={"reason": reason[:200]},
     )
     project = db.get(Project, assignment.project_id)
-    assert project is not None
+    if project is None:
+        raise NotFound(f"no project {assignment.project_id}")
     if project.flag_threshold is not None:
         item = assignments.lock_item(db, assignment.item_id)
         if item.status == "open" and flagged_out(policy_of(project), flaggers(db, item.id)):

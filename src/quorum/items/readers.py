@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, Literal
 
 import ijson
 
-from quorum.errors import Invalid
+from quorum.errors import Invalid, field_error
 
 Format = Literal["jsonl", "json", "csv"]
 FORMATS: tuple[Format, ...] = ("jsonl", "json", "csv")
@@ -35,7 +35,7 @@ def detect_format(path: Path, declared: str | None = None) -> Format:
         if declared not in FORMATS:
             raise Invalid(
                 f"unknown format {declared!r}; use one of {', '.join(FORMATS)}",
-                [{"loc": ["format"], "field": "format", "msg": "unknown format"}],
+                [field_error("format", "unknown format")],
             )
         return declared
     suffix = path.suffix.lower()
@@ -51,7 +51,7 @@ def detect_format(path: Path, declared: str | None = None) -> Format:
         return "jsonl"
     raise Invalid(
         "cannot tell the file's format; name it .jsonl, .json or .csv, or pass the format",
-        [{"loc": ["format"], "field": "format", "msg": "unknown format"}],
+        [field_error("format", "unknown format")],
     )
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from quorum.errors import Invalid, NotFound
+from quorum.errors import Invalid, NotFound, field_error
+from quorum.judgments.repository import with_annotator
 from quorum.models import Assignment, Flag, Item, Judgment, Project, User
 
 ITEM_STATUSES = ("open", "complete", "flagged")
@@ -28,7 +29,7 @@ def list_items(
     if status is not None and status not in ITEM_STATUSES:
         raise Invalid(
             f"status must be one of {', '.join(ITEM_STATUSES)}",
-            [{"loc": ["query", "status"], "field": "status", "msg": "unknown status"}],
+            [field_error("status", "unknown status", at="query")],
         )
     query = select(Item).where(Item.project_id == project.id, Item.id > after)
     if status:
@@ -58,12 +59,7 @@ def counts_by_status(db: Session, project: Project) -> dict[str, Any]:
 
 
 def judgments_of(db: Session, item: Item) -> list[tuple[Judgment, str]]:
-    rows = db.execute(
-        select(Judgment, User.username)
-        .join(User, User.id == Judgment.user_id)
-        .where(Judgment.item_id == item.id)
-        .order_by(Judgment.id)
-    )
+    rows = db.execute(with_annotator().where(Judgment.item_id == item.id).order_by(Judgment.id))
     return [(j, name) for j, name in rows]
 
 

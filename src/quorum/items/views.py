@@ -10,12 +10,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from quorum.accounts.access import REVIEW, require_project
+from quorum.consensus.precedence import item_consensus
 from quorum.flags.service import flags_of
 from quorum.items import service
 from quorum.models import Review
-from quorum.reviews.service import outcomes, reviews_of
+from quorum.reviews.decisions import outcomes
+from quorum.reviews.service import reviews_of
 from quorum.task_types import registry
-from quorum.task_types.base import Consensus
 from quorum.web.deps import DB, PageUser
 from quorum.web.templating import render
 
@@ -66,13 +67,14 @@ def detail(request: Request, ref: str, item_id: int, user: PageUser, db: DB) -> 
         reviews.setdefault(review.judgment_id, []).append((review, reviewer))
     outcome = outcomes(db, [item.id]).get(item.id)
     rejected = outcome.rejected if outcome else frozenset()
-    if item.gold is not None:
-        consensus = Consensus(item.gold, 1.0, "gold", len(judgments))
-    elif outcome is not None and outcome.corrected is not None:
-        consensus = Consensus(outcome.corrected, 1.0, "review", len(judgments))
-    else:
-        votes = [j.answer for j, _ in judgments if j.id not in rejected]
-        consensus = kind.consensus(votes, kind.parse_config(project.config))
+    consensus = item_consensus(
+        kind,
+        kind.parse_config(project.config),
+        [j.answer for j, _ in judgments if j.id not in rejected],
+        n_judgments=len(judgments),
+        gold=item.gold,
+        corrected=outcome.corrected if outcome else None,
+    )
     return render(
         request,
         "items/detail.html",

@@ -14,7 +14,7 @@ from quorum.accounts.service import check_expertise
 from quorum.assignments import overlap as overlap_rules
 from quorum.assignments import qualification
 from quorum.core.project_policy import POLICY_FIELDS, ProjectPolicy
-from quorum.errors import Conflict, Invalid, NotFound
+from quorum.errors import Conflict, Invalid, NotFound, field_error
 from quorum.models import Flag, Guideline, Item, Judgment, Membership, Project, User
 from quorum.models.item import GOLD_SQL
 from quorum.task_types import registry
@@ -29,7 +29,7 @@ def check_name(name: Any) -> str:
     if not clean or len(clean) > 200:
         raise Invalid(
             "name must be 1-200 characters",
-            [{"loc": ["name"], "field": "name", "msg": "must be 1-200 characters"}],
+            [field_error("name", "must be 1-200 characters")],
         )
     return clean
 
@@ -49,11 +49,11 @@ def _check_rule(rule: dict[str, Any]) -> dict[str, int]:
         return check_expertise(rule)
     except Invalid as exc:
         details = [
-            {
-                **d,
-                "loc": ["required_expertise", *d["loc"][1:]],
-                "field": "required_expertise." + d["field"].split(".", 1)[-1],
-            }
+            field_error(
+                "required_expertise." + d["field"].split(".", 1)[-1],
+                d["msg"],
+                loc=["required_expertise", *d["loc"][1:]],
+            )
             for d in exc.details
         ]
         raise Invalid(f"required_{exc.message}", details) from None
@@ -108,7 +108,7 @@ def update_project(db: Session, actor: User | None, project: Project, changes: d
     if unknown:
         raise Invalid(
             f"cannot change {', '.join(sorted(unknown))}",
-            [{"loc": [k], "field": k, "msg": "not a changeable field"} for k in sorted(unknown)],
+            [field_error(k, "not a changeable field", loc=[k]) for k in sorted(unknown)],
         )
     changes = dict(changes)
     if "name" in changes:
@@ -122,7 +122,7 @@ def update_project(db: Session, actor: User | None, project: Project, changes: d
         if not isinstance(changes["config"], dict):
             raise Invalid(
                 "config must be an object",
-                [{"loc": ["config"], "field": "config", "msg": "must be an object"}],
+                [field_error("config", "must be an object")],
             )
         has_judgments = db.scalar(select(Judgment.id).where(Judgment.project_id == project.id).limit(1))
         if has_judgments is not None:
@@ -254,7 +254,7 @@ def add_member(db: Session, actor: User | None, project: Project, user: User, ro
     except ValueError:
         raise Invalid(
             f"role must be one of {', '.join(r.value for r in Role)}",
-            [{"loc": ["role"], "field": "role", "msg": "unknown role"}],
+            [field_error("role", "unknown role")],
         ) from None
     membership = db.scalar(
         select(Membership).where(Membership.project_id == project.id, Membership.user_id == user.id)

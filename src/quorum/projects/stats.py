@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from quorum.db.types import utcnow
 from quorum.items.service import counts_by_status
+from quorum.judgments.repository import with_annotator
 from quorum.models import Assignment, Judgment, Project, User
 
 
@@ -55,13 +56,12 @@ def dashboard(db: Session, project: Project) -> Dashboard:
     now = utcnow()
     counts = counts_by_status(db, project)
     rows = db.execute(
-        select(User.username, Judgment.time_spent_ms, Judgment.created_at)
-        .join(User, User.id == Judgment.user_id)
+        with_annotator(Judgment.time_spent_ms, Judgment.created_at)
         .where(Judgment.project_id == project.id)
         .order_by(Judgment.created_at)
     ).all()
     by_user: dict[str, list[int]] = {}
-    for username, ms, _ in rows:
+    for ms, _, username in rows:
         by_user.setdefault(username, []).append(ms)
     skips = dict(
         db.execute(
@@ -72,7 +72,7 @@ def dashboard(db: Session, project: Project) -> Dashboard:
             .group_by(User.username)
         ).all()
     )
-    times = [created for _, _, created in rows]
+    times = [created for _, created, _ in rows]
     annotators = [
         AnnotatorRow(name, len(ms), statistics.median(ms), skips.get(name, 0))
         for name, ms in sorted(by_user.items())
@@ -85,7 +85,7 @@ def dashboard(db: Session, project: Project) -> Dashboard:
         judgments=len(rows),
         last_hour=sum(1 for t in times if now - t <= timedelta(hours=1)),
         per_hour_24h=last_24h / 24,
-        median_ms=statistics.median(ms for _, ms, _ in rows) if rows else None,
+        median_ms=statistics.median(ms for ms, _, _ in rows) if rows else None,
         annotators=annotators,
         progress=_progress(times, now),
     )

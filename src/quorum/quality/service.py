@@ -42,8 +42,9 @@ from quorum.consensus.service import MAX_CATEGORIES, aggregate, check_method, la
 from quorum.core.aggregation import AggregationResult, dawid_skene
 from quorum.core.aggregation.encoding import Encoded, Encoder
 from quorum.core.agreement import Ratings, fleiss_kappa, krippendorff_alpha, percent_agreement
-from quorum.errors import Invalid
-from quorum.models import Candidate, Item, Judgment, Project, User
+from quorum.errors import Invalid, field_error
+from quorum.judgments.repository import with_annotator
+from quorum.models import Candidate, Item, Judgment, Project
 from quorum.quality import details
 from quorum.quality.details import (
     AgreementTrend,
@@ -170,23 +171,21 @@ def _rows(
     db: Session, project: Project
 ) -> Iterator[tuple[int, int, str, dict[str, Any], int, float | None, datetime, list[int] | None]]:
     query = (
-        select(
+        with_annotator(
             Judgment.item_id,
             Judgment.user_id,
-            User.username,
             Judgment.answer,
             Judgment.time_spent_ms,
             Judgment.gold_score,
             Judgment.created_at,
             Judgment.display_order,
         )
-        .join(User, User.id == Judgment.user_id)
         .where(Judgment.project_id == project.id)
         .order_by(Judgment.id)
         .execution_options(yield_per=_BATCH)
     )
     for row in db.execute(query):
-        yield row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]
+        yield row[0], row[1], row[7], row[2], row[3], row[4], row[5], row[6]
 
 
 def _ratings(rows: _Question, level: QuestionLevel) -> Ratings:
@@ -258,12 +257,12 @@ def check_options(method: str, n_boot: int, threshold: float) -> None:
     if not 0 <= n_boot <= MAX_BOOTSTRAP:
         raise Invalid(
             f"bootstrap must be from 0 to {MAX_BOOTSTRAP}",
-            [{"loc": ["query", "bootstrap"], "field": "bootstrap", "msg": "out of range"}],
+            [field_error("bootstrap", "out of range", at="query")],
         )
     if not 0.0 <= threshold <= 1.0:
         raise Invalid(
             "threshold must be from 0 to 1",
-            [{"loc": ["query", "threshold"], "field": "threshold", "msg": "out of range"}],
+            [field_error("threshold", "out of range", at="query")],
         )
 
 

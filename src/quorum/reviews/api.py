@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from quorum.accounts.access import MANAGE, REVIEW, require_project
 from quorum.models import Judgment, Review
-from quorum.reviews import service
+from quorum.reviews import decisions, service
 from quorum.web.deps import DB, CurrentUser
 
 router = APIRouter(prefix="/api/v1", tags=["reviews"])
@@ -122,7 +122,7 @@ def reviews(
                 corrected=s.corrected,
                 acceptance_rate=s.acceptance_rate,
             )
-            for s in service.annotator_stats(db, project)
+            for s in decisions.annotator_stats(db, project.id)
         ],
         next_cursor=rows[-1][0].id if len(rows) == limit else None,
     )

@@ -1,12 +1,11 @@
-"""Use cases for review: which judgments need a reviewer, recording verdicts, and what the verdicts mean
-for consensus (corrections are expert labels; rejected judgments do not vote) and for annotator scores."""
+"""Use cases for review: which judgments need a reviewer, and recording verdicts. What the verdicts mean
+for consensus and for annotator scores is ``quorum.reviews.decisions``."""
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +13,8 @@ from sqlalchemy.orm import Session, aliased
 
 from quorum import audit
 from quorum.accounts.access import REVIEW, require_project
-from quorum.errors import Conflict, Forbidden, Invalid, NotFound, QuorumError
+from quorum.errors import Conflict, Forbidden, Invalid, NotFound, QuorumError, field_error
+from quorum.judgments.repository import with_annotator
 from quorum.models import Item, Judgment, Project, Review, User
 from quorum.models.review import VERDICTS
 from quorum.task_types import registry
@@ -31,31 +31,6 @@ def sampled(judgment_id: int, rate: float) -> bool:
         return False
     digest = hashlib.sha256(f"review:{judgment_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < rate
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What reviews decided for one item: a corrected answer (an expert label) and the judgments that
-    no longer vote."""
-
-    corrected: dict[str, Any] | None
-    rejected: frozenset[int]
-
-
-@dataclass(frozen=True)
-class AnnotatorStats:
-    username: str
-    accepted: int
-    rejected: int
-    corrected: int
-
-    @property
-    def reviewed(self) -> int:
-        return self.accepted + self.rejected + self.corrected
-
-    @property
-    def acceptance_rate(self) -> float | None:
-        return self.accepted / self.reviewed if self.reviewed else None
 
 
 def _low_confidence_items(db: Session, project: Project, item_ids: Iterable[int]) -> set[int]:
@@ -88,8 +63,7 @@ def queue(db: Session, reviewer: User, project: Project, limit: int = 20) -> lis
     after = 0
     while len(found) < limit:
         rows = db.execute(
-            select(Judgment, User.username)
-            .join(User, User.id == Judgment.user_id)
+            with_annotator()
             .where(
                 Judgment.project_id == project.id,
                 Judgment.id > after,
@@ -135,13 +109,13 @@ def review(
     if verdict not in VERDICTS:
         raise Invalid(
             f"verdict must be one of {', '.join(VERDICTS)}",
-            [{"loc": ["body", "verdict"], "field": "verdict", "msg": "unknown verdict"}],
+            [field_error("verdict", "unknown verdict", at="body")],
         )
     reason = _text(reason)
     if verdict == "reject" and reason is None:
         raise Invalid(
             "say why the judgment is rejected",
-            [{"loc": ["body", "reason"], "field": "reason", "msg": "required to reject"}],
+            [field_error("reason", "required to reject", at="body")],
         )
     answer: dict[str, Any] | None = None
     if verdict == "correct":
@@ -149,13 +123,7 @@ def review(
     elif corrected_answer is not None:
         raise Invalid(
             "a corrected answer goes with the verdict 'correct'",
-            [
-                {
-                    "loc": ["body", "corrected_answer"],
-                    "field": "corrected_answer",
-                    "msg": "only with 'correct'",
-                }
-            ],
+            [field_error("corrected_answer", "only with 'correct'", at="body")],
         )
     earlier = db.scalar(
         select(Review.id).where(Review.judgment_id == judgment.id, Review.reviewer_id == reviewer.id)
@@ -188,17 +156,12 @@ def review(
 
 def _corrected(project: Project, item: Item | None, raw: Any) -> dict[str, Any]:
     """The corrected answer, validated like a submitted one; errors are located under corrected_answer."""
-    assert item is not None
+    if item is None:
+        raise NotFound("the judgment's item no longer exists")
     if raw is None:
         raise Invalid(
             "a correction needs the corrected answer",
-            [
-                {
-                    "loc": ["body", "corrected_answer"],
-                    "field": "corrected_answer",
-                    "msg": "required to correct",
-                }
-            ],
+            [field_error("corrected_answer", "required to correct", at="body")],
         )
     kind = registry.get(project.task_type)
     config = kind.parse_config(project.config)
@@ -206,11 +169,11 @@ def _corrected(project: Project, item: Item | None, raw: Any) -> dict[str, Any]:
         parsed = kind.parse_answer(raw, kind.parse_payload(item.payload, config), config)
     except QuorumError as exc:
         details = [
-            {
-                **d,
-                "loc": ["body", "corrected_answer", *list(d.get("loc", []))[1:]],
-                "field": "corrected_answer" + str(d.get("field", "answer"))[len("answer") :],
-            }
+            field_error(
+                "corrected_answer" + str(d.get("field", "answer"))[len("answer") :],
+                d.get("msg", exc.message),
+                loc=["body", "corrected_answer", *list(d.get("loc", []))[1:]],
+            )
             for d in (exc.details or [])
         ]
         message = exc.message.replace("invalid answer", "invalid corrected_answer", 1)
@@ -245,44 +208,3 @@ def list_reviews(
         .limit(limit)
     )
     return [(r, reviewer, name) for r, reviewer, name in rows]
-
-
-def outcomes(db: Session, item_ids: Iterable[int]) -> dict[int, Outcome]:
-    """Per item id (only items with reviews): the corrected answer and the rejected judgment ids. When one
-    judgment has several reviews, the latest decides; among corrections on one item, the latest wins."""
-    latest: dict[int, Review] = {}
-    for r in db.scalars(select(Review).where(Review.item_id.in_(list(item_ids))).order_by(Review.id)):
-        latest[r.judgment_id] = r
-    corrected: dict[int, tuple[int, dict[str, Any]]] = {}
-    rejected: dict[int, set[int]] = defaultdict(set)
-    for r in latest.values():
-        if r.verdict == "correct" and r.corrected_answer is not None:
-            if r.item_id not in corrected or corrected[r.item_id][0] < r.id:
-                corrected[r.item_id] = (r.id, r.corrected_answer)
-        elif r.verdict == "reject":
-            rejected[r.item_id].add(r.judgment_id)
-    return {
-        item_id: Outcome(
-            corrected[item_id][1] if item_id in corrected else None, frozenset(rejected.get(item_id, ()))
-        )
-        for item_id in {r.item_id for r in latest.values()}
-    }
-
-
-def annotator_stats(db: Session, project: Project) -> list[AnnotatorStats]:
-    """Per annotator, the verdicts on their judgments (the latest review of each judgment counts)."""
-    latest: dict[int, tuple[str, str]] = {}
-    for judgment_id, verdict, name in db.execute(
-        select(Review.judgment_id, Review.verdict, User.username)
-        .join(Judgment, Judgment.id == Review.judgment_id)
-        .join(User, User.id == Judgment.user_id)
-        .where(Review.project_id == project.id)
-        .order_by(Review.id)
-    ):
-        latest[judgment_id] = (verdict, name)
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(VERDICTS, 0))
-    for verdict, name in latest.values():
-        counts[name][verdict] += 1
-    return [
-        AnnotatorStats(name, c["accept"], c["reject"], c["correct"]) for name, c in sorted(counts.items())
-    ]

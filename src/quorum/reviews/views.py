@@ -47,7 +47,8 @@ def _page(
     if current is not None:
         judgment, annotator = current
         item = db.get(Item, judgment.item_id)
-        assert item is not None
+        if item is None:
+            raise NotFound(f"no item {judgment.item_id}")
         kind = registry.get(project.task_type)
         context.update(
             current=judgment,

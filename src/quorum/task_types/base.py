@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from quorum.core import policy
-from quorum.errors import Invalid
+from quorum.errors import Invalid, field_error
 
 AgreementLevel = Literal["nominal", "ordinal", "interval", "ranking"]
 # The level of one question: a ranking is measured per candidate, as ordinal ranks.
@@ -32,7 +32,7 @@ def error_details(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> l
     details = []
     for err in exc.errors(include_url=False, include_input=False):
         loc = [*prefix, *err["loc"]]
-        details.append({"loc": loc, "field": ".".join(str(p) for p in loc), "msg": err["msg"]})
+        details.append(field_error(".".join(str(p) for p in loc), err["msg"], loc=loc))
     return details
 
 
@@ -49,7 +49,7 @@ def parse(model: type[M], data: Any, what: str, prefix: tuple[str | int, ...] = 
 def refuse(problems: list[tuple[str, str]], what: str = "answer") -> None:
     """Raise ``Invalid`` listing each ``(field, message)``, if there are any; the first leads the message."""
     if problems:
-        details = [{"loc": f.split("."), "field": f, "msg": m} for f, m in problems]
+        details = [field_error(f, m, loc=f.split(".")) for f, m in problems]
         raise Invalid(f"invalid {what}: {problems[0][0]}: {problems[0][1]}", details)
 
 

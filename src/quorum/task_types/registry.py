@@ -16,7 +16,7 @@ import threading
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from quorum.errors import Invalid
+from quorum.errors import Invalid, field_error
 from quorum.task_types.base import TaskType
 
 AnyTaskType = TaskType[Any, Any, Any]
@@ -44,7 +44,7 @@ def get(name: str) -> AnyTaskType:
         known = ", ".join(sorted(_REGISTRY))
         raise Invalid(
             f"unknown task type {name!r}; known types: {known}",
-            [{"loc": ["task_type"], "field": "task_type", "msg": f"must be one of: {known}"}],
+            [field_error("task_type", f"must be one of: {known}")],
         ) from None
 
 

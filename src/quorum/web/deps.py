@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from quorum.accounts import service as accounts
 from quorum.db import Database
-from quorum.errors import Conflict, Forbidden, NotAuthenticated
+from quorum.errors import Forbidden, NotAuthenticated
 from quorum.models import User
 from quorum.web.session import COOKIE, CSRF_HEADER, Sessions, csrf_ok
 
@@ -39,21 +37,9 @@ def get_database(request: Request) -> Database:
     return database
 
 
-@contextmanager
-def _unit_of_work(request: Request) -> Iterator[Session]:
-    try:
-        with get_database(request).session() as session:
-            yield session
-    except IntegrityError as exc:
-        # A uniqueness race lost to a concurrent request: the caller may retry.
-        raise Conflict(
-            "a concurrent change conflicted with this request; retry it", {"constraint": str(exc.orig)[:200]}
-        ) from None
-
-
 def get_db(request: Request) -> Iterator[Session]:
     """One unit of work per request: it commits after the route returns, before the response is sent."""
-    with _unit_of_work(request) as session:
+    with get_database(request).session() as session:
         yield session
 
 
@@ -108,7 +94,7 @@ PageUser = Annotated[User, Depends(page_user, scope="function")]
 
 
 def _authenticated_unit(request: Request, work: Callable[[Session, User], T]) -> T:
-    with _unit_of_work(request) as db:
+    with get_database(request).session() as db:
         return work(db, current_user(request, db))
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-from quorum.errors import QuorumError
+from quorum.errors import QuorumError, field_error
 from quorum.web.deps import LoginRequired
 from quorum.web.templating import render
 
@@ -63,7 +63,7 @@ def install(app: FastAPI) -> None:
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ())]
             field = ".".join(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
-            details.append({"loc": loc, "field": field, "msg": err.get("msg", "invalid")})
+            details.append(field_error(field, err.get("msg", "invalid"), loc=loc))
         first = details[0] if details else {"field": "", "msg": "invalid request"}
         message = f"invalid request: {first['field'] or 'body'}: {first['msg']}"
         return _respond(request, 422, "invalid", message, details)

@@ -119,7 +119,8 @@ def mace(
         _, final_likelihood, _, _ = _e_step(data, knowing[:, 0], knowing[:, 1], strategy)
         if best is None or final_likelihood > best[0]:
             best = (final_likelihood, knowing, strategy, iteration, converged)
-    assert best is not None
+    if best is None:
+        raise RuntimeError("MACE ran no restart")
     _, knowing, strategy, iteration, converged = best
     posteriors, _, _, _ = _e_step(data, knowing[:, 0], knowing[:, 1], strategy)
     competence = knowing[:, 1] / knowing.sum(axis=1)

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from quorum.core import policy
-from quorum.errors import Invalid
+from quorum.errors import Invalid, field_error
 from quorum.task_types.base import (
     Consensus,
     ExportItem,
@@ -78,20 +78,16 @@ class Classification(TaskType[Config, Payload, Answer]):
 
     def check_answer(self, answer: Answer, payload: Payload, config: Config) -> None:
         details = [
-            {"loc": ["answer", "labels", i], "field": f"answer.labels.{i}", "msg": f"unknown label {label!r}"}
+            field_error(f"answer.labels.{i}", f"unknown label {label!r}")
             for i, label in enumerate(answer.labels)
             if label not in config.labels
         ]
         if len(set(answer.labels)) != len(answer.labels):
-            details.append({"loc": ["answer", "labels"], "field": "answer.labels", "msg": "repeated label"})
+            details.append(field_error("answer.labels", "repeated label"))
         if answer.other is not None and not config.allow_other:
-            details.append(
-                {"loc": ["answer", "other"], "field": "answer.other", "msg": "this project has no 'other'"}
-            )
+            details.append(field_error("answer.other", "this project has no 'other'"))
         if not config.multi and len(answer.labels) + (1 if answer.other else 0) != 1:
-            details.append(
-                {"loc": ["answer", "labels"], "field": "answer.labels", "msg": "choose exactly one label"}
-            )
+            details.append(field_error("answer.labels", "choose exactly one label"))
         if details:
             raise Invalid(f"invalid answer: {details[0]['field']}: {details[0]['msg']}", details)
 

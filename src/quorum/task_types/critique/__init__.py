@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from quorum.errors import Invalid
+from quorum.errors import Invalid, field_error
 from quorum.task_types.base import (
     CandidateInfo,
     Consensus,
@@ -106,10 +106,6 @@ class Answer(BaseModel):
     issues: list[Issue] = Field(default_factory=list, max_length=100)
 
 
-def _problem(field: str, msg: str) -> dict[str, Any]:
-    return {"loc": [int(p) if p.isdigit() else p for p in field.split(".")], "field": field, "msg": msg}
-
-
 class Critique(TaskType[Config, Payload, Answer]):
     name = "critique"
     description = "Find the issues in a response (often code), each anchored to an exact quoted span."
@@ -122,34 +118,38 @@ class Critique(TaskType[Config, Payload, Answer]):
         response = payload.response
         problems: list[dict[str, Any]] = []
         if answer.no_issues and answer.issues:
-            problems.append(_problem("answer.issues", "must be empty when no_issues is true"))
+            problems.append(field_error("answer.issues", "must be empty when no_issues is true"))
         if not answer.no_issues and not answer.issues:
-            problems.append(_problem("answer.issues", "list at least one issue, or set no_issues to true"))
+            problems.append(field_error("answer.issues", "list at least one issue, or set no_issues to true"))
         for i, issue in enumerate(answer.issues):
             at = f"answer.issues.{i}"
             if issue.end <= issue.start:
-                problems.append(_problem(f"{at}.end", f"must be greater than start ({issue.start})"))
+                problems.append(field_error(f"{at}.end", f"must be greater than start ({issue.start})"))
             elif issue.end > len(response):
                 problems.append(
-                    _problem(f"{at}.end", f"beyond the end of the response ({len(response)} characters)")
+                    field_error(f"{at}.end", f"beyond the end of the response ({len(response)} characters)")
                 )
             elif response[issue.start : issue.end] != issue.quote:
                 found = response.find(issue.quote)
                 hint = f"; it occurs at {found}..{found + len(issue.quote)}" if found >= 0 else ""
                 problems.append(
-                    _problem(f"{at}.quote", f"not found at {issue.start}..{issue.end} in the response{hint}")
+                    field_error(
+                        f"{at}.quote", f"not found at {issue.start}..{issue.end} in the response{hint}"
+                    )
                 )
             if issue.severity not in config.severities:
-                problems.append(_problem(f"{at}.severity", f"must be one of {', '.join(config.severities)}"))
+                problems.append(
+                    field_error(f"{at}.severity", f"must be one of {', '.join(config.severities)}")
+                )
             if issue.category is not None and issue.category not in config.categories:
                 allowed = (
                     ", ".join(config.categories)
                     if config.categories
                     else "none (this project has no categories)"
                 )
-                problems.append(_problem(f"{at}.category", f"must be one of {allowed}"))
+                problems.append(field_error(f"{at}.category", f"must be one of {allowed}"))
             if not issue.comment.strip():
-                problems.append(_problem(f"{at}.comment", "say what is wrong"))
+                problems.append(field_error(f"{at}.comment", "say what is wrong"))
         if problems:
             first = problems[0]
             raise Invalid(f"invalid answer: {first['field']}: {first['msg']}", problems)

@@ -331,8 +331,7 @@ def tier_ranks(order: list[list[int]], k: int) -> list[int]:
 
 
 def _flags_of(consensus: Consensus, index: int) -> list[str]:
-    assert consensus.answer is not None
-    flags: list[str] = consensus.answer.get("flags", {}).get(str(index), [])
+    flags: list[str] = (consensus.answer or {}).get("flags", {}).get(str(index), [])
     return flags
 
 

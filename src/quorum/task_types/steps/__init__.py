@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from quorum.errors import Invalid
+from quorum.errors import Invalid, field_error
 from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType
 
 LABELS = (1, 0, -1)
@@ -58,14 +58,6 @@ def first_error(labels: Sequence[int | None]) -> int | None:
     return None
 
 
-def _problem(field: str, msg: str) -> dict[str, Any]:
-    return {
-        "loc": [int(p) if p.lstrip("-").isdigit() else p for p in field.split(".")],
-        "field": field,
-        "msg": msg,
-    }
-
-
 class Steps(TaskType[Config, Payload, Answer]):
     name = "steps"
     description = "Label each step of a solution +1 / 0 / -1 (process supervision, PRM800K style)."
@@ -80,20 +72,20 @@ class Steps(TaskType[Config, Payload, Answer]):
         problems: list[dict[str, Any]] = []
         for i, label in enumerate(labels):
             if label not in LABELS:
-                problems.append(_problem(f"answer.labels.{i}", "must be -1, 0 or 1"))
+                problems.append(field_error(f"answer.labels.{i}", "must be -1, 0 or 1"))
             elif label == 0 and not config.allow_neutral:
                 problems.append(
-                    _problem(f"answer.labels.{i}", "this project does not allow neutral (0) labels")
+                    field_error(f"answer.labels.{i}", "this project does not allow neutral (0) labels")
                 )
         bad = first_error(labels)
         if len(labels) > n:
-            problems.append(_problem("answer.labels", f"expected {n} labels, got {len(labels)}"))
+            problems.append(field_error("answer.labels", f"expected {n} labels, got {len(labels)}"))
         elif len(labels) < n:
             if not config.stop_at_first_error:
-                problems.append(_problem("answer.labels", f"expected {n} labels, got {len(labels)}"))
+                problems.append(field_error("answer.labels", f"expected {n} labels, got {len(labels)}"))
             elif bad != len(labels) - 1:
                 problems.append(
-                    _problem(
+                    field_error(
                         "answer.labels",
                         f"expected {n} labels, got {len(labels)}: fewer are allowed only when the last one "
                         "is the first -1",
@@ -102,10 +94,10 @@ class Steps(TaskType[Config, Payload, Answer]):
         for key, text in answer.notes.items():
             if not (key.isdigit() and int(key) < n and str(int(key)) == key):
                 problems.append(
-                    _problem(f"answer.notes.{key}", f"no step {key} (step indexes are 0..{n - 1})")
+                    field_error(f"answer.notes.{key}", f"no step {key} (step indexes are 0..{n - 1})")
                 )
             elif not text.strip():
-                problems.append(_problem(f"answer.notes.{key}", "empty note; leave the step out instead"))
+                problems.append(field_error(f"answer.notes.{key}", "empty note; leave the step out instead"))
         if problems:
             first = problems[0]
             raise Invalid(f"invalid answer: {first['field']}: {first['msg']}", problems)

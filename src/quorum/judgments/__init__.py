@@ -1,0 +1,1 @@
+"""Judgments as several domains read them (queue, exports, quality, reviews, pages)."""
