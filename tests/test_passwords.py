@@ -15,7 +15,7 @@ from factories import person
 from quorum.config import Settings
 from quorum.db import Database
 from quorum.web.app import create_app
-from quorum.web.ratelimit import LoginLimiter
+from quorum.web.ratelimit import SWEEP_AT, LoginLimiter
 
 TOKEN = "/api/v1/auth/token"
 
@@ -146,3 +146,14 @@ def test_a_flood_of_password_guesses_does_not_starve_other_users(
     # Unguarded, each request waited behind several argon2 checks at once (and, on SQLite, behind the
     # write lock a check's transaction held); guarded, a check runs alone and outside any transaction.
     assert loaded < one_check / 4
+
+
+def test_the_limiter_forgets_old_failures() -> None:
+    clock = Clock()
+    limiter = LoginLimiter(window_s=60, clock=clock)
+    for i in range(SWEEP_AT):
+        limiter.failed(f"name{i}", f"198.51.{i // 256}.{i % 256}")
+    clock.now += 61
+    limiter.failed("late", "203.0.113.9")
+    # Only the late failure's two keys are left; the window's worth before it was swept.
+    assert len(limiter._failures) == 2

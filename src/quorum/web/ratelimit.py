@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from quorum.errors import RateLimited
 
+SWEEP_AT = 10_000
+
 
 class LoginLimiter:
     def __init__(
@@ -66,6 +68,10 @@ class LoginLimiter:
     def failed(self, username: str, address: str) -> None:
         now = self.clock()
         with self._lock:
+            if len(self._failures) >= SWEEP_AT:
+                # Guesses at ever new names from ever new addresses leave keys nobody checks again.
+                for key in list(self._failures):
+                    self._recent(key, now)
             for key in self._keys(username, address):
                 self._failures[key].append(now)
 
