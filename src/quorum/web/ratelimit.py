@@ -21,7 +21,7 @@ SWEEP_AT = 10_000
 class LoginLimiter:
     def __init__(
         self,
-        per_account: int = 10,
+        per_account: int = 5,
         per_address: int = 30,
         window_s: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
