@@ -34,7 +34,7 @@ MANAGER_ONLY = [
     ("patch", "/api/v1/projects/{pid}", {"json": {"status": "paused"}}),
     ("put", "/api/v1/projects/{pid}/guidelines", {"json": {"body": "new"}}),
     ("get", "/api/v1/projects/{pid}/members", {}),
-    ("put", "/api/v1/projects/{pid}/members/outsider", {"json": {"role": "annotator"}}),
+    ("put", "/api/v1/projects/{pid}/members/reviewer", {"json": {"role": "reviewer"}}),
     (
         "post",
         "/api/v1/projects/{pid}/items/import",
@@ -63,12 +63,14 @@ def _call(client: TestClient, who: Person, method: str, path: str, kwargs: dict,
 def test_role_matrix(client: TestClient, world: dict) -> None:
     people, pid = world["people"], world["pid"]
     for method, path, kwargs in MANAGER_ONLY:
-        for name in ("reviewer", "annotator", "outsider"):
+        for name in ("reviewer", "annotator"):
             assert _call(client, people[name], method, path, kwargs, pid) == 403, (name, path)
+        # A non-member is told the project does not exist, as for a missing one.
+        assert _call(client, people["outsider"], method, path, kwargs, pid) == 404, path
         assert _call(client, people["manager"], method, path, kwargs, pid) < 300, path
     for method, path, kwargs in REVIEWER_UP:
-        for name in ("annotator", "outsider"):
-            assert _call(client, people[name], method, path, kwargs, pid) == 403, (name, path)
+        assert _call(client, people["annotator"], method, path, kwargs, pid) == 403, path
+        assert _call(client, people["outsider"], method, path, kwargs, pid) == 404, path
         assert _call(client, people["reviewer"], method, path, kwargs, pid) == 200
     for method, path, kwargs in ADMIN_ONLY:
         for name in ("manager", "reviewer", "annotator", "outsider"):
@@ -78,11 +80,33 @@ def test_role_matrix(client: TestClient, world: dict) -> None:
 
 def test_outsider_gets_no_work_and_cannot_see_the_project(client: TestClient, world: dict) -> None:
     people, pid = world["people"], world["pid"]
-    r = client.post(f"/api/v1/projects/{pid}/next", headers=people["outsider"].headers)
-    assert r.status_code == 403
-    assert r.json()["error"]["code"] == "forbidden"
-    assert client.get(f"/api/v1/projects/{pid}", headers=people["outsider"].headers).status_code == 403
-    assert client.get("/api/v1/projects", headers=people["outsider"].headers).json() == []
+    outsider = people["outsider"].headers
+    r = client.post(f"/api/v1/projects/{pid}/next", headers=outsider)
+    assert r.status_code == 404
+    assert r.json()["error"]["code"] == "not_found"
+    assert client.get("/api/v1/projects", headers=outsider).json() == []
+
+
+def test_non_members_cannot_tell_a_project_or_a_user_exists(client: TestClient, world: dict) -> None:
+    """403 for an existing project and 404 for a missing one let anyone walk project names and
+    usernames; a non-member now gets the same answer for both."""
+    people, pid = world["people"], world["pid"]
+    outsider = people["outsider"].headers
+    for existing, missing in ((str(pid), "987654"), ("secret", "no-such-project")):
+        found = client.get(f"/api/v1/projects/{existing}", headers=outsider)
+        absent = client.get(f"/api/v1/projects/{missing}", headers=outsider)
+        assert (found.status_code, absent.status_code) == (404, 404)
+        assert found.json()["error"]["message"].replace(existing, "X") == absent.json()["error"][
+            "message"
+        ].replace(missing, "X")
+    page = client.get(f"/api/v1/projects/{pid}/items/1", headers=outsider)
+    assert page.status_code == 404
+    # A member whose role is not enough is still told why.
+    assert client.get(f"/api/v1/projects/{pid}/items", headers=people["annotator"].headers).status_code == 403
+    for other in ("manager", "nobody-at-all"):
+        r = client.get(f"/api/v1/users/{other}/tokens", headers=outsider)
+        assert r.status_code == 404, other
+        assert r.json()["error"]["message"] == f"no user {other!r}"
 
 
 def test_annotator_never_sees_gold_or_others_judgments(client: TestClient, world: dict) -> None:

@@ -22,7 +22,8 @@ def test_quality_report_over_http(client: TestClient, database: Database) -> Non
     )
     url = f"/api/v1/projects/{pid}/quality"
     assert client.get(url, headers=ann.headers).status_code == 403
-    assert client.get(url, headers=other.headers).status_code == 403
+    # A non-member is told the project does not exist (no walking project names).
+    assert client.get(url, headers=other.headers).status_code == 404
     assert client.get(url).status_code == 401
     assert client.get(url, headers=rev.headers, params={"bootstrap": 0}).status_code == 200
 

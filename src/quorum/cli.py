@@ -75,11 +75,20 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
             host=host,
             port=port,
             workers=workers,
+            proxy_headers=False,
             log_level="info",
             timeout_graceful_shutdown=10,
         )
         return
-    uvicorn.run(create_app(config), host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
+    uvicorn.run(
+        create_app(config),
+        host=host,
+        port=port,
+        # The app reads X-Forwarded-For itself, from QUORUM_TRUSTED_PROXIES only (web/clients.py).
+        proxy_headers=False,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )
 
 
 @app.command()

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 1024 * 1024 * 1024
     blob_dir: Path | None = None
     sql_echo: bool = False
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses or networks (comma-separated) of reverse proxies whose X-Forwarded-For is believed.",
+    )
 
     def resolved_blob_dir(self) -> Path:
         return self.blob_dir or self.data_dir / "blobs"

@@ -8,8 +8,9 @@ from functools import cache
 from sqlalchemy import Integer, Select, String, and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from quorum.errors import Forbidden, NotFound
-from quorum.models import Membership, Project, User
+from quorum.db.types import utcnow
+from quorum.errors import Conflict, Forbidden, NotFound
+from quorum.models import Assignment, Membership, Project, User
 
 
 class Role(StrEnum):
@@ -74,16 +75,48 @@ def _project_and_role(db: Session, user: User, ref: int | str) -> tuple[Project,
     return found[0], Role(found[1]) if found[1] else None
 
 
+def check_role(
+    user: User, project: Project, role: Role | str | None, allowed: frozenset[Role], *, ref: object = None
+) -> None:
+    """``role`` (the user's membership in ``project``, already loaded) allows ``allowed``. A non-member
+    gets the same 404 as a missing project, so project names cannot be walked; a member whose role is
+    not enough gets 403."""
+    if user.is_admin:
+        return
+    if role is None:
+        raise NotFound(f"no project {ref if ref is not None else project.id!r}")
+    if Role(role) not in allowed:
+        needed = " or ".join(sorted(r.value for r in allowed))
+        raise Forbidden(f"this needs the {needed} role in project {project.name!r}; you are {role}")
+
+
+def require_working(project: Project) -> None:
+    """Work (next, submit, skip, flag) happens only in an active project."""
+    if project.status != "active":
+        raise Conflict(f"project {project.name!r} is {project.status}; no work is handed out")
+
+
 def require_project(db: Session, user: User, ref: int | str, allowed: frozenset[Role]) -> Project:
     project, role = _project_and_role(db, user, ref)
-    if user.is_admin:
-        return project
-    if role is None:
-        raise Forbidden(f"you are not a member of project {project.name!r}")
-    if role not in allowed:
-        needed = " or ".join(sorted(r.value for r in allowed))
-        raise Forbidden(f"this needs the {needed} role in project {project.name!r}; you are {role.value}")
+    check_role(user, project, role, allowed, ref=ref)
     return project
+
+
+def leased_items(db: Session, user: User, item_ids: list[int]) -> set[int]:
+    """The items among ``item_ids`` on which ``user`` holds a live lease: until they submit, they see
+    neither its gold answer nor other people's judgments of it, whatever their role."""
+    if not item_ids:
+        return set()
+    return set(
+        db.scalars(
+            select(Assignment.item_id).where(
+                Assignment.user_id == user.id,
+                Assignment.item_id.in_(item_ids),
+                Assignment.status == "leased",
+                Assignment.expires_at > utcnow(),
+            )
+        )
+    )
 
 
 def can_see_gold(db: Session, user: User, project: Project) -> bool:

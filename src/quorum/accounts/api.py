@@ -1,27 +1,33 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
+from sqlalchemy.orm import Session
 
 from quorum.accounts import service
 from quorum.accounts.access import require_admin
 from quorum.accounts.schemas import Login, NewToken, TokenCreate, TokenOut, UserCreate, UserOut, UserUpdate
-from quorum.errors import Forbidden
+from quorum.errors import NotFound
 from quorum.models import User
 from quorum.web.deps import DB, CurrentUser
+from quorum.web.passwords import check_password
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
-def _may_manage_tokens(actor: User, owner: User) -> None:
+def _token_owner(db: Session, actor: User, ref: str) -> User:
+    """Whose tokens: your own, or anyone's for an admin. Someone else's account answers as a missing one
+    does, so usernames cannot be walked."""
+    owner = service.get_user(db, ref)
     if actor.id != owner.id and not actor.is_admin:
-        raise Forbidden("you may only manage your own tokens")
+        raise NotFound(f"no user {ref!r}")
+    return owner
 
 
 @router.post("/auth/token", status_code=status.HTTP_201_CREATED)
-def login_for_token(body: Login, db: DB) -> NewToken:
-    """Exchange a username and password for a new API token."""
-    user = service.authenticate(db, body.username, body.password)
-    token, plain = service.create_token(db, user, name=body.name)
+def login_for_token(body: Login, request: Request, db: DB) -> NewToken:
+    """Exchange a username and password for a new API token (rate limited per account and address)."""
+    user = check_password(request, db, body.username, body.password)
+    token, plain = service.create_token(db, user, name=body.name, expires_in_days=body.expires_in_days)
     return NewToken(token=plain, info=TokenOut.model_validate(token))
 
 
@@ -60,16 +66,16 @@ def update_user(ref: str, body: UserUpdate, user: CurrentUser, db: DB) -> UserOu
 
 @router.get("/users/{ref}/tokens")
 def list_tokens(ref: str, user: CurrentUser, db: DB) -> list[TokenOut]:
-    owner = service.get_user(db, ref)
-    _may_manage_tokens(user, owner)
+    owner = _token_owner(db, user, ref)
     return [TokenOut.model_validate(t) for t in service.list_tokens(db, owner)]
 
 
 @router.post("/users/{ref}/tokens", status_code=status.HTTP_201_CREATED)
 def create_token(ref: str, body: TokenCreate, user: CurrentUser, db: DB) -> NewToken:
-    owner = service.get_user(db, ref)
-    _may_manage_tokens(user, owner)
-    token, plain = service.create_token(db, owner, name=body.name, actor=user)
+    owner = _token_owner(db, user, ref)
+    token, plain = service.create_token(
+        db, owner, name=body.name, actor=user, expires_in_days=body.expires_in_days
+    )
     return NewToken(token=plain, info=TokenOut.model_validate(token))
 
 

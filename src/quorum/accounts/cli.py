@@ -91,10 +91,14 @@ def set_(
 @tokens.command("create")
 @handle_errors
 def create_token(
-    username: str, name: Annotated[str, typer.Option(help="A label for the token.")] = "cli"
+    username: str,
+    name: Annotated[str, typer.Option(help="A label for the token.")] = "cli",
+    expires_days: Annotated[
+        int | None, typer.Option(help="The token stops working this many days from now (default: never).")
+    ] = None,
 ) -> None:
     """Create an API token and print it alone on stdout (it is shown only this once)."""
     with unit_of_work() as db:
         user = service.get_user(db, username)
-        _, plain = service.create_token(db, user, name=name)
+        _, plain = service.create_token(db, user, name=name, expires_in_days=expires_days)
     print(plain)

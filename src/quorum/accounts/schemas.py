@@ -39,6 +39,7 @@ class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(default="", max_length=100)
+    expires_in_days: int | None = Field(default=None, description="None: valid until revoked.")
 
 
 class TokenOut(BaseModel):
@@ -50,6 +51,7 @@ class TokenOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None
 
 
 class NewToken(BaseModel):
@@ -63,3 +65,4 @@ class Login(BaseModel):
     username: str
     password: str
     name: str = Field(default="login", max_length=100)
+    expires_in_days: int | None = Field(default=None, description="None: valid until revoked.")

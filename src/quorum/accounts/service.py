@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, select
+from sqlalchemy import Select, String, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from quorum import audit
@@ -18,6 +19,8 @@ from quorum.models import ApiToken, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 MIN_PASSWORD = 8
+LAST_USED_EVERY = timedelta(minutes=1)
+MAX_TOKEN_DAYS = 3650
 
 
 def check_expertise(expertise: dict[str, Any]) -> dict[str, int]:
@@ -126,50 +129,122 @@ def update_user(
             )
         user.password_hash = hash_password(password)
         changes["password"] = "changed"
+        # A reset is what one does after a leak: whatever the old password let anyone obtain stops working.
+        changes["tokens_revoked"] = revoke_all_tokens(db, user)
+        end_sessions(db, user)
     audit.record(db, actor, "user.update", "user", user.id, data=changes)
     return user
 
 
-def authenticate(db: Session, username: str, password: str) -> User:
-    user = db.scalar(select(User).where(User.username == username))
-    if user is None or not user.password_hash or not verify_password(user.password_hash, password):
+@dataclass(frozen=True)
+class Credentials:
+    """What a password check needs, copied out of the session so it can end before argon2 runs."""
+
+    user_id: int
+    password_hash: str | None
+    is_active: bool
+
+
+def credentials(db: Session, username: str) -> Credentials | None:
+    found = db.execute(
+        select(User.id, User.password_hash, User.is_active).where(User.username == username)
+    ).first()
+    return Credentials(found[0], found[1], found[2]) if found is not None else None
+
+
+def check_password(found: Credentials | None, password: str) -> int:
+    """The user id if ``password`` is right, else ``NotAuthenticated``. Runs argon2 and touches no
+    database: call it with no transaction open (on SQLite an open one holds the write lock for everyone)."""
+    if not verify_password(found.password_hash if found else None, password) or found is None:
         raise NotAuthenticated("wrong username or password")
-    if not user.is_active:
+    if not found.is_active:
         raise NotAuthenticated("this account is deactivated")
-    return user
+    return found.user_id
 
 
 def create_token(
-    db: Session, user: User, *, name: str = "", actor: User | None = None
+    db: Session,
+    user: User,
+    *,
+    name: str = "",
+    actor: User | None = None,
+    expires_in_days: int | None = None,
 ) -> tuple[ApiToken, str]:
-    """Returns the stored token row and the token itself, which is never stored or shown again."""
+    """Returns the stored token row and the token itself, which is never stored or shown again. With
+    ``expires_in_days`` the token stops working that many days from now."""
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
+        raise Invalid(
+            f"expires_in_days must be between 1 and {MAX_TOKEN_DAYS}",
+            [{"loc": ["body", "expires_in_days"], "field": "expires_in_days", "msg": "out of range"}],
+        )
     plain = new_token()
-    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plain), prefix=plain[:8])
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days is not None else None
+    token = ApiToken(
+        user_id=user.id, name=name, token_hash=hash_token(plain), prefix=plain[:8], expires_at=expires_at
+    )
     db.add(token)
     db.flush()
-    audit.record(db, actor or user, "token.create", "api_token", token.id, data={"user": user.username})
+    audit.record(
+        db,
+        actor or user,
+        "token.create",
+        "api_token",
+        token.id,
+        data={"user": user.username, "expires_at": expires_at.isoformat() if expires_at else None},
+    )
     return token, plain
 
 
 @cache
-def _token_query() -> Select[User, datetime | None]:
+def _token_query() -> Select[User, int, datetime | None, datetime | None, datetime | None]:
     # Built once: this runs on every API call, and building it cost as much CPU as sending it.
     return (
-        select(User, ApiToken.revoked_at)
+        select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == bindparam("token_hash", type_=String))
     )
 
 
 def user_for_token(db: Session, plain: str) -> User:
-    # One round trip: this runs on every API call.
+    # One round trip: this runs on every API call (plus a write at most once a minute per token).
     found = db.execute(_token_query(), {"token_hash": hash_token(plain)}).first()
     if found is None or found.revoked_at is not None:
         raise NotAuthenticated("invalid or revoked API token")
+    now = utcnow()
+    if found.expires_at is not None and found.expires_at <= now:
+        raise NotAuthenticated("this API token has expired; create a new one")
     user: User = found[0]
     if not user.is_active:
         raise NotAuthenticated("this account is deactivated")
+    if found.last_used_at is None or now - found.last_used_at >= LAST_USED_EVERY:
+        # Conditional, so concurrent requests with one token write it once.
+        db.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == found.id,
+                or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_EVERY),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
     return user
+
+
+def revoke_all_tokens(db: Session, user: User) -> int:
+    """Revoke every live token of ``user`` (a password reset does); returns how many."""
+    result = db.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def end_sessions(db: Session, user: User) -> None:
+    """Every browser session of ``user``, copied cookies included, stops working (web/session.py)."""
+    user.session_version += 1
+    db.flush()
 
 
 def revoke_token(db: Session, token_id: int, *, actor: User) -> None:

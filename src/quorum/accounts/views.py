@@ -10,10 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quorum.accounts import service
 from quorum.accounts.access import require_admin
-from quorum.errors import NotAuthenticated, QuorumError
+from quorum.errors import QuorumError
 from quorum.web.deps import DB, PageUser, session_user, sessions
+from quorum.web.errors import retry_after
 from quorum.web.forms import CSRF
-from quorum.web.ratelimit import LoginLimiter
+from quorum.web.passwords import check_password
 from quorum.web.session import Sessions
 from quorum.web.templating import render
 
@@ -35,6 +36,18 @@ def login_page(request: Request, db: DB, next: str = "/") -> Response:
     return render(request, "login.html", {"next": _safe_next(next), "username": "", "error": None})
 
 
+def _same_origin(request: Request) -> bool:
+    """A login form posted from another site (login CSRF: signing the victim into the attacker's account)
+    is refused. Browsers send ``Origin`` on every POST; ``Referer`` stands in where a privacy setting
+    drops it. A client that sends neither is not a browser someone else's page can drive."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source:
+        return True
+    if source == "null":
+        return False
+    return urlsplit(source).netloc.lower() == request.headers.get("host", "").lower()
+
+
 @router.post("/login")
 def login(
     request: Request,
@@ -43,34 +56,32 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    limiter: LoginLimiter = request.app.state.login_limiter
-    address = request.client.host if request.client else "unknown"
+    context = {"next": _safe_next(next), "username": username}
+    if not _same_origin(request):
+        return render(
+            request,
+            "login.html",
+            {
+                **context,
+                "error": "this login form did not come from Quorum; open the login page and try again",
+            },
+            status=403,
+        )
     try:
-        limiter.check(username, address)
-        user = service.authenticate(db, username, password)
-    except NotAuthenticated as exc:
-        limiter.failed(username, address)
-        return render(
-            request,
-            "login.html",
-            {"next": _safe_next(next), "username": username, "error": exc.message},
-            status=401,
-        )
+        user = check_password(request, db, username, password)
     except QuorumError as exc:
-        return render(
-            request,
-            "login.html",
-            {"next": _safe_next(next), "username": username, "error": exc.message},
-            status=exc.status,
-        )
-    limiter.succeeded(username, address)
+        page = render(request, "login.html", {**context, "error": exc.message}, status=exc.status)
+        page.headers.update(retry_after(exc) or {})
+        return page
     response = RedirectResponse(_safe_next(next), status_code=303)
     sessions(request).login(response, request, user)
     return response
 
 
 @router.post("/logout", dependencies=[CSRF])
-def logout() -> Response:
+def logout(user: PageUser, db: DB) -> Response:
+    # Ends every session of the user: a cookie copied before logout must not outlive it.
+    service.end_sessions(db, user)
     response = RedirectResponse("/login", status_code=303)
     Sessions.logout(response)
     return response

@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from quorum.accounts.access import require_working
 from quorum.assignments import qualification
 from quorum.assignments.quality_gate import gold_record
 from quorum.assignments.rules import policy_of
@@ -150,7 +151,7 @@ def _check_annotator(
     project: Project, state: AnnotatorState, reason: Reason, qual: Qualification | None = None
 ) -> None:
     if reason is Reason.PROJECT_INACTIVE:
-        raise Conflict(f"project {project.name!r} is {project.status}; no work is handed out")
+        require_working(project)
     if reason is Reason.EXPERTISE:
         needed = ", ".join(f"{tag} >= {level}" for tag, level in sorted(project.required_expertise.items()))
         raise Forbidden(f"project {project.name!r} needs expertise {needed}", {"reason": reason.value})

@@ -11,7 +11,7 @@ from sqlalchemy import Integer, Select, String, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from quorum import audit
-from quorum.accounts.access import ANNOTATE, require_project
+from quorum.accounts.access import ANNOTATE, check_role, require_project, require_working
 from quorum.assignments import overlap, recording
 from quorum.assignments.queue import claim_lease, live_leases, target_of
 from quorum.assignments.rules import policy_of
@@ -20,7 +20,7 @@ from quorum.db.dialect import is_postgresql, lock_for_update
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from quorum.judgments.repository import with_annotator
-from quorum.models import Assignment, Item, Judgment, Project, User
+from quorum.models import Assignment, Item, Judgment, Membership, Project, User
 from quorum.task_types import registry
 from quorum.task_types.base import TaskType
 
@@ -75,24 +75,57 @@ def annotator_view(project: Project, item: Item, assignment: Assignment) -> dict
     }
 
 
-def _own_assignment(db: Session, user: User, assignment_id: int) -> Assignment:
-    query = select(Assignment).where(Assignment.id == assignment_id).execution_options(populate_existing=True)
-    # Serialises concurrent submits of one assignment, so a repeated key sees the first judgment.
-    assignment = db.scalar(lock_for_update(db, query))
-    if assignment is None:
-        raise NotFound(f"no assignment {assignment_id}")
+def _may_work(user: User, assignment: Assignment, project: Project, role: str | None) -> None:
+    """Owning the lease is not enough: the owner must still be a member of an active project (the
+    membership row comes with the assignment's own query, so this costs no round trip)."""
     if assignment.user_id != user.id:
-        raise Forbidden(f"assignment {assignment_id} belongs to someone else")
-    return assignment
+        raise Forbidden(f"assignment {assignment.id} belongs to someone else")
+    if role is None and not user.is_admin:
+        raise Forbidden(f"you are no longer a member of project {project.name!r}")
+    check_role(user, project, role, ANNOTATE)
+    require_working(project)
+
+
+@cache
+def _assignment_query(*, lock: bool) -> Select[Assignment, Project, str]:
+    """The assignment, its project and its owner's role there, built once with bound parameter ``aid``."""
+    query = (
+        select(Assignment, Project, Membership.role)
+        .join(Project, Project.id == Assignment.project_id)
+        .outerjoin(
+            Membership,
+            and_(Membership.project_id == Assignment.project_id, Membership.user_id == Assignment.user_id),
+        )
+        .where(Assignment.id == bindparam("aid", type_=Integer))
+        .execution_options(populate_existing=True)
+    )
+    if lock:
+        # Serialises concurrent submits of one assignment, so a repeated key sees the first judgment.
+        query = query.with_for_update(of=[Assignment])
+    return query
+
+
+def _own_assignment(db: Session, user: User, assignment_id: int) -> tuple[Assignment, Project]:
+    query = _assignment_query(lock=is_postgresql(db))
+    found = db.execute(query, {"aid": assignment_id}).first()
+    if found is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    assignment, project, role = found
+    _may_work(user, assignment, project, role)
+    return assignment, project
 
 
 @cache
 def _submission_query(*, with_key: bool, lock: bool) -> Select[*tuple[Any, ...]]:
     """Built once per shape with bound parameters ``aid`` (and ``uid``, ``key``)."""
     query: Select[*tuple[Any, ...]] = (
-        select(Assignment, Project, Item)
+        select(Assignment, Project, Item, Membership.role)
         .join(Project, Project.id == Assignment.project_id)
         .join(Item, Item.id == Assignment.item_id)
+        .outerjoin(
+            Membership,
+            and_(Membership.project_id == Assignment.project_id, Membership.user_id == Assignment.user_id),
+        )
         .where(Assignment.id == bindparam("aid", type_=Integer))
         .execution_options(populate_existing=True)
     )
@@ -112,18 +145,17 @@ def _submission_query(*, with_key: bool, lock: bool) -> Select[*tuple[Any, ...]]
 def _submission(
     db: Session, user: User, assignment_id: int, idempotency_key: str | None
 ) -> tuple[Assignment, Project, Item, Judgment | None]:
-    """The assignment and its item (both locked, as ``_own_assignment`` and ``lock_item``), its project
-    and the user's judgment with this idempotency key, in one round trip."""
+    """The assignment and its item (both locked, as ``_own_assignment`` and ``lock_item``), its project,
+    the owner's role there and the user's judgment with this idempotency key, in one round trip."""
     query = _submission_query(with_key=idempotency_key is not None, lock=is_postgresql(db))
     params = {"aid": assignment_id, "uid": user.id, "key": idempotency_key}
     found = db.execute(query, params).first()
     if found is None:
         raise NotFound(f"no assignment {assignment_id}")
     columns: tuple[Any, ...] = tuple(found)
-    assignment, project, item = columns[0], columns[1], columns[2]
-    if assignment.user_id != user.id:
-        raise Forbidden(f"assignment {assignment_id} belongs to someone else")
-    return assignment, project, item, columns[3] if len(columns) > 3 else None
+    assignment, project, item, role = columns[0], columns[1], columns[2], columns[3]
+    _may_work(user, assignment, project, role)
+    return assignment, project, item, columns[4] if len(columns) > 4 else None
 
 
 def lock_item(db: Session, item_id: int) -> Item:
@@ -241,7 +273,7 @@ def _settle(
 
 
 def skip(db: Session, user: User, assignment_id: int, reason: str = "") -> Assignment:
-    assignment = _own_assignment(db, user, assignment_id)
+    assignment, _ = _own_assignment(db, user, assignment_id)
     if assignment.status != "leased":
         raise Conflict(
             f"assignment {assignment_id} was {assignment.status}; only a leased item can be skipped"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Query, Request, status
 
-from quorum.accounts.access import MANAGE, REVIEW
+from quorum.accounts.access import MANAGE, REVIEW, leased_items
 from quorum.accounts.access import require_project as access
 from quorum.assignments.service import list_judgments
 from quorum.items import importer, service
@@ -16,13 +16,13 @@ from quorum.web.deps import DB, CurrentUser
 router = APIRouter(prefix="/api/v1/projects/{ref}", tags=["items"])
 
 
-def item_out(item: Item) -> ItemOut:
+def item_out(item: Item, *, hide_gold: bool = False) -> ItemOut:
     return ItemOut(
         id=item.id,
         external_id=item.external_id,
         payload=item.payload,
         metadata=item.meta,
-        gold=item.gold,
+        gold=None if hide_gold else item.gold,
         priority=item.priority,
         status=item.status,
         judgment_count=item.judgment_count,
@@ -71,8 +71,10 @@ def list_items(
 ) -> ItemPage:
     project = access(db, user, ref, REVIEW)
     items = service.list_items(db, project, status=status, after=cursor, limit=limit)
+    leased = leased_items(db, user, [i.id for i in items])
     return ItemPage(
-        items=[item_out(i) for i in items], next_cursor=items[-1].id if len(items) == limit else None
+        items=[item_out(i, hide_gold=i.id in leased) for i in items],
+        next_cursor=items[-1].id if len(items) == limit else None,
     )
 
 
@@ -80,6 +82,9 @@ def list_items(
 def get_item(ref: str, item_id: int, user: CurrentUser, db: DB) -> ItemDetail:
     project = access(db, user, ref, REVIEW)
     item = service.get_item(db, project, item_id)
+    if leased_items(db, user, [item.id]):
+        # Working on it: neither the gold answer nor anyone's judgments until the lease ends.
+        return ItemDetail(**item_out(item, hide_gold=True).model_dump(), judgments=[])
     judgments = [judgment_out(j, name) for j, name in service.judgments_of(db, item)]
     return ItemDetail(**item_out(item).model_dump(), judgments=judgments)
 

@@ -9,7 +9,7 @@ import json
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from quorum.accounts.access import REVIEW, require_project
+from quorum.accounts.access import REVIEW, leased_items, require_project
 from quorum.consensus.precedence import item_consensus
 from quorum.flags.service import flags_of
 from quorum.items import service
@@ -61,19 +61,26 @@ def detail(request: Request, ref: str, item_id: int, user: PageUser, db: DB) -> 
     project = require_project(db, user, ref, REVIEW)
     item = service.get_item(db, project, item_id)
     kind = registry.get(project.task_type)
-    judgments = service.judgments_of(db, item)
+    # Someone working on the item (a reviewer who also annotates) sees neither its gold answer nor the
+    # others' judgments, reviews or consensus until their lease ends.
+    leased = bool(leased_items(db, user, [item.id]))
+    judgments = [] if leased else service.judgments_of(db, item)
     reviews: dict[int, list[tuple[Review, str]]] = {}
-    for review, reviewer in reviews_of(db, item):
+    for review, reviewer in [] if leased else reviews_of(db, item):
         reviews.setdefault(review.judgment_id, []).append((review, reviewer))
-    outcome = outcomes(db, [item.id]).get(item.id)
+    outcome = None if leased else outcomes(db, [item.id]).get(item.id)
     rejected = outcome.rejected if outcome else frozenset()
-    consensus = item_consensus(
-        kind,
-        kind.parse_config(project.config),
-        [j.answer for j, _ in judgments if j.id not in rejected],
-        n_judgments=len(judgments),
-        gold=item.gold,
-        corrected=outcome.corrected if outcome else None,
+    consensus = (
+        None
+        if leased
+        else item_consensus(
+            kind,
+            kind.parse_config(project.config),
+            [j.answer for j, _ in judgments if j.id not in rejected],
+            n_judgments=len(judgments),
+            gold=item.gold,
+            corrected=outcome.corrected if outcome else None,
+        )
     )
     return render(
         request,
@@ -86,6 +93,7 @@ def detail(request: Request, ref: str, item_id: int, user: PageUser, db: DB) -> 
             "reviews": reviews,
             "rejected": rejected,
             "flags": flags_of(db, item),
+            "leased": leased,
             "consensus": consensus,
             "kind": kind,
             "payload": kind.public_payload(item.payload),

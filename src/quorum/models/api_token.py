@@ -21,5 +21,8 @@ class ApiToken(CreatedAt, Base):
     name: Mapped[str] = mapped_column(String(100), default="", nullable=False)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    # Written at most once a minute per token (accounts/service.py), not on every request.
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # None: the token works until revoked.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -18,3 +18,6 @@ class User(CreatedAt, Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     expertise: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)
+    # Every browser session carries the version it was made under; logout and a password reset bump it,
+    # so a copied cookie stops working everywhere (web/session.py).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from quorum import audit
-from quorum.accounts.access import REVIEW, require_project
+from quorum.accounts.access import REVIEW, leased_items, require_project
+from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound, QuorumError, field_error
 from quorum.judgments.repository import with_annotator
-from quorum.models import Item, Judgment, Project, Review, User
+from quorum.models import Assignment, Item, Judgment, Project, Review, User
 from quorum.models.review import VERDICTS
 from quorum.task_types import registry
 
@@ -59,6 +60,12 @@ def queue(db: Session, reviewer: User, project: Project, limit: int = 20) -> lis
     if project.review_rate <= 0.0 and project.review_confidence is None:
         return []
     reviewed = select(Review.judgment_id).where(Review.project_id == project.id)
+    working = select(Assignment.item_id).where(
+        Assignment.user_id == reviewer.id,
+        Assignment.project_id == project.id,
+        Assignment.status == "leased",
+        Assignment.expires_at > utcnow(),
+    )
     found: list[tuple[Judgment, str]] = []
     after = 0
     while len(found) < limit:
@@ -70,6 +77,8 @@ def queue(db: Session, reviewer: User, project: Project, limit: int = 20) -> lis
                 Judgment.user_id != reviewer.id,
                 Judgment.gold_score.is_(None),
                 Judgment.id.not_in(reviewed),
+                # Nor a peer's judgment of an item the reviewer is working on right now.
+                Judgment.item_id.not_in(working),
             )
             .order_by(Judgment.id)
             .limit(SCAN)
@@ -106,6 +115,8 @@ def review(
     project = require_project(db, reviewer, judgment.project_id, REVIEW)
     if judgment.user_id == reviewer.id:
         raise Forbidden("a reviewer never reviews their own judgment")
+    if leased_items(db, reviewer, [judgment.item_id]):
+        raise Conflict("you are working on this item; submit or skip it before reviewing its judgments")
     if verdict not in VERDICTS:
         raise Invalid(
             f"verdict must be one of {', '.join(VERDICTS)}",

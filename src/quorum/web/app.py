@@ -34,7 +34,9 @@ from quorum.reviews.views import router as reviews_pages
 from quorum.web import errors
 from quorum.web.assets import STATIC
 from quorum.web.assets import router as assets_router
+from quorum.web.clients import TrustedProxies
 from quorum.web.limits import BodySizeLimit, ConcurrencyLimit
+from quorum.web.passwords import PASSWORD_LANE, is_password_check
 from quorum.web.ratelimit import LoginLimiter
 from quorum.web.security import SecurityHeaders
 from quorum.web.session import Sessions
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.templates = make_templates()
     app.state.sessions = Sessions(secret_key(settings))
     app.state.login_limiter = LoginLimiter()
+    app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
     app.state.blobs = LocalBlobStore(settings.resolved_blob_dir())
     errors.install(app)
     # Routes are matched in order, one by one: the annotator loop's (every annotator, every item) first.
@@ -98,5 +101,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.add_middleware(SecurityHeaders)
     # Leave room for the connections a streaming export opens on its own.
-    app.add_middleware(ConcurrencyLimit, limit=POOL_SIZE)
+    app.add_middleware(
+        ConcurrencyLimit, limit=POOL_SIZE, narrow=is_password_check, narrow_limit=PASSWORD_LANE
+    )
     return app

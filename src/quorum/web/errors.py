@@ -48,13 +48,19 @@ def _respond(
     )
 
 
+def retry_after(exc: QuorumError) -> dict[str, str] | None:
+    """``Retry-After`` for an error whose details say how long to wait (a rate limit)."""
+    wait = exc.details.get("retry_after") if isinstance(exc.details, dict) else None
+    return {"Retry-After": str(wait)} if isinstance(wait, int) else None
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(QuorumError)
     async def quorum_error(request: Request, exc: QuorumError) -> Response:
         if isinstance(exc, LoginRequired) or (exc.status == 401 and _wants_page(request)):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else retry_after(exc)
         return _respond(request, exc.status, exc.code, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -69,15 +69,28 @@ class ConcurrencyLimit:
     Every request holds a pooled database connection while it waits for a worker thread, so without this
     cap a burst larger than the pool leaves all threads waiting for connections held by queued requests
     until the pool times out. Waiting outside costs nothing and keeps latency proportional to load.
+
+    Requests that ``narrow`` selects (password checks: slow on purpose) have a lane of their own, of
+    ``narrow_limit`` at once, and never take one of the ``limit`` places from other requests.
     """
 
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limit: int,
+        narrow: Callable[[Scope], bool] | None = None,
+        narrow_limit: int = 1,
+    ) -> None:
         self.app = app
         self.semaphore = asyncio.Semaphore(limit)
+        self.narrow = narrow
+        self.narrow_semaphore = asyncio.Semaphore(narrow_limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in ("/healthz", "/readyz"):
             await self.app(scope, receive, send)
             return
-        async with self.semaphore:
+        lane = self.narrow_semaphore if self.narrow is not None and self.narrow(scope) else self.semaphore
+        async with lane:
             await self.app(scope, receive, send)

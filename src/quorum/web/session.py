@@ -1,8 +1,9 @@
 """Browser sessions: a signed cookie (HttpOnly, SameSite=Lax) holding the user id and a CSRF token.
 
-No server-side state, so any number of web processes can serve a user. A password change ends every
-session of that user (the cookie carries a fingerprint of the password hash); deactivation ends them at
-the next request.
+No server-side session store, so any number of web processes can serve a user. The cookie carries the
+user's ``session_version``: logging out and a password reset bump it, so every session of that user,
+copied cookies included, stops working at its next request; a password change also ends them through
+the fingerprint of the password hash, and deactivation at the next request.
 """
 
 from __future__ import annotations
@@ -43,11 +44,20 @@ class Sessions:
         return data if isinstance(data, dict) else None
 
     def valid_for(self, data: dict[str, Any], user: User) -> bool:
-        return user.is_active and hmac.compare_digest(str(data.get("pw", "")), _fingerprint(user))
+        return (
+            user.is_active
+            and data.get("sv") == user.session_version
+            and hmac.compare_digest(str(data.get("pw", "")), _fingerprint(user))
+        )
 
     def login(self, response: Response, request: Request, user: User) -> None:
         value = self.serializer.dumps(
-            {"uid": user.id, "pw": _fingerprint(user), "csrf": secrets.token_urlsafe(24)}
+            {
+                "uid": user.id,
+                "sv": user.session_version,
+                "pw": _fingerprint(user),
+                "csrf": secrets.token_urlsafe(24),
+            }
         )
         response.set_cookie(
             COOKIE,
