@@ -5,6 +5,7 @@ from fastapi import APIRouter, status
 from quorum.accounts import service
 from quorum.accounts.access import require_admin
 from quorum.accounts.schemas import Login, NewToken, TokenCreate, TokenOut, UserCreate, UserOut, UserUpdate
+from quorum.core.input_checks import Id
 from quorum.errors import Forbidden
 from quorum.models import User
 from quorum.web.deps import DB, CurrentUser
@@ -74,5 +75,5 @@ def create_token(ref: str, body: TokenCreate, user: CurrentUser, db: DB) -> NewT
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, user: CurrentUser, db: DB) -> None:
+def revoke_token(token_id: Id, user: CurrentUser, db: DB) -> None:
     service.revoke_token(db, token_id, actor=user)

@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quorum.core.input_checks import Id
+
 
 class TaskItem(BaseModel):
     id: int
@@ -27,7 +29,7 @@ class SubmitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     answer: dict[str, Any]
-    time_spent_ms: int = Field(ge=0)
+    time_spent_ms: Id
 
 
 class SkipIn(BaseModel):

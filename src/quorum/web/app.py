@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from quorum import __version__
@@ -34,6 +34,7 @@ from quorum.reviews.views import router as reviews_pages
 from quorum.web import errors
 from quorum.web.assets import STATIC
 from quorum.web.assets import router as assets_router
+from quorum.web.input_guard import check_input
 from quorum.web.limits import BodySizeLimit, ConcurrencyLimit
 from quorum.web.ratelimit import LoginLimiter
 from quorum.web.security import SecurityHeaders
@@ -61,10 +62,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             database.dispose()
 
     # No /docs page: Swagger UI loads script from a CDN, which the Content-Security-Policy forbids.
-    app = FastAPI(title="Quorum", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Quorum",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(check_input)],
+    )
     app.state.settings = settings
     app.state.database = database
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(settings.image_host_set())
     app.state.sessions = Sessions(secret_key(settings))
     app.state.login_limiter = LoginLimiter()
     app.state.blobs = LocalBlobStore(settings.resolved_blob_dir())
@@ -96,7 +104,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(
         BodySizeLimit, default=settings.max_body_bytes, upload=settings.max_upload_bytes, is_upload=_is_upload
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, image_hosts=settings.image_host_set())
     # Leave room for the connections a streaming export opens on its own.
     app.add_middleware(ConcurrencyLimit, limit=POOL_SIZE)
     return app
