@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import Person, import_rows, person, project, text_rows
+from factories import Person, import_rows, next_task, person, project, text_rows
 from quorum.db import Database
+from quorum.task_types import registry
 
 BIG = str(2**31)  # just past PostgreSQL's integer column
 HUGE = str(2**64)  # past SQLite's 64-bit integer
@@ -254,3 +255,24 @@ def test_a_utf8_bom_is_accepted_in_every_format(
     r = _import(client, admin, world["pid"], b"\xef\xbb\xbf" + body, fmt)
     assert r.status_code == 201, r.text
     assert r.json()["created"] == 1
+
+
+@pytest.mark.parametrize(("task_type", "key"), [("ranking", "flags"), ("steps", "notes")])
+def test_unicode_digit_keys_in_an_answer_are_refused(
+    client: TestClient, database: Database, task_type: str, key: str
+) -> None:
+    """``'²'.isdigit()`` is true, and ``int('²')`` raises: an index key must be ASCII digits."""
+    example = registry.get(task_type).example()
+    admin = person(database, "admin", admin=True)
+    ann = person(database, "ann")
+    pid = project(database, "t", task_type=task_type, config=example["config"], members={ann: "annotator"})
+    import_rows(client, admin, pid, [example["item"]])
+    lease = next_task(client, ann, pid)
+    assert lease is not None
+    answer = {**example["answer"], key: {"²": ["off-topic"] if key == "flags" else "a note"}}
+    r = client.post(
+        f"/api/v1/assignments/{lease['id']}/submit",
+        json={"answer": answer, "time_spent_ms": 5},
+        headers=ann.headers,
+    )
+    assert _field(r) == f"answer.{key}.²"

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from quorum.core.input_checks import as_id
 from quorum.errors import Invalid
 from quorum.task_types.base import (
     CandidateInfo,
@@ -107,7 +108,11 @@ class Answer(BaseModel):
 
 
 def _problem(field: str, msg: str) -> dict[str, Any]:
-    return {"loc": [int(p) if p.isdigit() else p for p in field.split(".")], "field": field, "msg": msg}
+    return {
+        "loc": [int(p) if as_id(p) is not None else p for p in field.split(".")],
+        "field": field,
+        "msg": msg,
+    }
 
 
 class Critique(TaskType[Config, Payload, Answer]):

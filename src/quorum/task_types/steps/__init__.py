@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quorum.core.input_checks import as_id
 from quorum.errors import Invalid
 from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType
 
@@ -60,7 +61,7 @@ def first_error(labels: Sequence[int | None]) -> int | None:
 
 def _problem(field: str, msg: str) -> dict[str, Any]:
     return {
-        "loc": [int(p) if p.lstrip("-").isdigit() else p for p in field.split(".")],
+        "loc": [int(p) if as_id(p.removeprefix("-")) is not None else p for p in field.split(".")],
         "field": field,
         "msg": msg,
     }
@@ -100,7 +101,7 @@ class Steps(TaskType[Config, Payload, Answer]):
                     )
                 )
         for key, text in answer.notes.items():
-            if not (key.isdigit() and int(key) < n and str(int(key)) == key):
+            if not (as_id(key) is not None and int(key) < n and str(int(key)) == key):
                 problems.append(
                     _problem(f"answer.notes.{key}", f"no step {key} (step indexes are 0..{n - 1})")
                 )
