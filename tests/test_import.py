@@ -4,7 +4,7 @@ import json
 
 from fastapi.testclient import TestClient
 
-from factories import Person, import_rows, jsonl, pairwise_rows, person, project, text_rows
+from factories import Person, import_rows, jsonl, next_task, pairwise_rows, person, project, text_rows
 from quorum.db import Database
 
 
@@ -161,3 +161,35 @@ def test_empty_and_unknown_format(client: TestClient, database: Database) -> Non
     )
     assert r.status_code == 422
     assert r.json()["error"]["details"][0]["field"] == "format"
+
+
+def test_reimport_with_a_changed_candidate_updates_its_provenance(
+    client: TestClient, database: Database
+) -> None:
+    admin = person(database, "admin", admin=True)
+    a = person(database, "a")
+    pid = project(database, "pw", task_type="pairwise", members={a: "annotator"})
+    import_rows(client, admin, pid, pairwise_rows(2))
+    rows = pairwise_rows(2)
+    for row in rows:
+        row["payload"]["candidates"][0]["model"] = "huge"
+    assert import_rows(client, admin, pid, rows)["updated"] == 2
+    for _ in range(2):
+        task = next_task(client, a, pid)
+        assert task is not None
+        r = client.post(
+            f"/api/v1/assignments/{task['id']}/submit",
+            json={"answer": {"choice": "A", "strength": "better"}, "time_spent_ms": 900},
+            headers=a.headers,
+        )
+        assert r.status_code == 201, r.text
+    r = client.get(f"/api/v1/projects/{pid}/export", params={"format": "dpo"}, headers=admin.headers)
+    exported = [json.loads(line) for line in r.text.splitlines()]
+    assert len(exported) == 2
+    assert [row["provenance"]["candidate_models"] for row in exported] == [["huge", "small"]] * 2
+    r = client.get(f"/api/v1/projects/{pid}/export", headers=admin.headers)
+    generic = [json.loads(line) for line in r.text.splitlines()]
+    assert [[c["model"] for c in row["candidates"]] for row in generic] == [["huge", "small"]] * 2
+    r = client.get(f"/api/v1/projects/{pid}/quality", params={"bootstrap": 0}, headers=admin.headers)
+    assert r.status_code == 200, r.text
+    assert {m["model"] for m in r.json()["models"]["models"]} == {"huge", "small"}

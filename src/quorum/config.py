@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("quorum-data")
+DEFAULT_MAX_FIELD_BYTES = 1024 * 1024
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+
+
+def _split(hosts: str) -> list[str]:
+    return [h.strip().lower() for h in hosts.split(",") if h.strip()]
 
 
 class Settings(BaseSettings):
@@ -18,12 +25,27 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="Signs session cookies; set it in production.")
     max_body_bytes: int = 2 * 1024 * 1024
     max_upload_bytes: int = 1024 * 1024 * 1024
+    max_field_bytes: int = DEFAULT_MAX_FIELD_BYTES
     blob_dir: Path | None = None
     sql_echo: bool = False
     trusted_proxies: str = Field(
         default="",
         description="Addresses or networks (comma-separated) of reverse proxies whose X-Forwarded-For is believed.",
     )
+    image_hosts: str = Field(
+        default="", description="Comma-separated hosts pages may load item images from over HTTPS."
+    )
+
+    @field_validator("image_hosts")
+    @classmethod
+    def _hosts(cls, value: str) -> str:
+        bad = [h for h in _split(value) if not _HOST.fullmatch(h)]
+        if bad:
+            raise ValueError(f"not a host name: {', '.join(bad)} (give names like images.example.com)")
+        return value
+
+    def image_host_set(self) -> frozenset[str]:
+        return frozenset(_split(self.image_hosts))
 
     def resolved_blob_dir(self) -> Path:
         return self.blob_dir or self.data_dir / "blobs"

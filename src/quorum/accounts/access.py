@@ -8,6 +8,7 @@ from functools import cache
 from sqlalchemy import Integer, Select, String, and_, bindparam, select
 from sqlalchemy.orm import Session
 
+from quorum.core.input_checks import as_id
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, NotFound
 from quorum.models import Assignment, Membership, Project, User
@@ -34,10 +35,10 @@ def role_in(db: Session, user: User, project_id: int) -> Role | None:
 
 
 def find_project(db: Session, ref: int | str) -> Project:
-    """A project by id or by name (names made only of digits resolve as ids first)."""
+    """A project by id or by name (names made only of ASCII digits resolve as ids first)."""
     project = None
-    if isinstance(ref, int) or ref.isdigit():
-        project = db.get(Project, int(ref))
+    if (project_id := as_id(ref)) is not None:
+        project = db.get(Project, project_id)
     if project is None and isinstance(ref, str):
         project = db.scalar(select(Project).where(Project.name == ref))
     if project is None:
@@ -66,8 +67,8 @@ def _project_and_role_query(*, by_id: bool) -> Select[Project, str]:
 def _project_and_role(db: Session, user: User, ref: int | str) -> tuple[Project, Role | None]:
     """The project and the user's role in it, in one round trip (every annotator call starts here)."""
     found = None
-    if isinstance(ref, int) or ref.isdigit():
-        found = db.execute(_project_and_role_query(by_id=True), {"uid": user.id, "ref": int(ref)}).first()
+    if (project_id := as_id(ref)) is not None:
+        found = db.execute(_project_and_role_query(by_id=True), {"uid": user.id, "ref": project_id}).first()
     if found is None and isinstance(ref, str):
         found = db.execute(_project_and_role_query(by_id=False), {"uid": user.id, "ref": ref}).first()
     if found is None:

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from quorum.accounts import service
 from quorum.accounts.access import require_admin
 from quorum.accounts.schemas import Login, NewToken, TokenCreate, TokenOut, UserCreate, UserOut, UserUpdate
+from quorum.core.input_checks import Id
 from quorum.errors import NotFound
 from quorum.models import User
 from quorum.web.deps import DB, CurrentUser
@@ -80,5 +81,5 @@ def create_token(ref: str, body: TokenCreate, user: CurrentUser, db: DB) -> NewT
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, user: CurrentUser, db: DB) -> None:
+def revoke_token(token_id: Id, user: CurrentUser, db: DB) -> None:
     service.revoke_token(db, token_id, actor=user)

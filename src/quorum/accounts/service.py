@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.accounts.secrets import hash_password, hash_token, new_token, verify_password
+from quorum.core.input_checks import as_id
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Invalid, NotAuthenticated, NotFound, field_error
 from quorum.models import ApiToken, User
@@ -89,8 +90,8 @@ def create_user(
 
 def get_user(db: Session, ref: int | str) -> User:
     """A user by id or username."""
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        user = db.get(User, int(ref))
+    if (user_id := as_id(ref)) is not None:
+        user = db.get(User, user_id)
         if user is None and isinstance(ref, str):
             user = db.scalar(select(User).where(User.username == ref))
     else:

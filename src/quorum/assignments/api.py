@@ -22,6 +22,7 @@ from quorum.assignments.schemas import (
     SubmitOut,
     TaskItem,
 )
+from quorum.core.input_checks import Id
 from quorum.models import User
 from quorum.web.deps import DB, CurrentUser, as_current_user, credentials_sent
 
@@ -57,7 +58,7 @@ async def next_task(ref: str, request: Request) -> NextTask | Response:
     dependencies=[Depends(credentials_sent)],
 )
 async def submit(
-    assignment_id: int,
+    assignment_id: Id,
     body: SubmitIn,
     request: Request,
     response: Response,
@@ -85,15 +86,13 @@ async def submit(
 
 
 @router.post("/assignments/{assignment_id}/skip")
-def skip(assignment_id: int, user: CurrentUser, db: DB, body: SkipIn | None = None) -> SkipOut:
+def skip(assignment_id: Id, user: CurrentUser, db: DB, body: SkipIn | None = None) -> SkipOut:
     assignment = service.skip(db, user, assignment_id, body.reason if body else "")
     return SkipOut(assignment_id=assignment.id, status=assignment.status)
 
 
 @router.patch("/projects/{ref}/items/{item_id}")
-def set_item_priority(
-    ref: str, item_id: int, body: ItemPriorityIn, user: CurrentUser, db: DB
-) -> ItemQueueOut:
+def set_item_priority(ref: str, item_id: Id, body: ItemPriorityIn, user: CurrentUser, db: DB) -> ItemQueueOut:
     """Managers set an item's priority: higher is handed out first, then the oldest."""
     project = require_project(db, user, ref, MANAGE)
     item = priority.set_priority(db, user, project, item_id, body.priority)
@@ -119,13 +118,13 @@ def quality_gate_report(ref: str, user: CurrentUser, db: DB) -> list[GoldRecordO
 
 
 @router.get("/projects/{ref}/items/{item_id}/pins")
-def get_pins(ref: str, item_id: int, user: CurrentUser, db: DB) -> PinsOut:
+def get_pins(ref: str, item_id: Id, user: CurrentUser, db: DB) -> PinsOut:
     project = require_project(db, user, ref, MANAGE)
     return PinsOut(item_id=item_id, usernames=pins.pinned_to(db, project, item_id))
 
 
 @router.put("/projects/{ref}/items/{item_id}/pins")
-def set_pins(ref: str, item_id: int, body: PinsIn, user: CurrentUser, db: DB) -> PinsOut:
+def set_pins(ref: str, item_id: Id, body: PinsIn, user: CurrentUser, db: DB) -> PinsOut:
     """Pin an item to named annotators: it goes to them only. An empty list unpins it."""
     project = require_project(db, user, ref, MANAGE)
     return PinsOut(item_id=item_id, usernames=pins.set_pins(db, user, project, item_id, body.usernames))

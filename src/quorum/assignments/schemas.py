@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quorum.core.input_checks import Id
+
 DISPLAY_ORDER = (
     "The candidate index shown at each position: payload.candidates[p] is candidate display_order[p] as "
     "imported. Answers are given in these positions and stored against candidate indexes. Null: shown as "
@@ -34,7 +36,7 @@ class SubmitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     answer: dict[str, Any]
-    time_spent_ms: int = Field(ge=0)
+    time_spent_ms: Id
 
 
 class SkipIn(BaseModel):

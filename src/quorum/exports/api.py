@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
@@ -20,6 +22,17 @@ from quorum.models import Project
 from quorum.web.deps import DB, CurrentUser, get_database
 
 router = APIRouter(prefix="/api/v1/projects/{ref}", tags=["exports"])
+
+
+_UNSAFE_IN_FALLBACK = re.compile(r"[^A-Za-z0-9 ._()+,;=@-]")
+
+
+def attachment(filename: str) -> str:
+    """A download's ``Content-Disposition``: an ASCII ``filename`` for old clients and the exact name as
+    RFC 5987 ``filename*``. A project may be named in any script, or hold quotes or a newline; none of it
+    may reach the header raw (a header is Latin-1, and a newline would start a new header)."""
+    fallback = _UNSAFE_IN_FALLBACK.sub("_", filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @router.get("/export")
@@ -45,7 +58,7 @@ def export(
     options = ExportOptions(
         pseudonym_salt=secret_key(request.app.state.settings) if pseudonymize else None, method=method
     )
-    filename = f"{project.name}-{format}".replace('"', "").replace("/", "-")
+    filename = f"{project.name}-{format}"
     if output == "parquet":
         tmp = Path(tempfile.mkdtemp(prefix="quorum-export-"))
         path = tmp / "export.parquet"
@@ -53,7 +66,7 @@ def export(
         return FileResponse(
             path,
             media_type="application/vnd.apache.parquet",
-            filename=f"{filename}.parquet",
+            headers={"Content-Disposition": attachment(f"{filename}.parquet")},
             background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True),
         )
     if output != "jsonl":
@@ -84,5 +97,5 @@ def export(
     return StreamingResponse(
         stream(),
         media_type="application/x-ndjson",
-        headers={"Content-Disposition": f'attachment; filename="{filename}.jsonl"'},
+        headers={"Content-Disposition": attachment(f"{filename}.jsonl")},
     )

@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from quorum.accounts.access import MANAGE, require_project
+from quorum.core.input_checks import Id
 from quorum.flags import service
 from quorum.web.deps import DB, CurrentUser
 
@@ -38,7 +39,7 @@ class FlagOut(BaseModel):
 
 
 @router.post("/assignments/{assignment_id}/flag", status_code=status.HTTP_201_CREATED)
-def flag(assignment_id: int, body: FlagIn, user: CurrentUser, db: DB) -> FlagOut:
+def flag(assignment_id: Id, body: FlagIn, user: CurrentUser, db: DB) -> FlagOut:
     """Report the leased item as broken: the lease ends (as a skip) and the manager sees the flag."""
     created = service.flag(db, user, assignment_id, body.reason)
     return FlagOut(
@@ -64,7 +65,7 @@ def open_flags(ref: str, user: CurrentUser, db: DB) -> list[FlagOut]:
 
 
 @router.post("/projects/{ref}/flags/{flag_id}/resolve")
-def resolve(ref: str, flag_id: int, body: ResolveIn, user: CurrentUser, db: DB) -> FlagOut:
+def resolve(ref: str, flag_id: Id, body: ResolveIn, user: CurrentUser, db: DB) -> FlagOut:
     project = require_project(db, user, ref, MANAGE)
     f = service.resolve(db, user, project, flag_id, body.resolution)
     return FlagOut(

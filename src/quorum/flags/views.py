@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from quorum.accounts.access import MANAGE, require_project
+from quorum.core.input_checks import Id
 from quorum.flags import service
 from quorum.web.deps import DB, PageUser
 from quorum.web.forms import CSRF
@@ -17,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.post("/projects/{ref}/flags/{flag_id}/resolve", dependencies=[CSRF])
 def resolve(
-    ref: str, flag_id: int, user: PageUser, db: DB, resolution: Annotated[str, Form()] = ""
+    ref: str, flag_id: Id, user: PageUser, db: DB, resolution: Annotated[str, Form()] = ""
 ) -> Response:
     project = require_project(db, user, ref, MANAGE)
     service.resolve(db, user, project, flag_id, resolution)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, status
 from quorum.accounts.access import MANAGE, REVIEW, leased_items
 from quorum.accounts.access import require_project as access
 from quorum.assignments.service import list_judgments
+from quorum.core.input_checks import Id
 from quorum.items import importer, service
 from quorum.items.schemas import ImportResult, ItemDetail, ItemOut, ItemPage, JudgmentOut, JudgmentPage
 from quorum.models import Item, Judgment
@@ -56,7 +57,9 @@ async def import_items(
         with path.open("wb") as f:
             async for chunk in request.stream():
                 f.write(chunk)
-        report = importer.import_file(db, user, project, path, format)
+        report = importer.import_file(
+            db, user, project, path, format, max_field_bytes=request.app.state.settings.max_field_bytes
+        )
     return ImportResult(**report.as_dict())
 
 
@@ -66,7 +69,7 @@ def list_items(
     user: CurrentUser,
     db: DB,
     status: str | None = None,
-    cursor: int = Query(0, ge=0),
+    cursor: Id = 0,
     limit: int = Query(100, ge=1, le=1000),
 ) -> ItemPage:
     project = access(db, user, ref, REVIEW)
@@ -79,7 +82,7 @@ def list_items(
 
 
 @router.get("/items/{item_id}")
-def get_item(ref: str, item_id: int, user: CurrentUser, db: DB) -> ItemDetail:
+def get_item(ref: str, item_id: Id, user: CurrentUser, db: DB) -> ItemDetail:
     project = access(db, user, ref, REVIEW)
     item = service.get_item(db, project, item_id)
     if leased_items(db, user, [item.id]):
@@ -91,7 +94,7 @@ def get_item(ref: str, item_id: int, user: CurrentUser, db: DB) -> ItemDetail:
 
 @router.get("/judgments")
 def project_judgments(
-    ref: str, user: CurrentUser, db: DB, cursor: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)
+    ref: str, user: CurrentUser, db: DB, cursor: Id = 0, limit: int = Query(100, ge=1, le=1000)
 ) -> JudgmentPage:
     project = access(db, user, ref, MANAGE)
     rows = list_judgments(db, project, after=cursor, limit=limit)

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from quorum.accounts.access import find_project
-from quorum.cli_support import err, fail, handle_errors, unit_of_work
+from quorum.cli_support import err, fail, handle_errors, settings, unit_of_work
 from quorum.items import importer
 
 
@@ -22,7 +22,9 @@ def import_(
     if not file.is_file():
         raise fail(f"no such file: {file}")
     with unit_of_work() as db:
-        report = importer.import_file(db, None, find_project(db, project), file, format)
+        report = importer.import_file(
+            db, None, find_project(db, project), file, format, max_field_bytes=settings().max_field_bytes
+        )
     err.print(
         f"imported {report.total} rows: {report.created} new, {report.updated} updated, "
         f"{report.unchanged} unchanged",

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from quorum import audit
+from quorum.config import DEFAULT_MAX_FIELD_BYTES
 from quorum.errors import Invalid, QuorumError
 from quorum.items.readers import Format, RowError, detect_format, read_rows
 from quorum.models import Candidate, Item, Project, User
@@ -132,6 +133,7 @@ class _Writer:
         }
         errors: list[dict[str, Any]] = []
         new: list[_Row] = []
+        changed: list[tuple[Item, _Row]] = []
         for row in batch:
             item = existing.get(row.external_id)
             if item is None:
@@ -152,19 +154,25 @@ class _Writer:
                     )
                 )
             else:
-                item.payload, item.meta, item.gold, item.priority = (
-                    row.payload,
-                    row.metadata,
-                    row.gold,
-                    row.priority,
-                )
-                self.report.updated += 1
-        if new and not errors:
-            ids = self.db.scalars(
+                changed.append((item, row))
+        if not errors:
+            _write(self.db, self.project, new, changed)
+            self.report.created += len(new)
+            self.report.updated += len(changed)
+        return errors
+
+
+def _write(db: Session, project: Project, new: list[_Row], changed: list[tuple[Item, _Row]]) -> None:
+    """The one writer of item payloads: each payload and its candidates' provenance rows go together, so
+    exports and the model ranking never name a model the payload no longer holds."""
+    ids: list[int] = []
+    if new:
+        ids = list(
+            db.scalars(
                 insert(Item).returning(Item.id, sort_by_parameter_order=True),
                 [
                     {
-                        "project_id": self.project.id,
+                        "project_id": project.id,
                         "external_id": r.external_id,
                         "payload": r.payload,
                         "meta": r.metadata,
@@ -174,17 +182,25 @@ class _Writer:
                     for r in new
                 ],
             ).all()
-            candidates = [
-                {"item_id": item_id, **c} for item_id, r in zip(ids, new, strict=True) for c in r.candidates
-            ]
-            if candidates:
-                self.db.execute(insert(Candidate), candidates)
-            self.report.created += len(new)
-        return errors
+        )
+    for item, row in changed:
+        item.payload, item.meta, item.gold, item.priority = row.payload, row.metadata, row.gold, row.priority
+    if changed:
+        db.execute(delete(Candidate).where(Candidate.item_id.in_([item.id for item, _ in changed])))
+    pairs = [*zip(ids, new, strict=True), *((item.id, row) for item, row in changed)]
+    candidates = [{"item_id": item_id, **c} for item_id, row in pairs for c in row.candidates]
+    if candidates:
+        db.execute(insert(Candidate), candidates)
 
 
 def import_file(
-    db: Session, actor: User | None, project: Project, path: Path, fmt: str | None = None
+    db: Session,
+    actor: User | None,
+    project: Project,
+    path: Path,
+    fmt: str | None = None,
+    *,
+    max_field_bytes: int = DEFAULT_MAX_FIELD_BYTES,
 ) -> ImportReport:
     kind = registry.get(project.task_type)
     config = kind.parse_config(project.config)
@@ -194,7 +210,7 @@ def import_file(
     errors: list[dict[str, Any]] = []
     n_bad_rows = 0
     seen: set[str] = set()
-    for number, raw in read_rows(path, file_format):
+    for number, raw in read_rows(path, file_format, max_field_bytes=max_field_bytes):
         report.total += 1
         row_errors: list[dict[str, Any]]
         if isinstance(raw, RowError):

@@ -3,6 +3,10 @@
 CSV columns: ``external_id``, ``priority``, ``metadata`` (a JSON object), ``gold`` (JSON), ``payload`` (a JSON
 object), ``metadata.KEY`` (one metadata field) and any other column as a payload field. A cell that starts
 with ``{`` or ``[`` is read as JSON.
+
+Every format may start with a UTF-8 byte-order mark. Each row must pass ``core.input_checks`` (no NUL
+characters, finite numbers, bounded nesting) and no single string may exceed ``max_field_bytes``; a row
+that does not is a ``RowError`` naming the field, as is a CSV quote that is never closed.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import Any, BinaryIO, Literal
 
 import ijson
 
+from quorum.config import DEFAULT_MAX_FIELD_BYTES
+from quorum.core.input_checks import MAX_DEPTH, field_name, value_problems
 from quorum.errors import Invalid, field_error
 
 Format = Literal["jsonl", "json", "csv"]
@@ -55,17 +61,28 @@ def detect_format(path: Path, declared: str | None = None) -> Format:
     )
 
 
-def read_rows(path: Path, fmt: Format) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+BOM = b"\xef\xbb\xbf"
+Rows = Iterator[tuple[int, dict[str, Any] | RowError]]
+
+
+def read_rows(path: Path, fmt: Format, *, max_field_bytes: int = DEFAULT_MAX_FIELD_BYTES) -> Rows:
     with path.open("rb") as f:
-        if fmt == "jsonl":
-            yield from _jsonl(f)
-        elif fmt == "json":
-            yield from _json_array(f)
-        else:
-            yield from _csv(f)
+        if f.read(len(BOM)) != BOM:
+            f.seek(0)
+        rows = _jsonl(f) if fmt == "jsonl" else _json_array(f) if fmt == "json" else _csv(f)
+        for number, row in rows:
+            yield number, row if isinstance(row, RowError) else _checked(row, max_field_bytes)
 
 
-def _jsonl(f: BinaryIO) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+def _checked(row: dict[str, Any], max_field_bytes: int) -> dict[str, Any] | RowError:
+    problems = value_problems(row, [], max_string_bytes=max_field_bytes, limit=1)
+    if not problems:
+        return row
+    loc, msg = problems[0]
+    return RowError(field_name(loc), msg)
+
+
+def _jsonl(f: BinaryIO) -> Rows:
     for number, line in enumerate(f, start=1):
         if not line.strip():
             continue
@@ -74,26 +91,94 @@ def _jsonl(f: BinaryIO) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             yield number, RowError("", f"not valid JSON: {exc}")
             continue
+        except RecursionError:
+            yield number, RowError("", _TOO_DEEP)
+            continue
         yield number, value if isinstance(value, dict) else RowError("", "each line must be a JSON object")
 
 
-def _json_array(f: BinaryIO) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+_TOO_DEEP = "nested too deeply to read"
+
+
+def _json_array(f: BinaryIO) -> Rows:
+    # ijson's basic events, built into rows here: ijson.items keeps a prefix string per nesting level, so a
+    # deeply nested element costs memory quadratic in its depth; this builder stops at MAX_DEPTH instead.
+    events = ijson.basic_parse(f, use_float=True)
     number = 0
     try:
-        for number, value in enumerate(ijson.items(f, "item", use_float=True), start=1):
-            yield (
-                number,
-                value if isinstance(value, dict) else RowError("", "each element must be a JSON object"),
-            )
+        first = next(events, None)
+        if first is None:
+            return
+        if first[0] != "start_array":
+            yield 1, RowError("", "the file must be one JSON array of objects")
+            return
+        for event in events:
+            if event[0] == "end_array":
+                return
+            row = _element(event, events)
+            number += 1
+            yield number, row
     except ijson.JSONError as exc:
         yield number + 1, RowError("", f"the JSON array is malformed after element {number}: {exc}")
     except UnicodeDecodeError as exc:
         yield number + 1, RowError("", f"the file is not UTF-8: {exc}")
 
 
-def _csv(f: BinaryIO) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+_STARTS, _ENDS = ("start_map", "start_array"), ("end_map", "end_array")
+
+
+def _element(event: tuple[str, Any], events: Iterator[tuple[str, Any]]) -> dict[str, Any] | RowError:
+    root: Any = None
+    stack: list[dict[str, Any] | list[Any]] = []
+    keys: list[str] = []
+    while True:
+        kind, value = event
+        if kind == "map_key":
+            keys[-1] = value
+        elif kind in _STARTS:
+            if len(stack) >= MAX_DEPTH:
+                _skip(events, len(stack) + 1)
+                return RowError("", f"nested more than {MAX_DEPTH} levels deep")
+            container: dict[str, Any] | list[Any] = {} if kind == "start_map" else []
+            if stack:
+                _add(stack[-1], keys[-1], container)
+            else:
+                root = container
+            stack.append(container)
+            keys.append("")
+        elif kind in _ENDS:
+            stack.pop()
+            keys.pop()
+        elif stack:
+            _add(stack[-1], keys[-1], value)
+        else:
+            root = value
+        if not stack:
+            break
+        event = next(events)
+    return root if isinstance(root, dict) else RowError("", "each element must be a JSON object")
+
+
+def _add(container: dict[str, Any] | list[Any], key: str, value: Any) -> None:
+    if isinstance(container, dict):
+        container[key] = value
+    else:
+        container.append(value)
+
+
+def _skip(events: Iterator[tuple[str, Any]], depth: int) -> None:
+    for kind, _ in events:
+        depth += kind in _STARTS
+        depth -= kind in _ENDS
+        if depth == 0:
+            return
+
+
+def _csv(f: BinaryIO) -> Rows:
     text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
+    # strict: a quote that is never closed is an error at the end of the file instead of one last field
+    # that silently swallows every following row.
+    reader = csv.reader(text, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -103,19 +188,25 @@ def _csv(f: BinaryIO) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
         return
     header = [h.strip() for h in header]
     while True:
+        start = reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
             return
-        except (csv.Error, UnicodeDecodeError) as exc:
-            yield reader.line_num, RowError("", f"unreadable CSV: {exc}")
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                exc = csv.Error(f"a quoted field opened in line {start} is never closed")
+            yield start, RowError("", f"unreadable CSV: {exc}")
+            return
+        except UnicodeDecodeError as exc:
+            yield start, RowError("", f"unreadable CSV: {exc}")
             return
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
-            yield reader.line_num, RowError("", f"expected {len(header)} columns, found {len(cells)}")
+            yield start, RowError("", f"expected {len(header)} columns, found {len(cells)}")
             continue
-        yield reader.line_num, _csv_row(header, cells)
+        yield start, _csv_row(header, cells)
 
 
 _TOP_LEVEL = {"external_id", "priority", "metadata", "gold", "payload"}
@@ -134,6 +225,8 @@ def _csv_row(header: list[str], cells: list[str]) -> dict[str, Any] | RowError:
                 value = json.loads(cell)
             except json.JSONDecodeError as exc:
                 return RowError(name, f"not valid JSON: {exc}")
+            except RecursionError:
+                return RowError(name, _TOO_DEEP)
         if name in _TOP_LEVEL:
             row[name] = value
         elif name.startswith("metadata."):

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from quorum.accounts.access import REVIEW, leased_items, require_project
 from quorum.consensus.precedence import item_consensus
+from quorum.core.input_checks import Id
 from quorum.flags.service import flags_of
 from quorum.items import service
 from quorum.models import Review
@@ -33,7 +34,7 @@ def browse(
     status: str = "",
     meta_key: str = "",
     meta_value: str = "",
-    cursor: int = Query(0, ge=0),
+    cursor: Id = 0,
 ) -> Response:
     project = require_project(db, user, ref, REVIEW)
     metadata = (meta_key, meta_value) if meta_key else None
@@ -57,7 +58,7 @@ def browse(
 
 
 @router.get("/projects/{ref}/items/{item_id}")
-def detail(request: Request, ref: str, item_id: int, user: PageUser, db: DB) -> Response:
+def detail(request: Request, ref: str, item_id: Id, user: PageUser, db: DB) -> Response:
     project = require_project(db, user, ref, REVIEW)
     item = service.get_item(db, project, item_id)
     kind = registry.get(project.task_type)

@@ -6,6 +6,7 @@ from quorum.accounts import service as accounts
 from quorum.accounts.access import MANAGE, VIEW, require_admin, role_in
 from quorum.accounts.access import require_project as access
 from quorum.assignments import qualification
+from quorum.core.input_checks import Id
 from quorum.errors import NotFound
 from quorum.projects import service
 from quorum.projects.schemas import (
@@ -53,7 +54,7 @@ def update_project(ref: str, body: ProjectUpdate, user: CurrentUser, db: DB) -> 
 
 
 @router.get("/{ref}/guidelines")
-def get_guidelines(ref: str, user: CurrentUser, db: DB, version: int | None = None) -> GuidelinesOut:
+def get_guidelines(ref: str, user: CurrentUser, db: DB, version: Id | None = None) -> GuidelinesOut:
     project = access(db, user, ref, VIEW)
     found = service.guidelines(db, project, version)
     if found is None:

@@ -301,7 +301,9 @@ async def upload(
         try:
             # A savepoint: a rejected file leaves nothing behind, yet the page still renders the report.
             with db.begin_nested():
-                context["report"] = importer.import_file(db, user, project, path)
+                context["report"] = importer.import_file(
+                    db, user, project, path, max_field_bytes=request.app.state.settings.max_field_bytes
+                )
         except QuorumError as exc:
             context["error"] = exc.message
             context["bad_rows"] = exc.details if isinstance(exc.details, list) else []

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from quorum.accounts.access import MANAGE, REVIEW, require_project
+from quorum.core.input_checks import Id
 from quorum.models import Judgment, Review
 from quorum.reviews import decisions, service
 from quorum.web.deps import DB, CurrentUser
@@ -95,7 +96,7 @@ def review_queue(
 
 
 @router.post("/judgments/{judgment_id}/review", status_code=status.HTTP_201_CREATED)
-def review(judgment_id: int, body: ReviewIn, user: CurrentUser, db: DB) -> ReviewOut:
+def review(judgment_id: Id, body: ReviewIn, user: CurrentUser, db: DB) -> ReviewOut:
     created = service.review(
         db, user, judgment_id, body.verdict, body.corrected_answer, body.comment, body.reason
     )
@@ -107,7 +108,7 @@ def reviews(
     ref: str,
     user: CurrentUser,
     db: DB,
-    cursor: int = Query(0, ge=0),
+    cursor: Id = 0,
     limit: int = Query(100, ge=1, le=1000),
 ) -> ReviewsOut:
     project = require_project(db, user, ref, MANAGE)

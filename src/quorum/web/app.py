@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from quorum import __version__
@@ -35,6 +35,7 @@ from quorum.web import errors
 from quorum.web.assets import STATIC
 from quorum.web.assets import router as assets_router
 from quorum.web.clients import TrustedProxies
+from quorum.web.input_guard import check_input
 from quorum.web.limits import BodySizeLimit, ConcurrencyLimit
 from quorum.web.passwords import PASSWORD_LANE, is_password_check
 from quorum.web.ratelimit import LoginLimiter
@@ -63,10 +64,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             database.dispose()
 
     # No /docs page: Swagger UI loads script from a CDN, which the Content-Security-Policy forbids.
-    app = FastAPI(title="Quorum", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Quorum",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(check_input)],
+    )
     app.state.settings = settings
     app.state.database = database
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(settings.image_host_set())
     app.state.sessions = Sessions(secret_key(settings))
     app.state.login_limiter = LoginLimiter()
     app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
@@ -99,7 +107,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(
         BodySizeLimit, default=settings.max_body_bytes, upload=settings.max_upload_bytes, is_upload=_is_upload
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, image_hosts=settings.image_host_set())
     # Leave room for the connections a streaming export opens on its own.
     app.add_middleware(
         ConcurrencyLimit, limit=POOL_SIZE, narrow=is_password_check, narrow_limit=PASSWORD_LANE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from quorum.task_types import registry
-from quorum.web.render import markdown
+from quorum.web.render import image_allowed, markdown
 
 TEMPLATES = Path(__file__).parent / "templates"
 IMAGE_SCHEMES = {"http", "https"}
@@ -30,7 +31,8 @@ def safe_url(url: Any) -> str:
     return ""
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(image_hosts: frozenset[str] = frozenset()) -> Jinja2Templates:
+    """``image_hosts``: the external hosts a page may load images from (``QUORUM_IMAGE_HOSTS``)."""
     loader = ChoiceLoader(
         [
             FileSystemLoader(TEMPLATES),
@@ -38,8 +40,9 @@ def make_templates() -> Jinja2Templates:
         ]
     )
     env = Environment(loader=loader, autoescape=select_autoescape(default=True, default_for_string=True))
-    env.filters["markdown"] = markdown
+    env.filters["markdown"] = partial(markdown, image_hosts=image_hosts)
     env.filters["safe_url"] = safe_url
+    env.filters["loadable_image"] = lambda url: image_allowed(safe_url(url), image_hosts)
     return Jinja2Templates(env=env)
 
 

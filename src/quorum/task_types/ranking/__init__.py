@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
+from quorum.core.input_checks import as_id
 from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType, refuse
 from quorum.task_types.candidates import CandidateIn, ShuffledCandidates, blind, provenance
 from quorum.task_types.chat import Message
@@ -114,7 +115,7 @@ class Ranking(ShuffledCandidates, TaskType[Config, Payload, Answer]):
             if index not in seen:
                 problems.append(("answer.order", f"candidate {index} is missing"))
         for key, flags in answer.flags.items():
-            if not key.isdigit() or int(key) >= k:
+            if as_id(key) is None or int(key) >= k:
                 problems.append(
                     (f"answer.flags.{key}", f"not a candidate index; indexes run from 0 to {k - 1}")
                 )

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quorum.core.input_checks import as_id
 from quorum.errors import Invalid, field_error
 from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType
 
@@ -92,7 +93,7 @@ class Steps(TaskType[Config, Payload, Answer]):
                     )
                 )
         for key, text in answer.notes.items():
-            if not (key.isdigit() and int(key) < n and str(int(key)) == key):
+            if not (as_id(key) is not None and int(key) < n and str(int(key)) == key):
                 problems.append(
                     field_error(f"answer.notes.{key}", f"no step {key} (step indexes are 0..{n - 1})")
                 )
