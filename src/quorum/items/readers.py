@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, TextIO
 
 import ijson
 
@@ -62,7 +62,9 @@ def read_rows(path: Path, fmt: Format) -> Iterator[tuple[int, dict[str, Any] | R
         elif fmt == "json":
             yield from _json_array(f)
         else:
-            yield from _csv(f)
+            # Closed here, not left to the garbage collector (which warns of an unclosed file).
+            with io.TextIOWrapper(f, encoding="utf-8-sig", newline="") as text:
+                yield from _csv(text)
 
 
 def _jsonl(f: BinaryIO) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
@@ -91,8 +93,7 @@ def _json_array(f: BinaryIO) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
         yield number + 1, RowError("", f"the file is not UTF-8: {exc}")
 
 
-def _csv(f: BinaryIO) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
-    text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+def _csv(text: TextIO) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     reader = csv.reader(text)
     try:
         header = next(reader)
