@@ -29,8 +29,11 @@ browser:
 	  else echo "browser tests need Debian's chromium: run 'sudo apt-get install chromium'"; fi; \
 	fi
 
+# One pytest-xdist worker per core; each worker has its own PostgreSQL database and SQLite files.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 unit: $(STAMP) browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(JOBS)
 
 test: lint typecheck unit
 

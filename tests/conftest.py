@@ -1,6 +1,7 @@
 """Test fixtures: every storage- and service-level test runs on SQLite and on PostgreSQL.
 
-PostgreSQL: one database (``quorum_test``) migrated once per run; each test starts from empty tables.
+PostgreSQL: one database (``quorum_test_<pid>``) migrated once per test process (each pytest-xdist worker is
+one); each test starts from empty tables.
 SQLite: a migrated template file copied per test. Outside CI an unreachable PostgreSQL skips its half with
 a visible reason; under CI (``CI=true``) it fails.
 """
@@ -25,8 +26,13 @@ from quorum.models import Base
 from quorum.web.app import create_app
 
 PG_ADMIN_URL = os.environ.get("QUORUM_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-# One database per test run, so runs side by side (a developer's and a helper's) never share tables.
-PG_DB = os.environ.get("QUORUM_TEST_PG_DB", f"quorum_test_{os.getpid()}")
+# One database per test process, so runs side by side (a developer's and a helper's) and the pytest-xdist
+# workers of one run never share tables; a name given in the environment gets the worker's id appended.
+PG_DB = os.environ.get("QUORUM_TEST_PG_DB", f"quorum_test_{os.getpid()}") + (
+    f"_{os.environ['PYTEST_XDIST_WORKER']}"
+    if "QUORUM_TEST_PG_DB" in os.environ and "PYTEST_XDIST_WORKER" in os.environ
+    else ""
+)
 
 
 def _pg_url() -> str:

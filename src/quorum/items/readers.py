@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, TextIO
 
 import ijson
 
@@ -69,9 +69,17 @@ def read_rows(path: Path, fmt: Format, *, max_field_bytes: int = DEFAULT_MAX_FIE
     with path.open("rb") as f:
         if f.read(len(BOM)) != BOM:
             f.seek(0)
-        rows = _jsonl(f) if fmt == "jsonl" else _json_array(f) if fmt == "json" else _csv(f)
-        for number, row in rows:
-            yield number, row if isinstance(row, RowError) else _checked(row, max_field_bytes)
+        if fmt == "csv":
+            # Closed here, not left to the garbage collector (which warns of an unclosed file).
+            with io.TextIOWrapper(f, encoding="utf-8-sig", newline="") as text:
+                yield from _checked_rows(_csv(text), max_field_bytes)
+        else:
+            yield from _checked_rows(_jsonl(f) if fmt == "jsonl" else _json_array(f), max_field_bytes)
+
+
+def _checked_rows(rows: Rows, max_field_bytes: int) -> Rows:
+    for number, row in rows:
+        yield number, row if isinstance(row, RowError) else _checked(row, max_field_bytes)
 
 
 def _checked(row: dict[str, Any], max_field_bytes: int) -> dict[str, Any] | RowError:
@@ -174,8 +182,7 @@ def _skip(events: Iterator[tuple[str, Any]], depth: int) -> None:
             return
 
 
-def _csv(f: BinaryIO) -> Rows:
-    text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+def _csv(text: TextIO) -> Rows:
     # strict: a quote that is never closed is an error at the end of the file instead of one last field
     # that silently swallows every following row.
     reader = csv.reader(text, strict=True)
