@@ -180,11 +180,6 @@ def test_no_script_runs_in_any_template(page: Page, server: Server) -> None:
     login(page, server, "boss")
     for name, project_id in ids.items():
         item_id, judgment_id = judged[name]
-        _open(page, f"{server.url}/projects/{project_id}/work")
-        expect(page.locator("#task[data-assignment]")).to_contain_text("Item evil")
-        expect(page.locator("#task")).to_contain_text("embedded HTML")  # the hostile payload, rendered
-        _assert_inert(page, "#task", (name, "work"))
-
         _open(page, f"{server.url}/projects/{project_id}/review")
         expect(page.locator("#review")).to_have_attribute("data-judgment", str(judgment_id))
         expect(page.locator("#review")).to_contain_text("embedded HTML")
@@ -209,6 +204,12 @@ def test_no_script_runs_in_any_template(page: Page, server: Server) -> None:
             _open(page, f"{server.url}{path}")
             expect(page.locator("main")).to_contain_text("evil" if path.endswith("items") else "xss-")
             _assert_inert(page, "main", (name, path))
+
+        # Last: opening the workspace leases the item, after which its judgments are hidden from boss.
+        _open(page, f"{server.url}/projects/{project_id}/work")
+        expect(page.locator("#task[data-assignment]")).to_contain_text("Item evil")
+        expect(page.locator("#task")).to_contain_text("embedded HTML")  # the hostile payload, rendered
+        _assert_inert(page, "#task", (name, "work"))
     assert dialogs == []
 
 

@@ -176,7 +176,7 @@ def create_token(
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
         raise Invalid(
             f"expires_in_days must be between 1 and {MAX_TOKEN_DAYS}",
-            [{"loc": ["body", "expires_in_days"], "field": "expires_in_days", "msg": "out of range"}],
+            [field_error("expires_in_days", "out of range", at="body")],
         )
     plain = new_token()
     expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days is not None else None

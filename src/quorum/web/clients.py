@@ -8,7 +8,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 
 from starlette.requests import Request
 
-from quorum.errors import Invalid
+from quorum.errors import Invalid, field_error
 
 
 class TrustedProxies:
@@ -20,7 +20,7 @@ class TrustedProxies:
             except ValueError:
                 raise Invalid(
                     f"QUORUM_TRUSTED_PROXIES: {part!r} is not an IP address or network",
-                    [{"loc": ["trusted_proxies"], "field": "trusted_proxies", "msg": "not an address"}],
+                    [field_error("trusted_proxies", "not an address")],
                 ) from None
 
     def trusts(self, address: str) -> bool:
