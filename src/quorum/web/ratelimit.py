@@ -30,6 +30,7 @@ class LoginLimiter:
         self.clock = clock
         self._failures: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
+        self._sweep_at = SWEEP_AT
 
     @staticmethod
     def _keys(username: str, address: str) -> tuple[str, str]:
@@ -68,10 +69,13 @@ class LoginLimiter:
     def failed(self, username: str, address: str) -> None:
         now = self.clock()
         with self._lock:
-            if len(self._failures) >= SWEEP_AT:
-                # Guesses at ever new names from ever new addresses leave keys nobody checks again.
+            if len(self._failures) >= self._sweep_at:
+                # Guesses at ever new names from ever new addresses leave keys nobody checks again. The
+                # next sweep waits until the keys left have doubled, so a flood inside one window costs
+                # amortised O(1) per failure instead of a sweep of every key each time.
                 for key in list(self._failures):
                     self._recent(key, now)
+                self._sweep_at = max(SWEEP_AT, 2 * len(self._failures))
             for key in self._keys(username, address):
                 self._failures[key].append(now)
 
