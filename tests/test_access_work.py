@@ -153,3 +153,22 @@ def test_the_review_queue_leaves_out_the_item_a_reviewer_is_working_on(
     assert r.status_code == 409
     assert _submit(client, rev, mine["id"]) == 201
     assert [j["id"] for j in client.get(queue, headers=rev.headers).json()] == [waiting[0]["id"]]
+
+
+def test_deactivating_a_user_ends_their_leases(client: TestClient, database: Database) -> None:
+    admin, ann, other = (
+        person(database, "admin", admin=True),
+        person(database, "ann"),
+        person(database, "other"),
+    )
+    pid = project(database, members={ann: "annotator", other: "annotator"})
+    import_rows(client, admin, pid, text_rows(1))
+    held = next_task(client, ann, pid)
+    assert held is not None
+    assert next_task(client, other, pid) is None  # the one item is ann's while her lease lives
+    assert (
+        client.patch("/api/v1/users/ann", json={"is_active": False}, headers=admin.headers).status_code == 200
+    )
+    task = next_task(client, other, pid)
+    assert task is not None and task["item"]["id"] == held["item"]["id"]
+    assert _submit(client, other, task["id"]) == 201

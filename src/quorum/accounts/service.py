@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.accounts.secrets import hash_password, hash_token, new_token, verify_password
+from quorum.assignments.queue import end_leases
 from quorum.core.input_checks import as_id
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Invalid, NotAuthenticated, NotFound, field_error
@@ -118,6 +119,8 @@ def update_user(
     changes: dict[str, Any] = {}
     if is_active is not None:
         user.is_active = changes["is_active"] = is_active
+        if not is_active:
+            changes["leases_ended"] = end_leases(db, user)
     if is_admin is not None:
         user.is_admin = changes["is_admin"] = is_admin
     if expertise is not None:

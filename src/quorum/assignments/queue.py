@@ -37,6 +37,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -58,6 +59,20 @@ OPEN: ColumnElement[str] = literal_column("'open'")
 # The predicate of the partial index ``ix_items_gold`` (a JSON null means "no gold"), and its negation.
 IS_GOLD = text(f"({GOLD_SQL})")
 NOT_GOLD = text("(gold IS NULL OR gold = 'null')")
+
+
+def end_leases(db: Session, user: User, *, project_id: int | None = None) -> int:
+    """Expire ``user``'s live leases (in one project, or everywhere), so their slots go back to the pool
+    now rather than when the leases run out: a removed member or a deactivated account can no longer
+    hold work. Returns how many ended."""
+    now = utcnow()
+    where = [Assignment.user_id == user.id, Assignment.status == "leased", Assignment.expires_at > now]
+    if project_id is not None:
+        where.append(Assignment.project_id == project_id)
+    result = db.execute(
+        update(Assignment).where(*where).values(expires_at=now).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def live_leases(db: Session, item_id: int, now: datetime, *, excluding: int | None = None) -> int:

@@ -13,10 +13,10 @@ from quorum.accounts.access import Role, find_project
 from quorum.accounts.service import check_expertise
 from quorum.assignments import overlap as overlap_rules
 from quorum.assignments import qualification
+from quorum.assignments.queue import end_leases
 from quorum.core.project_policy import POLICY_FIELDS, ProjectPolicy
-from quorum.db.types import utcnow
 from quorum.errors import Conflict, Invalid, NotFound, field_error
-from quorum.models import Assignment, Flag, Guideline, Item, Judgment, Membership, Project, User
+from quorum.models import Flag, Guideline, Item, Judgment, Membership, Project, User
 from quorum.models.item import GOLD_SQL
 from quorum.task_types import registry
 from quorum.task_types.base import parse
@@ -285,7 +285,7 @@ def remove_member(db: Session, actor: User | None, project: Project, user: User)
     if membership is None:
         raise NotFound(f"{user.username!r} is not a member of {project.name!r}")
     db.delete(membership)
-    ended = end_leases(db, project, user)
+    ended = end_leases(db, user, project_id=project.id)
     audit.record(
         db,
         actor,
@@ -295,24 +295,6 @@ def remove_member(db: Session, actor: User | None, project: Project, user: User)
         project_id=project.id,
         data={"user": user.username, "leases_ended": ended},
     )
-
-
-def end_leases(db: Session, project: Project, user: User) -> int:
-    """Expire ``user``'s live leases in the project, so their slots go back to the pool now rather than
-    when the leases run out; returns how many ended."""
-    now = utcnow()
-    result = db.execute(
-        update(Assignment)
-        .where(
-            Assignment.project_id == project.id,
-            Assignment.user_id == user.id,
-            Assignment.status == "leased",
-            Assignment.expires_at > now,
-        )
-        .values(expires_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def reset_qualification(db: Session, actor: User | None, project: Project, user: User) -> None:
