@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Integer, Select, String, and_, bindparam, select
 from sqlalchemy.orm import Session
@@ -86,16 +86,23 @@ def _may_work(user: User, assignment: Assignment, project: Project, role: str | 
     require_working(project)
 
 
+T = TypeVar("T", bound=Select[*tuple[Any, ...]])
+
+
+def _with_owner_role(query: T) -> T:
+    """``query`` over ``Assignment`` joined to its project and to its owner's membership there (none: the
+    owner is no longer a member), so submit, skip and flag check the role in the same round trip."""
+    return query.join(Project, Project.id == Assignment.project_id).outerjoin(
+        Membership,
+        and_(Membership.project_id == Assignment.project_id, Membership.user_id == Assignment.user_id),
+    )
+
+
 @cache
 def _assignment_query(*, lock: bool) -> Select[Assignment, Project, str]:
     """The assignment, its project and its owner's role there, built once with bound parameter ``aid``."""
     query = (
-        select(Assignment, Project, Membership.role)
-        .join(Project, Project.id == Assignment.project_id)
-        .outerjoin(
-            Membership,
-            and_(Membership.project_id == Assignment.project_id, Membership.user_id == Assignment.user_id),
-        )
+        _with_owner_role(select(Assignment, Project, Membership.role))
         .where(Assignment.id == bindparam("aid", type_=Integer))
         .execution_options(populate_existing=True)
     )
@@ -119,13 +126,8 @@ def _own_assignment(db: Session, user: User, assignment_id: int) -> tuple[Assign
 def _submission_query(*, with_key: bool, lock: bool) -> Select[*tuple[Any, ...]]:
     """Built once per shape with bound parameters ``aid`` (and ``uid``, ``key``)."""
     query: Select[*tuple[Any, ...]] = (
-        select(Assignment, Project, Item, Membership.role)
-        .join(Project, Project.id == Assignment.project_id)
+        _with_owner_role(select(Assignment, Project, Item, Membership.role))
         .join(Item, Item.id == Assignment.item_id)
-        .outerjoin(
-            Membership,
-            and_(Membership.project_id == Assignment.project_id, Membership.user_id == Assignment.user_id),
-        )
         .where(Assignment.id == bindparam("aid", type_=Integer))
         .execution_options(populate_existing=True)
     )
