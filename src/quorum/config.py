@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     max_field_bytes: int = DEFAULT_MAX_FIELD_BYTES
     blob_dir: Path | None = None
     sql_echo: bool = False
+    redis_url: str = Field(
+        default="",
+        description="Redis URL for the job queue (RedisHuey); unset, the queue is a SQLite file in the data dir.",
+    )
     trusted_proxies: str = Field(
         default="",
         description="Addresses or networks (comma-separated) of reverse proxies whose X-Forwarded-For is believed.",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import Integer, Select, String, and_, bindparam, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from quorum.core.input_checks import as_id
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, NotFound
-from quorum.models import Assignment, Membership, Project, User
+from quorum.models import Assignment, Job, Membership, Project, User
 
 
 class Role(StrEnum):
@@ -122,3 +122,28 @@ def leased_items(db: Session, user: User, item_ids: list[int]) -> set[int]:
 
 def can_see_gold(db: Session, user: User, project: Project) -> bool:
     return user.is_admin or role_in(db, user, project.id) in REVIEW
+
+
+def _managed_projects(user: User) -> Select[int]:
+    return select(Membership.project_id).where(Membership.user_id == user.id, Membership.role == Role.MANAGER)
+
+
+def visible_jobs(db: Session, user: User) -> Select[Job]:
+    """Jobs a user may see: their own and those of projects they manage; an admin sees all."""
+    query = select(Job)
+    if user.is_admin:
+        return query
+    return query.where(or_(Job.owner_id == user.id, Job.project_id.in_(_managed_projects(user))))
+
+
+def require_job(db: Session, user: User, job_id: int) -> Job:
+    """A job the user may see, cancel and download (its owner, its project's managers); anyone else gets
+    the 404 of a missing job, so ids cannot be walked."""
+    job = db.get(Job, job_id)
+    if job is None or not (
+        user.is_admin
+        or job.owner_id == user.id
+        or (job.project_id is not None and role_in(db, user, job.project_id) == Role.MANAGER)
+    ):
+        raise NotFound(f"no job {job_id}")
+    return job

@@ -115,6 +115,9 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, echo=echo)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # Copied into every unit of work's ``Session.info``: how services reach what the entry point wired
+        # in (the job queue) without importing the layers above them.
+        self.session_info: dict[str, Any] = {}
 
     @property
     def dialect(self) -> str:
@@ -128,6 +131,7 @@ class Database:
         winner's row."""
         try:
             with self.sessionmaker() as session, session.begin():
+                session.info.update(self.session_info)
                 yield session
         except IntegrityError as exc:
             raise Conflict(

@@ -9,6 +9,7 @@ from quorum.models.flag import Flag
 from quorum.models.guideline import Guideline
 from quorum.models.item import Item
 from quorum.models.item_pin import ItemPin
+from quorum.models.job import Job
 from quorum.models.judgment import Judgment
 from quorum.models.membership import Membership
 from quorum.models.project import Project
@@ -26,6 +27,7 @@ __all__ = [
     "Guideline",
     "Item",
     "ItemPin",
+    "Job",
     "Judgment",
     "Membership",
     "Project",

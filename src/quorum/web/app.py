@@ -24,6 +24,8 @@ from quorum.flags.api import router as flags_router
 from quorum.flags.views import router as flags_pages
 from quorum.items.api import router as items_router
 from quorum.items.views import router as items_pages
+from quorum.jobs.api import router as jobs_router
+from quorum.jobs.queue import build_queue
 from quorum.keys import secret_key
 from quorum.projects.api import router as projects_router
 from quorum.projects.views import router as projects_pages
@@ -79,6 +81,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.login_limiter = LoginLimiter()
     app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
     app.state.blobs = LocalBlobStore(settings.resolved_blob_dir())
+    # Units of work of this app may submit jobs; their ids reach this queue after commit.
+    app.state.job_queue = build_queue(settings, database)
     errors.install(app)
     # Routes are matched in order, one by one: the annotator loop's (every annotator, every item) first.
     routers = (
@@ -89,6 +93,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         items_router,
         exports_router,
         flags_router,
+        jobs_router,
         quality_router,
         reviews_router,
         blobs_router,

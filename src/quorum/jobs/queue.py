@@ -1,0 +1,62 @@
+"""The Huey queue, built from settings: SqliteHuey under the data dir (no server), RedisHuey when
+``QUORUM_REDIS_URL`` is set, immediate (in-process, synchronous) only when a test asks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.api import TaskWrapper
+from huey.consumer import Consumer
+
+from quorum.config import Settings
+from quorum.db import Database
+from quorum.jobs import runner
+
+QUEUE_INFO_KEY = "job_queue"
+
+
+@dataclass
+class JobQueue:
+    huey: Huey
+    task: TaskWrapper
+
+    def enqueue(self, job_id: int) -> None:
+        self.task(job_id)
+
+    def consumer(self, *, workers: int = 1) -> Consumer:
+        """Worker threads over this queue; ``start()`` runs them in the background, ``run()`` blocks."""
+        return self.huey.create_consumer(
+            workers=workers, worker_type="thread", periodic=False, initial_delay=0.05, max_delay=0.5
+        )
+
+
+def make_huey(settings: Settings, *, immediate: bool = False) -> Huey:
+    if settings.redis_url:
+        return RedisHuey("quorum", url=settings.redis_url, immediate=immediate)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("quorum", filename=str(settings.data_dir / "queue.db"), immediate=immediate)
+
+
+def build_queue(
+    settings: Settings, database: Database, *, immediate: bool = False, retry_delay: float = 2.0
+) -> JobQueue:
+    """The queue with its one task, ``run_job(job_id)``; transient failures come back after
+    ``retry_delay`` seconds, doubling each time. The queue is attached to ``database`` so that every unit
+    of work it opens can submit jobs."""
+    huey = make_huey(settings, immediate=immediate)
+
+    def run(job_id: int) -> None:
+        runner.run_job(database, job_id)
+
+    task = huey.task(retries=runner.MAX_ATTEMPTS, retry_delay=retry_delay, retry_backoff=2, name="run_job")(
+        run
+    )
+    queue = JobQueue(huey, task)
+    attach(database, queue)
+    return queue
+
+
+def attach(database: Database, queue: Any) -> None:
+    database.session_info[QUEUE_INFO_KEY] = queue
