@@ -34,8 +34,9 @@ def sniff_image(head: bytes) -> str:
 
 
 class BlobStore(Protocol):
-    def put(self, chunks: Iterable[bytes]) -> tuple[str, str, int]:
-        """Store the bytes; returns (key, content type, size)."""
+    def put(self, chunks: Iterable[bytes], content_type: str | None = None) -> tuple[str, str, int]:
+        """Store the bytes; returns (key, content type, size). Without ``content_type`` the bytes must be
+        an image of a sniffed type (uploads); a job's own files name theirs."""
 
     def path(self, key: str) -> Path:
         """A readable local path for the blob (backends that are remote download to a cache)."""
@@ -52,7 +53,7 @@ class LocalBlobStore:
             raise NotFound(f"no blob {key!r}")
         return self.root / key[:2] / key
 
-    def put(self, chunks: Iterable[bytes]) -> tuple[str, str, int]:
+    def put(self, chunks: Iterable[bytes], content_type: str | None = None) -> tuple[str, str, int]:
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
@@ -66,7 +67,7 @@ class LocalBlobStore:
                     digest.update(chunk)
                     size += len(chunk)
                     tmp.write(chunk)
-            content_type = sniff_image(head)
+            content_type = content_type or sniff_image(head)
             key = digest.hexdigest()
             target = self._file(key)
             target.parent.mkdir(exist_ok=True)

@@ -5,18 +5,22 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, status
 from fastapi.responses import FileResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.background import BackgroundTask
 
 from quorum.accounts.access import MANAGE
 from quorum.accounts.access import require_project as access
 from quorum.consensus.service import check_method
 from quorum.errors import Invalid, NotFound, field_error
+from quorum.exports import jobs as export_jobs
 from quorum.exports import service
 from quorum.exports.service import ExportOptions
+from quorum.jobs.service import job_view, submit_job
 from quorum.keys import secret_key
 from quorum.models import Project
 from quorum.web.deps import DB, CurrentUser, get_database
@@ -99,3 +103,20 @@ def export(
         media_type="application/x-ndjson",
         headers={"Content-Disposition": attachment(f"{filename}.jsonl")},
     )
+
+
+class ExportJobIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: str = Field(max_length=100)
+    output: str = Field(max_length=20)
+    method: str | None = Field(default=None, max_length=20)
+
+
+@router.post("/exports", status_code=status.HTTP_202_ACCEPTED)
+def export_job(ref: str, body: ExportJobIn, user: CurrentUser, db: DB) -> dict[str, Any]:
+    """Export as a background job (``output``: ``parquet`` or ``hf``, a zipped ``datasets`` folder); the
+    finished job's file comes from ``GET /api/v1/jobs/{id}/download``."""
+    project = access(db, user, ref, MANAGE)
+    params = export_jobs.check_params(project, body.format, body.output, body.method or None)
+    return job_view(submit_job(db, export_jobs.KIND, owner=user, project=project, params=params))

@@ -10,9 +10,15 @@ from huey import Huey, RedisHuey, SqliteHuey
 from huey.api import TaskWrapper
 from huey.consumer import Consumer
 
+from quorum.blobs.store import LocalBlobStore
 from quorum.config import Settings
 from quorum.db import Database
+from quorum.exports import jobs as export_jobs
 from quorum.jobs import runner
+from quorum.jobs.registry import BLOBS_INFO_KEY
+
+# Every job kind registers itself when imported; a worker runs the kinds listed here.
+KINDS = (export_jobs.KIND,)
 
 QUEUE_INFO_KEY = "job_queue"
 
@@ -55,7 +61,14 @@ def build_queue(
     )
     queue = JobQueue(huey, task)
     attach(database, queue)
+    # Job results live apart from uploaded images: ``GET /blobs/{key}`` serves any signed-in user, while
+    # a job's file is for its owner and managers only (``GET /api/v1/jobs/{id}/download``).
+    database.session_info[BLOBS_INFO_KEY] = job_blobs(settings)
     return queue
+
+
+def job_blobs(settings: Settings) -> LocalBlobStore:
+    return LocalBlobStore(settings.resolved_blob_dir() / "jobs")
 
 
 def attach(database: Database, queue: Any) -> None:

@@ -8,9 +8,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from quorum.blobs.store import BlobStore
 from quorum.db.types import utcnow
 from quorum.errors import Invalid, field_error
 from quorum.models import Job
+
+BLOBS_INFO_KEY = "job_blobs"
 
 
 class Cancelled(Exception):
@@ -29,6 +32,14 @@ class JobContext:
     def __init__(self, db: Session, job: Job) -> None:
         self.db = db
         self.job_id = job.id
+
+    @property
+    def blobs(self) -> BlobStore:
+        """Where a body leaves files for download (``jobs.queue.build_queue`` wires it in)."""
+        store: BlobStore | None = self.db.info.get(BLOBS_INFO_KEY)
+        if store is None:
+            raise RuntimeError("no blob store is attached to this database")
+        return store
 
     def progress(self, done: int, total: int | None = None) -> None:
         values: dict[str, Any] = {"progress_done": done, "updated_at": utcnow()}

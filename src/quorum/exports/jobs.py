@@ -1,0 +1,70 @@
+"""The export job: Parquet or a zipped ``datasets`` folder, written by a worker into the blob store."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from quorum.errors import Invalid, NotFound, field_error
+from quorum.exports import service
+from quorum.exports.service import ExportOptions
+from quorum.jobs.registry import JobContext, register
+from quorum.models import Job, Project, User
+
+KIND = "export"
+JOB_OUTPUTS = {"parquet": ("parquet", "application/vnd.apache.parquet"), "hf": ("zip", "application/zip")}
+CHUNK = 1024 * 1024
+
+
+def check_params(project: Project, fmt: str, output: str, method: str | None) -> dict[str, Any]:
+    """The job's params, checked before the job exists: a bad request is a 422, never a failed job."""
+    service.check_format(project, fmt)
+    if output not in JOB_OUTPUTS:
+        raise Invalid(
+            f"output must be one of {', '.join(JOB_OUTPUTS)}",
+            [field_error("output", "unknown output", at="body")],
+        )
+    ExportOptions(method=method).check()
+    return {"format": fmt, "output": output, "method": method}
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+
+@register(KIND)
+def run_export(ctx: JobContext, job: Job) -> dict[str, Any]:
+    project = ctx.db.get(Project, job.project_id) if job.project_id is not None else None
+    owner = ctx.db.get(User, job.owner_id)
+    if project is None or owner is None:
+        raise NotFound(f"the project or owner of job {job.id} is gone")
+    fmt, output = job.params["format"], job.params["output"]
+    suffix, content_type = JOB_OUTPUTS[output]
+    with tempfile.TemporaryDirectory(prefix="quorum-export-job-") as tmp:
+        target = Path(tmp) / "export"
+        count = service.export_to_file(
+            ctx.db,
+            owner,
+            project,
+            fmt,
+            target,
+            output=output,
+            options=ExportOptions(method=job.params.get("method")),
+        )
+        if output == "hf":
+            # A folder travels as one file: the zip of what ``datasets.load_from_disk`` reads.
+            target = Path(shutil.make_archive(str(Path(tmp) / "dataset"), "zip", root_dir=target))
+        key, _, size = ctx.blobs.put(_chunks(target), content_type=content_type)
+    ctx.progress(count, count)
+    return {
+        "blob": key,
+        "rows": count,
+        "size": size,
+        "content_type": content_type,
+        "filename": f"{project.name}-{fmt}.{suffix}",
+    }

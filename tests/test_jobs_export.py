@@ -1,0 +1,88 @@
+"""The export job end to end over the API: submit, the job runs (immediate queue), download the file."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from fastapi.testclient import TestClient
+
+from factories import import_rows, person, project, text_rows
+from quorum.config import Settings
+from quorum.db import Database
+from quorum.jobs.queue import build_queue
+
+
+def test_parquet_and_datasets_exports_run_as_jobs_and_download(
+    client: TestClient, database: Database, settings: Settings, tmp_path: Path
+) -> None:
+    build_queue(settings, database, immediate=True)
+    manager, annotator = person(database, "boss"), person(database, "ann")
+    pid = project(database, members={manager: "manager", annotator: "annotator"})
+    import_rows(client, manager, pid, text_rows(3))
+
+    created = client.post(
+        f"/api/v1/projects/{pid}/exports",
+        json={"format": "jsonl", "output": "parquet"},
+        headers=manager.headers,
+    )
+    assert created.status_code == 202, created.text
+    job_id = created.json()["id"]
+    job = client.get(f"/api/v1/jobs/{job_id}", headers=manager.headers).json()
+    assert (job["status"], job["kind"], job["result"]["rows"], job["progress"]) == (
+        "succeeded",
+        "export",
+        3,
+        {"done": 3, "total": 3},
+    )
+    got = client.get(f"/api/v1/jobs/{job_id}/download", headers=manager.headers)
+    assert got.status_code == 200 and got.headers["content-type"] == "application/vnd.apache.parquet"
+    table = pq.read_table(io.BytesIO(got.content))
+    assert sorted(table.column("external_id").to_pylist()) == ["t0", "t1", "t2"]
+    # The file is the owner's and managers': an annotator gets the 404 of a missing job, and the
+    # uploads route does not serve it.
+    assert client.get(f"/api/v1/jobs/{job_id}/download", headers=annotator.headers).status_code == 404
+    assert client.get(f"/blobs/{job['result']['blob']}", headers=annotator.headers).status_code == 404
+
+    hf = client.post(
+        f"/api/v1/projects/{pid}/exports", json={"format": "jsonl", "output": "hf"}, headers=manager.headers
+    )
+    folder = client.get(f"/api/v1/jobs/{hf.json()['id']}/download", headers=manager.headers)
+    assert folder.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(folder.content)) as archive:
+        assert "dataset_info.json" in archive.namelist()
+
+
+def test_a_bad_export_request_creates_no_job(
+    client: TestClient, database: Database, settings: Settings
+) -> None:
+    queue = build_queue(settings, database)
+    manager, annotator = person(database, "boss"), person(database, "ann")
+    pid = project(database, members={manager: "manager", annotator: "annotator"})
+    bad_output = client.post(
+        f"/api/v1/projects/{pid}/exports", json={"format": "jsonl", "output": "csv"}, headers=manager.headers
+    )
+    assert bad_output.status_code == 422 and bad_output.json()["error"]["details"][0]["field"] == "output"
+    bad_format = client.post(
+        f"/api/v1/projects/{pid}/exports",
+        json={"format": "nope", "output": "parquet"},
+        headers=manager.headers,
+    )
+    assert bad_format.status_code == 422
+    forbidden = client.post(
+        f"/api/v1/projects/{pid}/exports",
+        json={"format": "jsonl", "output": "parquet"},
+        headers=annotator.headers,
+    )
+    assert forbidden.status_code == 403
+    assert client.get("/api/v1/jobs", headers=manager.headers).json() == []
+    assert queue.huey.pending_count() == 0
+    pending = client.post(
+        f"/api/v1/projects/{pid}/exports",
+        json={"format": "jsonl", "output": "parquet"},
+        headers=manager.headers,
+    ).json()
+    assert queue.huey.pending_count() == 1
+    assert client.get(f"/api/v1/jobs/{pending['id']}/download", headers=manager.headers).status_code == 409
