@@ -32,14 +32,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(database_url: str, data_dir: Path, **env: str) -> Iterator[LiveServer]:
+def live_server(
+    database_url: str, data_dir: Path, *args: str, command: str = "serve", **env: str
+) -> Iterator[LiveServer]:
     """Starts the server, waits until `/readyz` answers, and stops it with SIGTERM (a graceful shutdown)."""
     port = free_port()
     log_path = data_dir / "server.log"
     environment = {**os.environ, "QUORUM_DATABASE_URL": database_url, "QUORUM_DATA_DIR": str(data_dir), **env}
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "quorum", "serve", "--port", str(port)],
+            [sys.executable, "-m", "quorum", command, "--port", str(port), *args],
             env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -20,6 +20,7 @@ from quorum.jobs import service as jobs
 from quorum.jobs.queue import JobQueue, build_queue
 from quorum.jobs.registry import JobContext, Transient, register
 from quorum.jobs.runner import run_job
+from quorum.jobs.worker import resume_unfinished
 from quorum.models import Job, Project
 
 CALLS: dict[str, int] = {}
@@ -194,3 +195,23 @@ def test_only_the_owner_managers_and_admins_see_a_job(database: Database, queue:
         with pytest.raises(NotFound):
             jobs.cancel_job(db, accounts.get_user(db, "other"), job_id)
         assert jobs.list_jobs(db, accounts.get_user(db, "other")) == []
+
+
+def test_a_starting_worker_resends_jobs_left_unstarted_or_by_a_dead_worker(
+    database: Database, tmp_path: Path
+) -> None:
+    person(database, "owner")
+    queue = build_queue(Settings(data_dir=tmp_path, database_url=database.url), database)
+    left, dead, alive, ended = (submit(database, "test.batches") for _ in range(4))
+    with database.session() as db:
+        for job_id, status, age in (
+            (dead, "doing", timedelta(hours=1)),
+            (alive, "doing", timedelta()),
+            (ended, "failed", timedelta(hours=1)),
+        ):
+            row = db.get(Job, job_id)
+            assert row is not None
+            row.status, row.updated_at = status, utcnow() - age
+    queue.huey.flush()
+    assert resume_unfinished(database, queue) == 2
+    assert sorted(task.args[0] for task in queue.huey.pending()) == [left, dead]

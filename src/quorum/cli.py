@@ -9,6 +9,7 @@ import typer
 from quorum.accounts.cli import tokens, users
 from quorum.catalog.cli import types
 from quorum.cli_support import database, err, fail, handle_errors, out, settings
+from quorum.config import Settings
 from quorum.db import migrate
 from quorum.demo.seed import seed
 from quorum.exports import cli as exports_cli
@@ -55,7 +56,7 @@ def db_current() -> None:
     database_.dispose()
 
 
-def _serve(host: str, port: int, workers: int = 1) -> None:
+def _serve(host: str, port: int, workers: int = 1, *, with_worker: bool = False) -> None:
     config = settings()
     database_ = database()
     current, head = migrate.current_revision(database_.engine), migrate.head_revision()
@@ -65,6 +66,26 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
             f"the database is at revision {current or 'empty'}, the code needs {head}: "
             "run `quorum db upgrade` first"
         )
+    if not with_worker:
+        _run_server(config, host, port, workers)
+        return
+    # The embedded worker: threads of this process over the same queue the app enqueues into.
+    from quorum.jobs import worker
+
+    worker_database = database()
+    consumer = worker.consumer(config, worker_database, workers=EMBEDDED_WORKERS)
+    consumer.start()
+    try:
+        _run_server(config, host, port, workers)
+    finally:
+        consumer.stop(graceful=True)
+        worker_database.dispose()
+
+
+EMBEDDED_WORKERS = 2
+
+
+def _run_server(config: Settings, host: str, port: int, workers: int) -> None:
     # Imported here so that short commands do not pay for loading the web stack.
     import uvicorn
 
@@ -99,9 +120,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (use about one per core).")] = 1,
+    with_worker: Annotated[
+        bool, typer.Option("--with-worker", help="Also run background jobs in this process (2 threads).")
+    ] = False,
 ) -> None:
     """Serve the API and pages (the database must be migrated)."""
-    _serve(host, port, workers)
+    _serve(host, port, workers, with_worker=with_worker)
 
 
 @app.command()
@@ -131,7 +155,7 @@ def demo(
         markup=False,
     )
     out.print(f"API reference: {base}/openapi.json   Ctrl-C stops the server.\n", markup=False)
-    _serve(host, port)
+    _serve(host, port, with_worker=True)
 
 
 def main() -> None:

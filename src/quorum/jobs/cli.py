@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from quorum.accounts.access import find_project
 from quorum.cli_support import database, err, handle_errors, out, settings, unit_of_work
 from quorum.jobs import service
-from quorum.jobs.queue import build_queue
+from quorum.jobs import worker as workers
 from quorum.jobs.runner import FINISHED, SUCCEEDED
 from quorum.models import Job, User
 
@@ -94,7 +94,7 @@ def worker(
     """Run jobs from the configured queue (SQLite file in the data dir, or Redis) until interrupted."""
     db_handle = database()
     try:
-        consumer = build_queue(settings(), db_handle).consumer(workers=concurrency)
+        consumer = workers.consumer(settings(), db_handle, workers=concurrency)
         err.print(f"worker: {concurrency} thread(s) on the job queue; Ctrl-C stops", markup=False)
         consumer.run()
     finally:
