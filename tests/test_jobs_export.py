@@ -86,3 +86,32 @@ def test_a_bad_export_request_creates_no_job(
     ).json()
     assert queue.huey.pending_count() == 1
     assert client.get(f"/api/v1/jobs/{pending['id']}/download", headers=manager.headers).status_code == 409
+
+
+def test_the_jobs_page_lists_the_project_jobs_with_their_download(
+    client: TestClient, database: Database, settings: Settings
+) -> None:
+    build_queue(settings, database, immediate=True)
+    manager, annotator = person(database, "boss"), person(database, "ann")
+    pid = project(database, members={manager: "manager", annotator: "annotator"})
+    import_rows(client, manager, pid, text_rows(2))
+    job_id = client.post(
+        f"/api/v1/projects/{pid}/exports",
+        json={"format": "jsonl", "output": "parquet"},
+        headers=manager.headers,
+    ).json()["id"]
+
+    assert client.post("/login", data={"username": "ann", "password": "correct horse"}).status_code == 200
+    theirs = client.get(f"/projects/{pid}/jobs")
+    assert (
+        theirs.status_code == 200
+        and 'id="jobs-empty"' in theirs.text
+        and f'data-job="{job_id}"' not in theirs.text
+    )
+    client.cookies.clear()
+    assert client.post("/login", data={"username": "boss", "password": "correct horse"}).status_code == 200
+    page = client.get(f"/projects/{pid}/jobs").text
+    assert f'<tr data-job="{job_id}" data-running="no">' in page
+    assert f'href="/api/v1/jobs/{job_id}/download"' in page and '<script src="/static/jobs.js" defer>' in page
+    assert f'href="/projects/{pid}/jobs" class="current"' in page
+    assert client.get("/static/jobs.js").status_code == 200

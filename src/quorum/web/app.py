@@ -26,6 +26,7 @@ from quorum.items.api import router as items_router
 from quorum.items.views import router as items_pages
 from quorum.jobs.api import router as jobs_router
 from quorum.jobs.queue import build_queue
+from quorum.jobs.views import router as jobs_pages
 from quorum.keys import secret_key
 from quorum.projects.api import router as projects_router
 from quorum.projects.views import router as projects_pages
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         items_pages,
         work_pages,
         flags_pages,
+        jobs_pages,
         quality_pages,
         reviews_pages,
     )
