@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     max_field_bytes: int = DEFAULT_MAX_FIELD_BYTES
     blob_dir: Path | None = None
     sql_echo: bool = False
+    job_stale_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="A running job silent this long lost its worker; a starting worker takes it over.",
+    )
     redis_url: str = Field(
         default="",
         description="Redis URL for the job queue (RedisHuey); unset, the queue is a SQLite file in the data dir.",

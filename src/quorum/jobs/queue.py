@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
@@ -27,6 +28,7 @@ QUEUE_INFO_KEY = "job_queue"
 class JobQueue:
     huey: Huey
     task: TaskWrapper
+    stale_after: timedelta = runner.STALE_AFTER
 
     def enqueue(self, job_id: int) -> None:
         self.task(job_id)
@@ -52,14 +54,15 @@ def build_queue(
     ``retry_delay`` seconds, doubling each time. The queue is attached to ``database`` so that every unit
     of work it opens can submit jobs."""
     huey = make_huey(settings, immediate=immediate)
+    stale_after = timedelta(seconds=settings.job_stale_seconds)
 
     def run(job_id: int) -> None:
-        runner.run_job(database, job_id)
+        runner.run_job(database, job_id, stale_after=stale_after)
 
     task = huey.task(retries=runner.MAX_ATTEMPTS, retry_delay=retry_delay, retry_backoff=2, name="run_job")(
         run
     )
-    queue = JobQueue(huey, task)
+    queue = JobQueue(huey, task, stale_after)
     attach(database, queue)
     # Job results live apart from uploaded images: ``GET /blobs/{key}`` serves any signed-in user, while
     # a job's file is for its owner and managers only (``GET /api/v1/jobs/{id}/download``).

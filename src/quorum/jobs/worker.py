@@ -3,8 +3,6 @@ worker left behind (a queue message is gone once delivered, so a worker killed m
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from huey.consumer import Consumer
 from sqlalchemy import and_, or_, select
 
@@ -12,12 +10,13 @@ from quorum.config import Settings
 from quorum.db import Database
 from quorum.db.types import utcnow
 from quorum.jobs.queue import JobQueue, build_queue
-from quorum.jobs.runner import DOING, STALE_AFTER, TODO
+from quorum.jobs.runner import DOING, TODO
 from quorum.models import Job
 
 
-def resume_unfinished(database: Database, queue: JobQueue, *, stale_after: timedelta = STALE_AFTER) -> int:
+def resume_unfinished(database: Database, queue: JobQueue) -> int:
     """Enqueue every job not started and every ``doing`` one gone quiet; a duplicate delivery is a no-op."""
+    stale_after = queue.stale_after
     with database.session() as db:
         ids = list(
             db.scalars(
