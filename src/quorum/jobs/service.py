@@ -13,7 +13,7 @@ from quorum.db.types import utcnow
 from quorum.errors import Conflict, Invalid, Unavailable, field_error
 from quorum.jobs.queue import QUEUE_INFO_KEY
 from quorum.jobs.registry import require_kind
-from quorum.jobs.runner import CANCELLED, DOING, FINISHED, TODO
+from quorum.jobs.runner import CANCELLED, FINISHED, TODO
 from quorum.models import Job, Project, User
 
 STATUSES = ("todo", "doing", "succeeded", "failed", "cancelled")
@@ -107,8 +107,4 @@ def job_view(job: Job) -> dict[str, Any]:
         "created_at": job.created_at.isoformat(),
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "running": job.status == DOING,
     }
-
-
-__all__ = ["cancel_job", "get_job", "job_view", "list_jobs", "submit_job"]
