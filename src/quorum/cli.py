@@ -14,6 +14,7 @@ from quorum.demo.seed import seed
 from quorum.exports import cli as exports_cli
 from quorum.items import cli as items_cli
 from quorum.projects.cli import projects
+from quorum.providers.cli import models
 from quorum.quality import cli as quality_cli
 from quorum.simulate import cli as simulate_cli
 
@@ -28,6 +29,7 @@ app.add_typer(users, name="user")
 app.add_typer(tokens, name="token")
 app.add_typer(projects, name="project")
 app.add_typer(types, name="types")
+app.add_typer(models, name="model")
 items_cli.register(app)
 exports_cli.register(app)
 quality_cli.register(app)

@@ -11,6 +11,8 @@ from quorum.models.item import Item
 from quorum.models.item_pin import ItemPin
 from quorum.models.judgment import Judgment
 from quorum.models.membership import Membership
+from quorum.models.model_call import ModelCall
+from quorum.models.model_endpoint import ModelEndpoint
 from quorum.models.project import Project
 from quorum.models.qualification import Qualification
 from quorum.models.review import Review
@@ -28,6 +30,8 @@ __all__ = [
     "ItemPin",
     "Judgment",
     "Membership",
+    "ModelCall",
+    "ModelEndpoint",
     "Project",
     "Qualification",
     "Review",

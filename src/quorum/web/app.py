@@ -27,6 +27,7 @@ from quorum.items.views import router as items_pages
 from quorum.keys import secret_key
 from quorum.projects.api import router as projects_router
 from quorum.projects.views import router as projects_pages
+from quorum.providers.api import router as models_router
 from quorum.quality.api import router as quality_router
 from quorum.quality.views import router as quality_pages
 from quorum.reviews.api import router as reviews_router
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         flags_router,
         quality_router,
         reviews_router,
+        models_router,
         blobs_router,
         assets_router,
         accounts_pages,

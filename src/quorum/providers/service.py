@@ -1,0 +1,296 @@
+"""Registered models: add, list, delete, and call them. Every call goes through ``try_chat`` or
+``try_embed`` here, which apply the model's limits and write one ``model_calls`` row, success or error.
+They return the error rather than raise it, so a caller can keep the error row: a raised error rolls the
+unit of work back, row included (``chat`` and ``embed`` raise, for callers that do not need it)."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quorum import audit
+from quorum.accounts.access import require_admin
+from quorum.errors import Conflict, Invalid, NotFound, QuorumError, field_error
+from quorum.models import ModelCall, ModelEndpoint, User
+from quorum.providers import limits, registry, url_safety
+from quorum.providers.base import ChatResult, Connection, EmbedResult, Provider
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
+TEST_MESSAGES = [{"role": "user", "content": "Reply with the single word: ok"}]
+
+R = TypeVar("R", ChatResult, EmbedResult)
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[R]):
+    result: R | None
+    error: QuorumError | None
+    call: ModelCall
+
+    def unwrap(self) -> R:
+        if self.error is not None or self.result is None:
+            raise self.error or QuorumError("no result")
+        return self.result
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    base_url: str
+    remote_model: str
+    provider: str = "openai"
+    api_key_env: str | None = None
+    params: Mapping[str, Any] | None = None
+    concurrency: int | None = None
+    rpm: int | None = None
+    price_in_per_1k: float = 0.0
+    price_out_per_1k: float = 0.0
+
+
+def add_model(db: Session, actor: User | None, spec: ModelSpec, *, allow_link_local: bool) -> ModelEndpoint:
+    _require_admin(actor)
+    problems = []
+    if not NAME.fullmatch(spec.name):
+        problems.append(field_error("name", "letters, digits, '.', '_' or '-', at most 100", at="body"))
+    if spec.api_key_env is not None and not ENV_VAR.fullmatch(spec.api_key_env):
+        problems.append(
+            field_error("api_key_env", "the NAME of an environment variable (not the key itself)", at="body")
+        )
+    if spec.provider not in registry.kinds():
+        problems.append(field_error("provider", f"one of {', '.join(registry.kinds())}", at="body"))
+    for field, value in (("concurrency", spec.concurrency), ("rpm", spec.rpm)):
+        if value is not None and value < 1:
+            problems.append(field_error(field, "at least 1 (leave it out for no limit)", at="body"))
+    for field, price in (
+        ("price_in_per_1k", spec.price_in_per_1k),
+        ("price_out_per_1k", spec.price_out_per_1k),
+    ):
+        if price < 0:
+            problems.append(field_error(field, "must not be negative", at="body"))
+    if not spec.remote_model.strip():
+        problems.append(field_error("remote_model", "required", at="body"))
+    if problems:
+        raise Invalid("invalid model", problems)
+    base_url = url_safety.check_base_url(spec.base_url, allow_link_local=allow_link_local)
+    if db.scalar(select(ModelEndpoint.id).where(ModelEndpoint.name == spec.name)) is not None:
+        raise Conflict(f"a model named {spec.name!r} exists")
+    endpoint = ModelEndpoint(
+        name=spec.name,
+        provider=spec.provider,
+        base_url=base_url,
+        remote_model=spec.remote_model.strip(),
+        api_key_env=spec.api_key_env,
+        params=dict(spec.params or {}),
+        concurrency=spec.concurrency,
+        rpm=spec.rpm,
+        price_in_per_1k=spec.price_in_per_1k,
+        price_out_per_1k=spec.price_out_per_1k,
+    )
+    db.add(endpoint)
+    db.flush()
+    audit.record(db, actor, "model.add", "model", endpoint.id, data={"name": spec.name, "base_url": base_url})
+    return endpoint
+
+
+def _require_admin(actor: User | None) -> None:
+    """``None`` is the operator at the shell (the CLI), who may do everything."""
+    if actor is not None:
+        require_admin(actor)
+
+
+def list_models(db: Session, actor: User | None) -> list[ModelEndpoint]:
+    _require_admin(actor)
+    return list(db.scalars(select(ModelEndpoint).order_by(ModelEndpoint.name)))
+
+
+def get_model(db: Session, actor: User | None, name: str) -> ModelEndpoint:
+    _require_admin(actor)
+    return find_model(db, name)
+
+
+def find_model(db: Session, name: str) -> ModelEndpoint:
+    endpoint = db.scalar(select(ModelEndpoint).where(ModelEndpoint.name == name))
+    if endpoint is None:
+        raise NotFound(f"no model {name!r}")
+    return endpoint
+
+
+def delete_model(db: Session, actor: User | None, name: str) -> None:
+    endpoint = get_model(db, actor, name)
+    audit.record(db, actor, "model.delete", "model", endpoint.id, data={"name": name})
+    db.delete(endpoint)
+    db.flush()
+
+
+def calls(
+    db: Session,
+    actor: User | None,
+    *,
+    model: str | None = None,
+    purpose: str | None = None,
+    errors_only: bool = False,
+    job_id: int | None = None,
+    limit: int = 100,
+) -> list[ModelCall]:
+    _require_admin(actor)
+    query = select(ModelCall).order_by(ModelCall.id.desc()).limit(limit)
+    if model is not None:
+        query = query.where(ModelCall.model_name == model)
+    if purpose is not None:
+        query = query.where(ModelCall.purpose == purpose)
+    if errors_only:
+        query = query.where(ModelCall.error.is_not(None))
+    if job_id is not None:
+        query = query.where(ModelCall.job_id == job_id)
+    return list(db.scalars(query))
+
+
+def check_model(db: Session, actor: User | None, name: str, *, allow_link_local: bool) -> Outcome[ChatResult]:
+    """One short chat call, recorded like any other (purpose ``test``)."""
+    endpoint = get_model(db, actor, name)
+    return try_chat(
+        db, endpoint, TEST_MESSAGES, {"max_tokens": 16}, purpose="test", allow_link_local=allow_link_local
+    )
+
+
+def chat(
+    db: Session,
+    endpoint: ModelEndpoint,
+    messages: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any] | None = None,
+    *,
+    purpose: str,
+    allow_link_local: bool,
+    job_id: int | None = None,
+    item_id: int | None = None,
+) -> ChatResult:
+    return try_chat(
+        db,
+        endpoint,
+        messages,
+        params,
+        purpose=purpose,
+        allow_link_local=allow_link_local,
+        job_id=job_id,
+        item_id=item_id,
+    ).unwrap()
+
+
+def embed(
+    db: Session,
+    endpoint: ModelEndpoint,
+    texts: Sequence[str],
+    *,
+    purpose: str,
+    allow_link_local: bool,
+    job_id: int | None = None,
+    item_id: int | None = None,
+) -> EmbedResult:
+    return try_embed(
+        db,
+        endpoint,
+        texts,
+        purpose=purpose,
+        allow_link_local=allow_link_local,
+        job_id=job_id,
+        item_id=item_id,
+    ).unwrap()
+
+
+def try_chat(
+    db: Session,
+    endpoint: ModelEndpoint,
+    messages: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any] | None = None,
+    *,
+    purpose: str,
+    allow_link_local: bool,
+    job_id: int | None = None,
+    item_id: int | None = None,
+) -> Outcome[ChatResult]:
+    merged = {**endpoint.params, **(params or {})}
+    return _call(
+        db,
+        endpoint,
+        lambda provider: provider.chat(messages, merged),
+        purpose=purpose,
+        allow_link_local=allow_link_local,
+        job_id=job_id,
+        item_id=item_id,
+    )
+
+
+def try_embed(
+    db: Session,
+    endpoint: ModelEndpoint,
+    texts: Sequence[str],
+    *,
+    purpose: str,
+    allow_link_local: bool,
+    job_id: int | None = None,
+    item_id: int | None = None,
+) -> Outcome[EmbedResult]:
+    return _call(
+        db,
+        endpoint,
+        lambda provider: provider.embed(texts),
+        purpose=purpose,
+        allow_link_local=allow_link_local,
+        job_id=job_id,
+        item_id=item_id,
+    )
+
+
+def _call(
+    db: Session,
+    endpoint: ModelEndpoint,
+    send: Callable[[Provider], R],
+    *,
+    purpose: str,
+    allow_link_local: bool,
+    job_id: int | None,
+    item_id: int | None,
+) -> Outcome[R]:
+    row = ModelCall(
+        model_id=endpoint.id, model_name=endpoint.name, purpose=purpose, job_id=job_id, item_id=item_id
+    )
+    start = time.perf_counter()
+    try:
+        # Checked again at call time: the name may resolve elsewhere now than when it was registered.
+        url_safety.check_base_url(endpoint.base_url, allow_link_local=allow_link_local)
+        provider = registry.provider_for(endpoint.provider, _connection(endpoint))
+        with limits.limited(endpoint.name, endpoint.concurrency, endpoint.rpm):
+            result = send(provider)
+    except QuorumError as exc:
+        row.latency_ms = (time.perf_counter() - start) * 1000
+        row.error = exc.message
+        db.add(row)
+        db.flush()
+        return Outcome(None, exc, row)
+    tokens_out = result.tokens_out if isinstance(result, ChatResult) else 0
+    row.tokens_in, row.tokens_out, row.latency_ms = result.tokens_in, tokens_out, result.latency_ms
+    row.cost = (result.tokens_in * endpoint.price_in_per_1k + tokens_out * endpoint.price_out_per_1k) / 1000
+    db.add(row)
+    db.flush()
+    return Outcome(result, None, row)
+
+
+def _connection(endpoint: ModelEndpoint) -> Connection:
+    # The key lives only in the environment and in this object for the length of one call.
+    key = os.environ.get(endpoint.api_key_env) if endpoint.api_key_env else None
+    if endpoint.api_key_env and not key:
+        raise Invalid(
+            f"model {endpoint.name!r}: the environment variable {endpoint.api_key_env} is not set",
+            [field_error("api_key_env", "not set in this process's environment")],
+        )
+    return Connection(
+        name=endpoint.name, base_url=endpoint.base_url, remote_model=endpoint.remote_model, api_key=key
+    )
