@@ -24,6 +24,8 @@ from quorum.providers.base import ChatResult, Connection, EmbedResult, Provider
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
+# Keys the call itself sets: a default parameter may not replace the model, the prompt or the protocol.
+RESERVED_PARAMS = frozenset({"model", "messages", "input", "stream"})
 TEST_MESSAGES = [{"role": "user", "content": "Reply with the single word: ok"}]
 
 R = TypeVar("R", ChatResult, EmbedResult)
@@ -75,6 +77,8 @@ def add_model(db: Session, actor: User | None, spec: ModelSpec, *, allow_link_lo
     ):
         if price < 0:
             problems.append(field_error(field, "must not be negative", at="body"))
+    if reserved := sorted(RESERVED_PARAMS & set(spec.params or {})):
+        problems.append(field_error("params", f"set by the call itself: {', '.join(reserved)}", at="body"))
     if not spec.remote_model.strip():
         problems.append(field_error("remote_model", "required", at="body"))
     if problems:
@@ -217,10 +221,12 @@ def try_chat(
     item_id: int | None = None,
 ) -> Outcome[ChatResult]:
     merged = {**endpoint.params, **(params or {})}
+    reserved = sorted(RESERVED_PARAMS & set(merged))
     return _call(
         db,
         endpoint,
         lambda provider: provider.chat(messages, merged),
+        refuse=Invalid(f"parameters set by the call itself: {', '.join(reserved)}") if reserved else None,
         purpose=purpose,
         allow_link_local=allow_link_local,
         job_id=job_id,
@@ -258,12 +264,15 @@ def _call(
     allow_link_local: bool,
     job_id: int | None,
     item_id: int | None,
+    refuse: QuorumError | None = None,
 ) -> Outcome[R]:
     row = ModelCall(
         model_id=endpoint.id, model_name=endpoint.name, purpose=purpose, job_id=job_id, item_id=item_id
     )
     start = time.perf_counter()
     try:
+        if refuse is not None:
+            raise refuse
         # Checked again at call time: the name may resolve elsewhere now than when it was registered.
         url_safety.check_base_url(endpoint.base_url, allow_link_local=allow_link_local)
         provider = registry.provider_for(endpoint.provider, _connection(endpoint))
