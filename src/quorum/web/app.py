@@ -28,6 +28,7 @@ from quorum.keys import secret_key
 from quorum.projects.api import router as projects_router
 from quorum.projects.views import router as projects_pages
 from quorum.providers.api import router as models_router
+from quorum.providers.views import router as models_pages
 from quorum.quality.api import router as quality_router
 from quorum.quality.views import router as quality_pages
 from quorum.reviews.api import router as reviews_router
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         flags_pages,
         quality_pages,
         reviews_pages,
+        models_pages,
     )
     for router in routers:
         app.include_router(router)
