@@ -32,6 +32,9 @@ class FakeOpenAI:
     script: list[Step] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    in_flight: int = 0
+    peak: int = 0
+    """The most requests the server was answering at once."""
 
     def next_step(self) -> Step:
         with self.lock:
@@ -69,8 +72,15 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._error(404, f"The model {body.get('model')} does not exist")
                 return
             step = fake.next_step()
-            if step.delay_s:
-                time.sleep(step.delay_s)
+            with fake.lock:
+                fake.in_flight += 1
+                fake.peak = max(fake.peak, fake.in_flight)
+            try:
+                if step.delay_s:
+                    time.sleep(step.delay_s)
+            finally:
+                with fake.lock:
+                    fake.in_flight -= 1
             if step.status != 200:
                 self._error(step.status, "scripted failure", step.headers)
                 return

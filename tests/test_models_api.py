@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -195,3 +197,25 @@ def test_only_admins_touch_models(client: TestClient, database: Database, fake: 
     assert _add(client, someone, fake, "mine").status_code == 403
     assert client.get("/api/v1/models").status_code == 401
     assert fake.requests == []
+
+
+def test_a_slow_model_test_does_not_hold_the_database(
+    client: TestClient, database: Database, fake: FakeOpenAI
+) -> None:
+    """On SQLite every transaction holds the write lock: the test call is sent with none open, so other
+    writes go on while a slow model thinks."""
+    admin = person(database, "admin", admin=True)
+    assert _add(client, admin, fake).status_code == 201
+    fake.script = [Step(delay_s=1.5, text="slow")]
+    answers: list[Any] = []
+    slow = threading.Thread(
+        target=lambda: answers.append(client.post("/api/v1/models/judge/test", headers=admin.headers))
+    )
+    slow.start()
+    while not fake.requests:
+        time.sleep(0.01)
+    start = time.monotonic()
+    assert _add(client, admin, fake, "other").status_code == 201
+    assert time.monotonic() - start < 1.0
+    slow.join()
+    assert answers[0].status_code == 200 and answers[0].json()["text"] == "slow"

@@ -3,6 +3,7 @@ row each (job and item recorded, cost from the registration's prices), on both d
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -98,3 +99,28 @@ def test_params_that_would_replace_the_call_itself_are_refused(database: Databas
         )
         assert isinstance(outcome.error, Invalid) and outcome.call.error is not None
     assert fake.requests == []
+
+
+def test_the_models_concurrency_limit_holds_through_the_service(database: Database, fake: FakeOpenAI) -> None:
+    with database.session() as db:
+        service.add_model(
+            db, None, replace(_spec(fake, "narrow", "fake-chat"), concurrency=2), allow_link_local=False
+        )
+    fake.script = [Step(delay_s=0.05) for _ in range(6)]
+
+    def one() -> None:
+        # As a job would: read, call with no transaction open, record.
+        with database.session() as db:
+            target = service.probe_target(db, None, "narrow")
+        sent = service.send_chat(target, [{"role": "user", "content": "x"}], allow_link_local=False)
+        with database.session() as db:
+            service.record(db, sent, purpose="t")
+
+    threads = [threading.Thread(target=one) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(fake.requests) == 6 and fake.peak == 2
+    with database.session() as db:
+        assert len(db.scalars(select(ModelCall).where(ModelCall.error.is_(None))).all()) == 6

@@ -6,14 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from quorum.config import Settings
 from quorum.models import ModelCall, ModelEndpoint
 from quorum.providers import service
-from quorum.web.deps import DB, CurrentUser
+from quorum.providers.base import ChatResult
+from quorum.web.deps import DB, CurrentUser, as_current_user, credentials_sent, get_database
 
 router = APIRouter(prefix="/api/v1", tags=["models"])
 
@@ -145,11 +147,15 @@ def delete_model(name: str, user: CurrentUser, db: DB) -> Response:
     "/models/{name}/test",
     response_model=TestOut,
     responses={502: {"description": "The model's server failed or refused."}},
+    dependencies=[Depends(credentials_sent)],
 )
-def test_model(name: str, request: Request, user: CurrentUser, db: DB) -> Any:
-    """One short chat call; its ``model_calls`` row is kept when it fails (the error is returned, not
-    raised, so the unit of work still commits)."""
-    outcome = service.check_model(db, user, name, allow_link_local=_allow_link_local(request))
+async def probe_model(name: str, request: Request) -> Any:
+    """One short chat call, sent between two units of work: on SQLite an open transaction holds the
+    write lock, which a slow model must not keep for the whole platform. The error is returned, not
+    raised, so its ``model_calls`` row commits."""
+    target = await as_current_user(request, lambda db, user: service.probe_target(db, user, name))
+    sent = await run_in_threadpool(lambda: service.check(target, allow_link_local=_allow_link_local(request)))
+    outcome = await run_in_threadpool(_record, request, sent)
     if outcome.error is not None:
         return JSONResponse(outcome.error.to_dict(), status_code=outcome.error.status)
     r = outcome.unwrap()
@@ -160,6 +166,11 @@ def test_model(name: str, request: Request, user: CurrentUser, db: DB) -> Any:
         latency_ms=r.latency_ms,
         raw_model=r.raw_model,
     )
+
+
+def _record(request: Request, sent: service.Sent[ChatResult]) -> service.Outcome[ChatResult]:
+    with get_database(request).session() as db:
+        return service.record(db, sent, purpose="test")
 
 
 @router.get("/model-calls")

@@ -91,8 +91,12 @@ def list_() -> None:
 def test(name: Annotated[str, typer.Argument()]) -> None:
     """Send one short chat call; print the reply, latency and tokens. Exit 1 when the call fails."""
     with unit_of_work() as db:
+        target = service.probe_target(db, None, name)
+    # Called between two units of work: on SQLite an open transaction would hold the write lock.
+    sent = service.check(target, allow_link_local=settings().allow_link_local_models)
+    with unit_of_work() as db:
         # The error is returned, not raised, so its model_calls row commits with the unit of work.
-        outcome = service.check_model(db, None, name, allow_link_local=settings().allow_link_local_models)
+        outcome = service.record(db, sent, purpose="test")
     if outcome.error is not None:
         err.print(f"[bold red]error:[/] {outcome.error.message}", markup=True, soft_wrap=True)
         raise typer.Exit(1)

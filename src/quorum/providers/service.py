@@ -1,7 +1,9 @@
-"""Registered models: add, list, delete, and call them. Every call goes through ``try_chat`` or
-``try_embed`` here, which apply the model's limits and write one ``model_calls`` row, success or error.
-They return the error rather than raise it, so a caller can keep the error row: a raised error rolls the
-unit of work back, row included (``chat`` and ``embed`` raise, for callers that do not need it)."""
+"""Registered models: add, list, delete, and call them. Every call goes through here: ``send_chat`` /
+``send_embed`` apply the model's limits and return the result or the error (never raise it), and
+``record`` writes its one ``model_calls`` row, success or error. Callers that may wait on a model read a
+``Target`` in one unit of work, send with none open (on SQLite an open transaction holds the write
+lock), and record in another; ``try_chat``/``try_embed`` do all three inside the caller's unit of work,
+and ``chat``/``embed`` raise the error (its row then leaves with the rollback)."""
 
 from __future__ import annotations
 
@@ -157,12 +159,55 @@ def calls(
     return list(db.scalars(query))
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a call needs from a registration, copied out of the ORM: an entry point can end its
+    transaction before the call (on SQLite every transaction holds the write lock) and record after."""
+
+    model_id: int
+    name: str
+    provider: str
+    base_url: str
+    remote_model: str
+    api_key_env: str | None
+    params: dict[str, Any]
+    concurrency: int | None
+    rpm: int | None
+    price_in_per_1k: float
+    price_out_per_1k: float
+
+    @classmethod
+    def of(cls, m: ModelEndpoint) -> Target:
+        return cls(
+            m.id, m.name, m.provider, m.base_url, m.remote_model, m.api_key_env, dict(m.params),
+            m.concurrency, m.rpm, m.price_in_per_1k, m.price_out_per_1k,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Sent(Generic[R]):
+    """A call's result or error, not yet recorded."""
+
+    target: Target
+    result: R | None
+    error: QuorumError | None
+    latency_ms: float
+
+
+def probe_target(db: Session, actor: User | None, name: str) -> Target:
+    """The model ``check`` will call (admin only); see ``Target`` for why it is a copy."""
+    return Target.of(get_model(db, actor, name))
+
+
+def check(target: Target, *, allow_link_local: bool) -> Sent[ChatResult]:
+    """One short chat call with no database involved; ``record`` it afterwards (purpose ``test``)."""
+    return send_chat(target, TEST_MESSAGES, {"max_tokens": 16}, allow_link_local=allow_link_local)
+
+
 def check_model(db: Session, actor: User | None, name: str, *, allow_link_local: bool) -> Outcome[ChatResult]:
-    """One short chat call, recorded like any other (purpose ``test``)."""
-    endpoint = get_model(db, actor, name)
-    return try_chat(
-        db, endpoint, TEST_MESSAGES, {"max_tokens": 16}, purpose="test", allow_link_local=allow_link_local
-    )
+    """``check`` and ``record`` in one unit of work (which it holds open during the call)."""
+    sent = check(probe_target(db, actor, name), allow_link_local=allow_link_local)
+    return record(db, sent, purpose="test")
 
 
 def chat(
@@ -220,18 +265,8 @@ def try_chat(
     job_id: int | None = None,
     item_id: int | None = None,
 ) -> Outcome[ChatResult]:
-    merged = {**endpoint.params, **(params or {})}
-    reserved = sorted(RESERVED_PARAMS & set(merged))
-    return _call(
-        db,
-        endpoint,
-        lambda provider: provider.chat(messages, merged),
-        refuse=Invalid(f"parameters set by the call itself: {', '.join(reserved)}") if reserved else None,
-        purpose=purpose,
-        allow_link_local=allow_link_local,
-        job_id=job_id,
-        item_id=item_id,
-    )
+    sent = send_chat(Target.of(endpoint), messages, params, allow_link_local=allow_link_local)
+    return record(db, sent, purpose=purpose, job_id=job_id, item_id=item_id)
 
 
 def try_embed(
@@ -244,62 +279,88 @@ def try_embed(
     job_id: int | None = None,
     item_id: int | None = None,
 ) -> Outcome[EmbedResult]:
-    return _call(
-        db,
-        endpoint,
-        lambda provider: provider.embed(texts),
-        purpose=purpose,
+    sent = send_embed(Target.of(endpoint), texts, allow_link_local=allow_link_local)
+    return record(db, sent, purpose=purpose, job_id=job_id, item_id=item_id)
+
+
+def send_chat(
+    target: Target,
+    messages: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any] | None = None,
+    *,
+    allow_link_local: bool,
+) -> Sent[ChatResult]:
+    merged = {**target.params, **(params or {})}
+    reserved = sorted(RESERVED_PARAMS & set(merged))
+    refuse = Invalid(f"parameters set by the call itself: {', '.join(reserved)}") if reserved else None
+    return _send(
+        target,
+        lambda provider: provider.chat(messages, merged),
         allow_link_local=allow_link_local,
-        job_id=job_id,
-        item_id=item_id,
+        refuse=refuse,
     )
 
 
-def _call(
-    db: Session,
-    endpoint: ModelEndpoint,
+def send_embed(target: Target, texts: Sequence[str], *, allow_link_local: bool) -> Sent[EmbedResult]:
+    return _send(target, lambda provider: provider.embed(texts), allow_link_local=allow_link_local)
+
+
+def _send(
+    target: Target,
     send: Callable[[Provider], R],
     *,
-    purpose: str,
     allow_link_local: bool,
-    job_id: int | None,
-    item_id: int | None,
     refuse: QuorumError | None = None,
-) -> Outcome[R]:
-    row = ModelCall(
-        model_id=endpoint.id, model_name=endpoint.name, purpose=purpose, job_id=job_id, item_id=item_id
-    )
+) -> Sent[R]:
     start = time.perf_counter()
     try:
         if refuse is not None:
             raise refuse
         # Checked again at call time: the name may resolve elsewhere now than when it was registered.
-        url_safety.check_base_url(endpoint.base_url, allow_link_local=allow_link_local)
-        provider = registry.provider_for(endpoint.provider, _connection(endpoint))
-        with limits.limited(endpoint.name, endpoint.concurrency, endpoint.rpm):
+        url_safety.check_base_url(target.base_url, allow_link_local=allow_link_local)
+        provider = registry.provider_for(target.provider, _connection(target))
+        with limits.limited(target.name, target.concurrency, target.rpm):
             result = send(provider)
     except QuorumError as exc:
-        row.latency_ms = (time.perf_counter() - start) * 1000
-        row.error = exc.message
-        db.add(row)
-        db.flush()
-        return Outcome(None, exc, row)
-    tokens_out = result.tokens_out if isinstance(result, ChatResult) else 0
-    row.tokens_in, row.tokens_out, row.latency_ms = result.tokens_in, tokens_out, result.latency_ms
-    row.cost = (result.tokens_in * endpoint.price_in_per_1k + tokens_out * endpoint.price_out_per_1k) / 1000
+        return Sent(target, None, exc, (time.perf_counter() - start) * 1000)
+    return Sent(target, result, None, result.latency_ms)
+
+
+def record(
+    db: Session, sent: Sent[R], *, purpose: str, job_id: int | None = None, item_id: int | None = None
+) -> Outcome[R]:
+    """The call's ``model_calls`` row (flushed): tokens and cost on success, the error otherwise."""
+    t = sent.target
+    row = ModelCall(
+        model_id=t.model_id,
+        model_name=t.name,
+        purpose=purpose,
+        job_id=job_id,
+        item_id=item_id,
+        latency_ms=sent.latency_ms,
+        tokens_in=0,
+        tokens_out=0,
+        cost=0.0,
+    )
+    if sent.error is not None:
+        row.error = sent.error.message
+    elif sent.result is not None:
+        tokens_out = sent.result.tokens_out if isinstance(sent.result, ChatResult) else 0
+        row.tokens_in, row.tokens_out = sent.result.tokens_in, tokens_out
+        row.cost = (sent.result.tokens_in * t.price_in_per_1k + tokens_out * t.price_out_per_1k) / 1000
     db.add(row)
     db.flush()
-    return Outcome(result, None, row)
+    return Outcome(sent.result, sent.error, row)
 
 
-def _connection(endpoint: ModelEndpoint) -> Connection:
+def _connection(target: Target) -> Connection:
     # The key lives only in the environment and in this object for the length of one call.
-    key = os.environ.get(endpoint.api_key_env) if endpoint.api_key_env else None
-    if endpoint.api_key_env and not key:
+    key = os.environ.get(target.api_key_env) if target.api_key_env else None
+    if target.api_key_env and not key:
         raise Invalid(
-            f"model {endpoint.name!r}: the environment variable {endpoint.api_key_env} is not set",
+            f"model {target.name!r}: the environment variable {target.api_key_env} is not set",
             [field_error("api_key_env", "not set in this process's environment")],
         )
     return Connection(
-        name=endpoint.name, base_url=endpoint.base_url, remote_model=endpoint.remote_model, api_key=key
+        name=target.name, base_url=target.base_url, remote_model=target.remote_model, api_key=key
     )
