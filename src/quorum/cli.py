@@ -16,6 +16,7 @@ from quorum.exports import cli as exports_cli
 from quorum.items import cli as items_cli
 from quorum.jobs import cli as jobs_cli
 from quorum.projects.cli import projects
+from quorum.providers.cli import models
 from quorum.quality import cli as quality_cli
 from quorum.simulate import cli as simulate_cli
 
@@ -32,6 +33,7 @@ app.add_typer(projects, name="project")
 app.add_typer(types, name="types")
 app.add_typer(jobs_cli.jobs, name="jobs")
 app.command("worker")(jobs_cli.worker)
+app.add_typer(models, name="model")
 items_cli.register(app)
 exports_cli.register(app)
 quality_cli.register(app)

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         default="",
         description="Addresses or networks (comma-separated) of reverse proxies whose X-Forwarded-For is believed.",
     )
+    allow_link_local_models: bool = Field(
+        default=False,
+        description="Allow model base URLs on link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10).",
+    )
     image_hosts: str = Field(
         default="", description="Comma-separated hosts pages may load item images from over HTTPS."
     )

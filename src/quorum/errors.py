@@ -82,3 +82,10 @@ class RateLimited(QuorumError):
 class Unavailable(QuorumError):
     status = 503
     code = "unavailable"
+
+
+class BadGateway(QuorumError):
+    """A server we called on the user's behalf (a model endpoint) failed or refused: the message names it."""
+
+    status = 502
+    code = "bad_gateway"

@@ -12,6 +12,8 @@ from quorum.models.item_pin import ItemPin
 from quorum.models.job import Job
 from quorum.models.judgment import Judgment
 from quorum.models.membership import Membership
+from quorum.models.model_call import ModelCall
+from quorum.models.model_endpoint import ModelEndpoint
 from quorum.models.project import Project
 from quorum.models.qualification import Qualification
 from quorum.models.review import Review
@@ -30,6 +32,8 @@ __all__ = [
     "Job",
     "Judgment",
     "Membership",
+    "ModelCall",
+    "ModelEndpoint",
     "Project",
     "Qualification",
     "Review",

@@ -30,6 +30,8 @@ from quorum.jobs.views import router as jobs_pages
 from quorum.keys import secret_key
 from quorum.projects.api import router as projects_router
 from quorum.projects.views import router as projects_pages
+from quorum.providers.api import router as models_router
+from quorum.providers.views import router as models_pages
 from quorum.quality.api import router as quality_router
 from quorum.quality.views import router as quality_pages
 from quorum.reviews.api import router as reviews_router
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         jobs_router,
         quality_router,
         reviews_router,
+        models_router,
         blobs_router,
         assets_router,
         accounts_pages,
@@ -107,6 +110,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         jobs_pages,
         quality_pages,
         reviews_pages,
+        models_pages,
     )
     for router in routers:
         app.include_router(router)

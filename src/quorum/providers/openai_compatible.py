@@ -1,0 +1,108 @@
+"""Any server that speaks the OpenAI chat-completions and embeddings protocol (hosted APIs, vLLM,
+llama.cpp server, Ollama), through the ``openai`` SDK with its own retries off: ours are bounded, honour
+Retry-After, and name the model in every error."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast
+
+import openai
+
+from quorum.errors import BadGateway, QuorumError, Unavailable
+from quorum.providers.base import ChatResult, Connection, EmbedResult, Provider
+from quorum.providers.retry import Sleep, parse_retry_after, sleep
+
+KIND = "openai"
+# Local servers (vLLM, Ollama) need no key, but the SDK refuses to start without one.
+NO_KEY = "no-key"
+
+T = TypeVar("T")
+
+
+class OpenAICompatible:
+    def __init__(self, connection: Connection, wait: Sleep = sleep) -> None:
+        self.connection = connection
+        self.policy = connection.retry
+        self.wait = wait
+        self.attempts = 0
+        """Tries made by the last call (1 when the first succeeded)."""
+        self._client = openai.OpenAI(
+            base_url=connection.base_url,
+            api_key=connection.api_key or NO_KEY,
+            timeout=connection.timeout_s,
+            max_retries=0,
+        )
+
+    def chat(self, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any]) -> ChatResult:
+        start = time.perf_counter()
+        done = self._with_retries(
+            lambda: self._client.chat.completions.create(
+                model=self.connection.remote_model, messages=cast(Any, list(messages)), **dict(params)
+            )
+        )
+        usage = done.usage
+        choice = done.choices[0] if done.choices else None
+        return ChatResult(
+            text=(choice.message.content or "") if choice else "",
+            tokens_in=usage.prompt_tokens if usage else 0,
+            tokens_out=usage.completion_tokens if usage else 0,
+            latency_ms=(time.perf_counter() - start) * 1000,
+            raw_model=done.model,
+        )
+
+    def embed(self, texts: Sequence[str]) -> EmbedResult:
+        start = time.perf_counter()
+        done = self._with_retries(
+            lambda: self._client.embeddings.create(model=self.connection.remote_model, input=list(texts))
+        )
+        ordered = sorted(done.data, key=lambda d: d.index)
+        return EmbedResult(
+            vectors=[list(d.embedding) for d in ordered],
+            tokens_in=done.usage.prompt_tokens if done.usage else 0,
+            latency_ms=(time.perf_counter() - start) * 1000,
+        )
+
+    def _with_retries(self, send: Callable[[], T]) -> T:
+        self.attempts = 0
+        while True:
+            self.attempts += 1
+            try:
+                return send()
+            except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError) as exc:
+                if self.attempts >= self.policy.attempts:
+                    raise self._final(exc) from None
+                retry_after = None
+                if isinstance(exc, openai.APIStatusError):
+                    retry_after = parse_retry_after(dict(exc.response.headers))
+                self.wait(self.policy.delay(self.attempts, retry_after))
+            except openai.OpenAIError as exc:
+                raise self._final(exc) from None
+
+    def _final(self, exc: openai.OpenAIError) -> QuorumError:
+        """The error users see: what went wrong, for which model, and what to check (never the key)."""
+        name, url, remote = self.connection.name, self.connection.base_url, self.connection.remote_model
+        tries = f" after {self.attempts} tries" if self.attempts > 1 else ""
+        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            return BadGateway(
+                f"model {name!r}: {url} refused the API key ({exc.status_code}); check the key's "
+                "environment variable"
+            )
+        if isinstance(exc, openai.NotFoundError):
+            return BadGateway(f"model {name!r}: {url} does not serve model {remote!r} (404)")
+        if isinstance(exc, openai.RateLimitError):
+            return Unavailable(f"model {name!r}: still rate limited (429){tries}")
+        if isinstance(exc, openai.APITimeoutError):
+            return BadGateway(
+                f"model {name!r}: {url} did not answer in {self.connection.timeout_s:g}s{tries}"
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return BadGateway(f"model {name!r}: cannot reach {url}")
+        if isinstance(exc, openai.APIStatusError):
+            return BadGateway(f"model {name!r}: {url} answered {exc.status_code}{tries}")
+        return BadGateway(f"model {name!r}: {type(exc).__name__} from {url}")
+
+
+def register_models(register: Callable[[str, Callable[[Connection], Provider]], None]) -> None:
+    register(KIND, OpenAICompatible)
