@@ -51,13 +51,15 @@ def test_chat_and_embed_through_the_service_each_leave_one_row(database: Databas
             db, None, _spec(fake, "gen-embed", "fake-embed"), allow_link_local=False
         )
         fake.script = [Step(text="a short answer")]
-        reply = service.chat(
+        reply = service.try_chat(
             db, chat_model, [{"role": "user", "content": "one two three four"}], {"seed": 7},
             purpose="candidate", allow_link_local=False, job_id=41, item_id=item_id,
-        )  # fmt: skip
+        ).unwrap()  # fmt: skip
         assert reply.text == "a short answer"
         assert fake.requests[-1]["body"]["seed"] == 7 and fake.requests[-1]["body"]["temperature"] == 0.0
-        vectors = service.embed(db, embed_model, ["alpha beta", "c"], purpose="dedup", allow_link_local=False)
+        vectors = service.try_embed(
+            db, embed_model, ["alpha beta", "c"], purpose="dedup", allow_link_local=False
+        ).unwrap()
         assert vectors.vectors == [[10.0, 97.0, 1.0], [1.0, 99.0, 1.0]]
         fake.script = [Step(status=400)]
         failed = service.try_chat(

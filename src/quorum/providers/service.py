@@ -2,8 +2,8 @@
 ``send_embed`` apply the model's limits and return the result or the error (never raise it), and
 ``record`` writes its one ``model_calls`` row, success or error. Callers that may wait on a model read a
 ``Target`` in one unit of work, send with none open (on SQLite an open transaction holds the write
-lock), and record in another; ``try_chat``/``try_embed`` do all three inside the caller's unit of work,
-and ``chat``/``embed`` raise the error (its row then leaves with the rollback)."""
+lock), and record in another; ``try_chat``/``try_embed`` do all three inside the caller's unit of work
+(``.unwrap()`` on their outcome raises the error; its row then leaves with the rollback)."""
 
 from __future__ import annotations
 
@@ -208,50 +208,6 @@ def check_model(db: Session, actor: User | None, name: str, *, allow_link_local:
     """``check`` and ``record`` in one unit of work (which it holds open during the call)."""
     sent = check(probe_target(db, actor, name), allow_link_local=allow_link_local)
     return record(db, sent, purpose="test")
-
-
-def chat(
-    db: Session,
-    endpoint: ModelEndpoint,
-    messages: Sequence[Mapping[str, Any]],
-    params: Mapping[str, Any] | None = None,
-    *,
-    purpose: str,
-    allow_link_local: bool,
-    job_id: int | None = None,
-    item_id: int | None = None,
-) -> ChatResult:
-    return try_chat(
-        db,
-        endpoint,
-        messages,
-        params,
-        purpose=purpose,
-        allow_link_local=allow_link_local,
-        job_id=job_id,
-        item_id=item_id,
-    ).unwrap()
-
-
-def embed(
-    db: Session,
-    endpoint: ModelEndpoint,
-    texts: Sequence[str],
-    *,
-    purpose: str,
-    allow_link_local: bool,
-    job_id: int | None = None,
-    item_id: int | None = None,
-) -> EmbedResult:
-    return try_embed(
-        db,
-        endpoint,
-        texts,
-        purpose=purpose,
-        allow_link_local=allow_link_local,
-        job_id=job_id,
-        item_id=item_id,
-    ).unwrap()
 
 
 def try_chat(
