@@ -1,7 +1,8 @@
 """The assignment policy as pure data: who may get which item, and in what order.
 
 This is the reference the queue's SQL mirrors (``assignments/queue.py``); ``tests/test_core_policy.py``
-checks the rules with hypothesis and checks the SQL claim against ``choose`` on random small states.
+checks the rules with hypothesis and ``tests/test_queue_sql_vs_policy.py`` checks the SQL claim against
+``choose`` on random small states.
 
 An annotator may work in a project when the project is active, they meet its expertise rule, they pass
 its quality gate (gold accuracy not under the threshold once enough gold is scored), and they hold fewer
