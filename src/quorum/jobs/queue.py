@@ -16,7 +16,7 @@ from quorum.config import Settings
 from quorum.db import Database
 from quorum.exports import jobs as export_jobs
 from quorum.jobs import runner
-from quorum.jobs.registry import BLOBS_INFO_KEY
+from quorum.jobs.registry import BLOBS_INFO_KEY, SETTINGS_INFO_KEY
 
 # Every job kind registers itself when imported; a worker runs the kinds listed here.
 KINDS = (export_jobs.KIND,)
@@ -67,6 +67,7 @@ def build_queue(
     # Job results live apart from uploaded images: ``GET /blobs/{key}`` serves any signed-in user, while
     # a job's file is for its owner and managers only (``GET /api/v1/jobs/{id}/download``).
     database.session_info[BLOBS_INFO_KEY] = job_blobs(settings)
+    database.session_info[SETTINGS_INFO_KEY] = settings
     return queue
 
 

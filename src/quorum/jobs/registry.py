@@ -9,11 +9,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from quorum.blobs.store import BlobStore
+from quorum.config import Settings
 from quorum.db.types import utcnow
 from quorum.errors import Invalid, field_error
 from quorum.models import Job
 
 BLOBS_INFO_KEY = "job_blobs"
+SETTINGS_INFO_KEY = "job_settings"
 
 
 class Cancelled(Exception):
@@ -40,6 +42,14 @@ class JobContext:
         if store is None:
             raise RuntimeError("no blob store is attached to this database")
         return store
+
+    @property
+    def settings(self) -> Settings:
+        """The worker's settings (e.g. whether link-local model URLs are allowed)."""
+        found: Settings | None = self.db.info.get(SETTINGS_INFO_KEY)
+        if found is None:
+            raise RuntimeError("no settings are attached to this database")
+        return found
 
     def progress(self, done: int, total: int | None = None) -> None:
         values: dict[str, Any] = {"progress_done": done, "updated_at": utcnow()}
