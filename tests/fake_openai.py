@@ -1,6 +1,8 @@
 """A local server speaking the OpenAI chat-completions and embeddings protocol, for tests: loopback only,
 scripted answers (``script``: one entry per request, in order; the default answer after they run out),
-429 with Retry-After, 500s, slow answers, a 401 for a wrong key and a 404 for a model it does not serve."""
+429 with Retry-After, 500s, slow answers, a 401 for a wrong key and a 404 for a model it does not serve.
+``stream: true`` is answered with server-sent events: one chunk per word, the usage in a last chunk when
+``stream_options.include_usage`` is set, then ``data: [DONE]``; a step can break the stream midway."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from quorum.providers.recorded import sse_chunks
+
 MODELS = ("fake-chat", "fake-embed")
 KEY = "sk-test-secret-4f9a2c"
 
@@ -23,6 +27,10 @@ class Step:
     text: str = "ok"
     delay_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    piece_delay_s: float = 0.0
+    """Streamed answers: the pause before each piece."""
+    break_after: int | None = None
+    """Streamed answers: send this many pieces, then an error event."""
 
 
 @dataclass
@@ -84,7 +92,9 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if step.status != 200:
                 self._error(step.status, "scripted failure", step.headers)
                 return
-            if self.path.endswith("/chat/completions"):
+            if self.path.endswith("/chat/completions") and body.get("stream"):
+                self._chat_stream(body, step)
+            elif self.path.endswith("/chat/completions"):
                 self._chat(body, step)
             elif self.path.endswith("/embeddings"):
                 self._embeddings(body)
@@ -114,6 +124,25 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     },
                 },
             )
+
+        def _chat_stream(self, body: dict[str, Any], step: Step) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()  # HTTP/1.0: the stream ends when the connection closes
+            words = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
+            include = bool((body.get("stream_options") or {}).get("include_usage"))
+            chunks = sse_chunks(
+                f"{body['model']}-2026-01-01", step.text, prompt_tokens=words, include_usage=include
+            )
+            # Chunk 0 carries the role; chunk i (1..) the i-th word.
+            for i, chunk in enumerate(chunks):
+                if step.break_after is not None and i == step.break_after + 1:
+                    error = {"error": {"message": "scripted failure mid stream", "type": "fake"}}
+                    self.wfile.write(f"data: {json.dumps(error)}\n\n".encode())
+                    return
+                if step.piece_delay_s and i > 0:
+                    time.sleep(step.piece_delay_s)
+                self.wfile.write(chunk)
 
         def _embeddings(self, body: dict[str, Any]) -> None:
             texts = body["input"] if isinstance(body["input"], list) else [body["input"]]

@@ -17,6 +17,8 @@ from quorum.items import cli as items_cli
 from quorum.jobs import cli as jobs_cli
 from quorum.projects.cli import projects
 from quorum.providers.cli import models
+from quorum.providers.recorded import MODEL_NAMES, register_recorded_models, start_recorded_server
+from quorum.providers.recorded_data import find_data
 from quorum.quality import cli as quality_cli
 from quorum.simulate import cli as simulate_cli
 
@@ -138,11 +140,19 @@ def demo(
     """Migrate, seed the demo (once) and serve it."""
     database_ = database()
     migrate.upgrade(database_.engine)
+    # Loopback, in a thread of this process: generation in the demo needs no key and no network.
+    recorded_url, _stop = start_recorded_server(settings().recorded_data)
     with database_.session() as session:
         logins = seed(session)
+        register_recorded_models(session, recorded_url)
     database_.dispose()
     base = f"http://{host}:{port}"
     out.print(f"\n[bold]Quorum demo[/] on {base}  (database: {settings().resolved_database_url()})")
+    out.print(
+        f"Recorded-response models {', '.join(MODEL_NAMES)} answer at {recorded_url} from "
+        f"{find_data(settings().recorded_data) or 'the task types demo comparisons'} (recorded, not live).",
+        markup=False,
+    )
     out.print(
         f"Open [bold]{base}/login[/] and log in as [bold]alice[/] (annotator), [bold]manager[/] or "
         f"[bold]admin[/]; every demo password is [bold]{logins[0].password}[/]."

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
         default=False,
         description="Allow model base URLs on link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10).",
     )
+    recorded_data: Path | None = Field(
+        default=None,
+        description="The hh-rlhf file the demo's recorded-response model answers from (default: shared/data beside the repo).",
+    )
     image_hosts: str = Field(
         default="", description="Comma-separated hosts pages may load item images from over HTTPS."
     )

@@ -12,6 +12,7 @@ from quorum.db.types import utcnow
 from quorum.jobs.queue import JobQueue, build_queue
 from quorum.jobs.runner import DOING, TODO
 from quorum.models import Job
+from quorum.providers import stored_keys
 
 
 def resume_unfinished(database: Database, queue: JobQueue) -> int:
@@ -35,6 +36,8 @@ def resume_unfinished(database: Database, queue: JobQueue) -> int:
 
 
 def consumer(settings: Settings, database: Database, *, workers: int) -> Consumer:
+    # Job bodies call models whose keys may be stored encrypted under this installation's secret.
+    stored_keys.use_settings(settings)
     queue = build_queue(settings, database)
     resume_unfinished(database, queue)
     return queue.consumer(workers=workers)

@@ -20,6 +20,8 @@ class ModelCall(CreatedAt, Base):
     tokens_in: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     tokens_out: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    first_token_ms: Mapped[float | None] = mapped_column(Float)
+    """Streamed calls: the wait for the first token (retries included); null otherwise."""
     cost: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
     # No foreign key to jobs: the ledger does not depend on the job system's tables.
     job_id: Mapped[int | None] = mapped_column(Integer)

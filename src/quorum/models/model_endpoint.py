@@ -10,8 +10,8 @@ from quorum.models.base import Base, CreatedAt
 
 
 class ModelEndpoint(CreatedAt, Base):
-    """A model an admin registered. The API key is never here: only the NAME of the environment variable
-    that holds it, read at call time."""
+    """A model an admin registered. The API key is never here in clear: either the NAME of the environment
+    variable that holds it (read at call time) or the key encrypted (``providers.stored_keys``)."""
 
     __tablename__ = "model_endpoints"
 
@@ -21,6 +21,7 @@ class ModelEndpoint(CreatedAt, Base):
     base_url: Mapped[str] = mapped_column(Text, nullable=False)
     remote_model: Mapped[str] = mapped_column(String(200), nullable=False)
     api_key_env: Mapped[str | None] = mapped_column(String(200))
+    api_key_sealed: Mapped[str | None] = mapped_column(Text)
     params: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)
     concurrency: Mapped[int | None] = mapped_column(Integer)
     rpm: Mapped[int | None] = mapped_column(Integer)

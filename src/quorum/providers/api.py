@@ -1,5 +1,6 @@
 """``/api/v1/models`` and ``/api/v1/model-calls``: admin only. No response carries an API key: a model
-shows the NAME of the environment variable that holds its key, never its value."""
+shows where its key comes from (the NAME of an environment variable, or ``stored``) and whether it has
+one, never the key; ``api_key`` is write-only."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from starlette.concurrency import run_in_threadpool
 
 from quorum.config import Settings
@@ -24,10 +25,13 @@ class ModelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(max_length=100)
-    base_url: str = Field(max_length=2000)
+    base_url: str = Field(default="", max_length=2000, description="Not needed by the `local` provider.")
     model: str = Field(max_length=200, description="The model's name on the server (the remote model).")
     provider: str = Field(default="openai", max_length=50)
     api_key_env: str | None = Field(default=None, max_length=200)
+    api_key: SecretStr | None = Field(
+        default=None, description="The key itself, stored encrypted; write-only. Not with `api_key_env`."
+    )
     params: dict[str, Any] = Field(default_factory=dict)
     concurrency: int | None = None
     rpm: int | None = None
@@ -41,6 +45,8 @@ class ModelOut(BaseModel):
     base_url: str
     model: str
     api_key_env: str | None
+    has_api_key: bool
+    api_key_source: str | None = Field(description="`env`, `stored` or null.")
     params: dict[str, Any]
     concurrency: int | None
     rpm: int | None
@@ -56,6 +62,8 @@ class ModelOut(BaseModel):
             base_url=m.base_url,
             model=m.remote_model,
             api_key_env=m.api_key_env,
+            has_api_key=service.key_source(m) is not None,
+            api_key_source=service.key_source(m),
             params=m.params,
             concurrency=m.concurrency,
             rpm=m.rpm,
@@ -63,6 +71,12 @@ class ModelOut(BaseModel):
             price_out_per_1k=m.price_out_per_1k,
             created_at=m.created_at,
         )
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    api_key: SecretStr | None = Field(description="The key, stored encrypted; null forgets the stored key.")
 
 
 class TestOut(BaseModel):
@@ -80,6 +94,7 @@ class CallOut(BaseModel):
     tokens_in: int
     tokens_out: int
     latency_ms: float
+    first_token_ms: float | None
     cost: float
     job_id: int | None
     item_id: int | None
@@ -95,6 +110,7 @@ class CallOut(BaseModel):
             tokens_in=c.tokens_in,
             tokens_out=c.tokens_out,
             latency_ms=c.latency_ms,
+            first_token_ms=c.first_token_ms,
             cost=c.cost,
             job_id=c.job_id,
             item_id=c.item_id,
@@ -122,6 +138,7 @@ def add_model(body: ModelIn, request: Request, user: CurrentUser, db: DB) -> Mod
         remote_model=body.model,
         provider=body.provider,
         api_key_env=body.api_key_env,
+        api_key=body.api_key.get_secret_value() if body.api_key is not None else None,
         params=body.params,
         concurrency=body.concurrency,
         rpm=body.rpm,
@@ -135,6 +152,13 @@ def add_model(body: ModelIn, request: Request, user: CurrentUser, db: DB) -> Mod
 @router.get("/models/{name}")
 def get_model(name: str, user: CurrentUser, db: DB) -> ModelOut:
     return ModelOut.of(service.get_model(db, user, name))
+
+
+@router.put("/models/{name}/api-key")
+def set_api_key(name: str, body: KeyIn, user: CurrentUser, db: DB) -> ModelOut:
+    """Store a model's key encrypted (replacing ``api_key_env``), or forget it with null (admin)."""
+    key = body.api_key.get_secret_value() if body.api_key is not None else None
+    return ModelOut.of(service.set_api_key(db, user, name, key))
 
 
 @router.delete("/models/{name}", status_code=status.HTTP_204_NO_CONTENT)

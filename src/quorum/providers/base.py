@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -17,6 +17,8 @@ class ChatResult:
     latency_ms: float
     raw_model: str
     """The model name the server says answered (may differ from the one asked for, e.g. a dated alias)."""
+    first_token_ms: float | None = None
+    """Streamed calls only: the wait until the first token arrived (retries included)."""
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,20 @@ class Connection:
     retry: RetryPolicy = DEFAULT_POLICY
 
 
+OnToken = Callable[[str], None]
+"""Called with each piece of a streamed answer as it arrives."""
+
+
 class Provider(Protocol):
     """One connection to one model. Errors are ``quorum.errors`` errors naming the model."""
 
     def chat(self, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any]) -> ChatResult: ...
+
+    def chat_stream(
+        self, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any], on_token: OnToken
+    ) -> ChatResult:
+        """The answer piece by piece through ``on_token``; retried like ``chat`` only before the first piece
+        (after it, a retry would repeat text the caller has already shown)."""
+        ...
 
     def embed(self, texts: Sequence[str]) -> EmbedResult: ...

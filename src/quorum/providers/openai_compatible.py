@@ -5,13 +5,15 @@ Retry-After, and name the model in every error."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import openai
+from openai.types.chat import ChatCompletionChunk
 
 from quorum.errors import BadGateway, QuorumError, Unavailable
-from quorum.providers.base import ChatResult, Connection, EmbedResult, Provider
+from quorum.providers.base import ChatResult, Connection, EmbedResult, OnToken, Provider
 from quorum.providers.retry import Sleep, parse_retry_after, sleep
 
 KIND = "openai"
@@ -19,6 +21,25 @@ KIND = "openai"
 NO_KEY = "no-key"
 
 T = TypeVar("T")
+
+
+@dataclass
+class _Stream:
+    """A streamed answer being read: its chunks, and what the chunks read so far said."""
+
+    chunks: Iterator[ChatCompletionChunk]
+    first: str | None = None
+    """The first non-empty piece, read before the stream counts as started (retries end there)."""
+    pieces: list[str] = field(default_factory=list)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    raw_model: str = ""
+
+    def read(self, chunk: ChatCompletionChunk) -> str:
+        self.raw_model = chunk.model or self.raw_model
+        if chunk.usage is not None:
+            self.tokens_in, self.tokens_out = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
+        return "".join(c.delta.content or "" for c in chunk.choices)
 
 
 class OpenAICompatible:
@@ -51,6 +72,50 @@ class OpenAICompatible:
             latency_ms=(time.perf_counter() - start) * 1000,
             raw_model=done.model,
         )
+
+    def chat_stream(
+        self, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any], on_token: OnToken
+    ) -> ChatResult:
+        start = time.perf_counter()
+        stream = self._with_retries(lambda: self._open_stream(messages, params))
+        first_token_ms = (time.perf_counter() - start) * 1000
+        try:
+            if stream.first is not None:
+                stream.pieces.append(stream.first)
+                on_token(stream.first)
+            for chunk in stream.chunks:
+                if piece := stream.read(chunk):
+                    stream.pieces.append(piece)
+                    on_token(piece)
+        except openai.OpenAIError as exc:
+            # Not retried: the caller has shown the pieces already, and a new answer would not match them.
+            raise BadGateway(
+                f"model {self.connection.name!r}: the stream from {self.connection.base_url} broke after "
+                f"{len(stream.pieces)} pieces ({type(exc).__name__})"
+            ) from None
+        return ChatResult(
+            text="".join(stream.pieces),
+            tokens_in=stream.tokens_in,
+            tokens_out=stream.tokens_out,
+            latency_ms=(time.perf_counter() - start) * 1000,
+            raw_model=stream.raw_model,
+            first_token_ms=first_token_ms if stream.pieces else None,
+        )
+
+    def _open_stream(self, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any]) -> _Stream:
+        chunks = self._client.chat.completions.create(
+            model=self.connection.remote_model,
+            messages=cast(Any, list(messages)),
+            stream=True,
+            stream_options={"include_usage": True},
+            **dict(params),
+        )
+        stream = _Stream(iter(chunks))
+        for chunk in stream.chunks:
+            if piece := stream.read(chunk):
+                stream.first = piece
+                break
+        return stream
 
     def embed(self, texts: Sequence[str]) -> EmbedResult:
         start = time.perf_counter()

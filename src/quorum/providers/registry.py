@@ -3,19 +3,32 @@ package would use (the llm pattern: ``register_models(register)``), so nothing h
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from quorum.errors import Invalid, field_error
 from quorum.providers.base import Connection, Provider
 
 Factory = Callable[[Connection], Provider]
 
-_kinds: dict[str, Factory] = {}
+
+@dataclass(frozen=True)
+class Kind:
+    factory: Factory
+    uses_url: bool
+    """False for a kind that runs in this process (no base URL, no URL safety check)."""
+    models: frozenset[str] | None
+    """The only remote model names the kind serves, when it knows them (``None``: any)."""
 
 
-def register(kind: str, factory: Factory) -> None:
+_kinds: dict[str, Kind] = {}
+
+
+def register(
+    kind: str, factory: Factory, *, uses_url: bool = True, models: Collection[str] | None = None
+) -> None:
     """Make ``kind`` available to ``quorum model add --provider``; registering a kind twice replaces it."""
-    _kinds[kind] = factory
+    _kinds[kind] = Kind(factory, uses_url, frozenset(models) if models is not None else None)
 
 
 def kinds() -> list[str]:
@@ -23,19 +36,24 @@ def kinds() -> list[str]:
     return sorted(_kinds)
 
 
-def provider_for(kind: str, connection: Connection) -> Provider:
+def kind(name: str) -> Kind:
     _load_builtins()
-    factory = _kinds.get(kind)
-    if factory is None:
+    found = _kinds.get(name)
+    if found is None:
         raise Invalid(
-            f"unknown provider {kind!r}",
+            f"unknown provider {name!r}",
             [field_error("provider", f"one of {', '.join(sorted(_kinds))}")],
         )
-    return factory(connection)
+    return found
+
+
+def provider_for(name: str, connection: Connection) -> Provider:
+    return kind(name).factory(connection)
 
 
 def _load_builtins() -> None:
     # Imported on first use so the registry has no import-time dependency on any provider.
-    from quorum.providers import openai_compatible
+    from quorum.providers import local, openai_compatible
 
     openai_compatible.register_models(register)
+    local.register_models(register)

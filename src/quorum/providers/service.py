@@ -7,6 +7,7 @@ lock), and record in another; ``try_chat``/``try_embed`` do all three inside the
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import time
@@ -15,19 +16,20 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.accounts.access import require_admin
 from quorum.errors import Conflict, Invalid, NotFound, QuorumError, field_error
 from quorum.models import ModelCall, ModelEndpoint, User
-from quorum.providers import limits, registry, url_safety
-from quorum.providers.base import ChatResult, Connection, EmbedResult, Provider
+from quorum.providers import limits, local, registry, stored_keys, url_safety
+from quorum.providers.base import ChatResult, Connection, EmbedResult, OnToken, Provider
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
 # Keys the call itself sets: a default parameter may not replace the model, the prompt or the protocol.
-RESERVED_PARAMS = frozenset({"model", "messages", "input", "stream"})
+RESERVED_PARAMS = frozenset({"model", "messages", "input", "stream", "stream_options"})
 TEST_MESSAGES = [{"role": "user", "content": "Reply with the single word: ok"}]
 
 R = TypeVar("R", ChatResult, EmbedResult)
@@ -57,6 +59,13 @@ class ModelSpec:
     rpm: int | None = None
     price_in_per_1k: float = 0.0
     price_out_per_1k: float = 0.0
+    api_key: str | None = dataclasses.field(default=None, repr=False)
+    """The key itself, stored encrypted (``stored_keys``); write-only, exclusive with ``api_key_env``."""
+
+
+DEFAULT_EMBEDDING = ModelSpec(
+    name="local-minilm", base_url=local.BASE_URL, remote_model=local.MINILM, provider=local.KIND
+)
 
 
 def add_model(db: Session, actor: User | None, spec: ModelSpec, *, allow_link_local: bool) -> ModelEndpoint:
@@ -68,8 +77,22 @@ def add_model(db: Session, actor: User | None, spec: ModelSpec, *, allow_link_lo
         problems.append(
             field_error("api_key_env", "the NAME of an environment variable (not the key itself)", at="body")
         )
+    if spec.api_key is not None and spec.api_key_env is not None:
+        problems.append(
+            field_error(
+                "api_key", "give the key or the NAME of its environment variable, not both", at="body"
+            )
+        )
+    if spec.api_key is not None and not _key_text(spec.api_key):
+        problems.append(
+            field_error("api_key", "printable text without spaces, 1 to 500 characters", at="body")
+        )
     if spec.provider not in registry.kinds():
         problems.append(field_error("provider", f"one of {', '.join(registry.kinds())}", at="body"))
+    elif (served := registry.kind(spec.provider).models) is not None and spec.remote_model not in served:
+        problems.append(
+            field_error("model", f"provider {spec.provider!r} serves {', '.join(sorted(served))}", at="body")
+        )
     for field, value in (("concurrency", spec.concurrency), ("rpm", spec.rpm)):
         if value is not None and value < 1:
             problems.append(field_error(field, "at least 1 (leave it out for no limit)", at="body"))
@@ -85,7 +108,7 @@ def add_model(db: Session, actor: User | None, spec: ModelSpec, *, allow_link_lo
         problems.append(field_error("remote_model", "required", at="body"))
     if problems:
         raise Invalid("invalid model", problems)
-    base_url = url_safety.check_base_url(spec.base_url, allow_link_local=allow_link_local)
+    base_url = _base_url(spec, allow_link_local=allow_link_local)
     if db.scalar(select(ModelEndpoint.id).where(ModelEndpoint.name == spec.name)) is not None:
         raise Conflict(f"a model named {spec.name!r} exists")
     endpoint = ModelEndpoint(
@@ -94,6 +117,7 @@ def add_model(db: Session, actor: User | None, spec: ModelSpec, *, allow_link_lo
         base_url=base_url,
         remote_model=spec.remote_model.strip(),
         api_key_env=spec.api_key_env,
+        api_key_sealed=stored_keys.seal(spec.api_key) if spec.api_key is not None else None,
         params=dict(spec.params or {}),
         concurrency=spec.concurrency,
         rpm=spec.rpm,
@@ -102,8 +126,69 @@ def add_model(db: Session, actor: User | None, spec: ModelSpec, *, allow_link_lo
     )
     db.add(endpoint)
     db.flush()
-    audit.record(db, actor, "model.add", "model", endpoint.id, data={"name": spec.name, "base_url": base_url})
+    data = {"name": spec.name, "base_url": base_url, "key_source": key_source(endpoint)}
+    audit.record(db, actor, "model.add", "model", endpoint.id, data=data)
     return endpoint
+
+
+def _key_text(key: str) -> bool:
+    return 0 < len(key) <= 500 and key.isprintable() and not any(c.isspace() for c in key)
+
+
+def _base_url(spec: ModelSpec, *, allow_link_local: bool) -> str:
+    """An http(s) URL, checked, for a kind reached over the network; ``<kind>:`` for one in this process."""
+    if registry.kind(spec.provider).uses_url:
+        return url_safety.check_base_url(spec.base_url, allow_link_local=allow_link_local)
+    if spec.base_url.strip() not in ("", f"{spec.provider}:"):
+        msg = f"provider {spec.provider!r} runs in this process: leave the base URL out"
+        raise Invalid(f"base URL refused: {msg}", [field_error("base_url", msg, at="body")])
+    return f"{spec.provider}:"
+
+
+def key_source(endpoint: ModelEndpoint) -> str | None:
+    """Where a call finds the model's key: ``env`` (a named variable), ``stored`` (encrypted here), none."""
+    if endpoint.api_key_sealed is not None:
+        return "stored"
+    return "env" if endpoint.api_key_env is not None else None
+
+
+def set_api_key(db: Session, actor: User | None, name: str, api_key: str | None) -> ModelEndpoint:
+    """Store (encrypted) or, with ``None``, forget a model's key; a stored key replaces ``api_key_env``."""
+    endpoint = get_model(db, actor, name)
+    if api_key is not None and not _key_text(api_key):
+        raise Invalid(
+            "invalid API key",
+            [field_error("api_key", "printable text without spaces, 1 to 500 characters", at="body")],
+        )
+    endpoint.api_key_sealed = stored_keys.seal(api_key) if api_key is not None else None
+    if api_key is not None:
+        endpoint.api_key_env = None
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "model.set_key",
+        "model",
+        endpoint.id,
+        data={"name": name, "key_source": key_source(endpoint)},
+    )
+    return endpoint
+
+
+def embedding_target(db: Session, name: str | None = None) -> Target:
+    """The model to embed with: the registered model ``name``, or with ``None`` the built-in local MiniLM
+    (``local-minilm``), registered on first use so its calls land in the ledger like any other's."""
+    if name is not None:
+        return Target.of(find_model(db, name))
+    found = db.scalar(select(ModelEndpoint).where(ModelEndpoint.name == DEFAULT_EMBEDDING.name))
+    if found is None:
+        try:
+            # A savepoint: another process registering it at the same moment must not undo our work.
+            with db.begin_nested():
+                found = add_model(db, None, DEFAULT_EMBEDDING, allow_link_local=False)
+        except IntegrityError:
+            found = find_model(db, DEFAULT_EMBEDDING.name)
+    return Target.of(found)
 
 
 def _require_admin(actor: User | None) -> None:
@@ -175,12 +260,14 @@ class Target:
     rpm: int | None
     price_in_per_1k: float
     price_out_per_1k: float
+    api_key_sealed: str | None = dataclasses.field(default=None, repr=False)
+    """The stored key, still encrypted: decrypted only into the ``Connection`` of one call."""
 
     @classmethod
     def of(cls, m: ModelEndpoint) -> Target:
         return cls(
             m.id, m.name, m.provider, m.base_url, m.remote_model, m.api_key_env, dict(m.params),
-            m.concurrency, m.rpm, m.price_in_per_1k, m.price_out_per_1k,
+            m.concurrency, m.rpm, m.price_in_per_1k, m.price_out_per_1k, m.api_key_sealed,
         )  # fmt: skip
 
 
@@ -199,9 +286,13 @@ def probe_target(db: Session, actor: User | None, name: str) -> Target:
     return Target.of(get_model(db, actor, name))
 
 
-def check(target: Target, *, allow_link_local: bool) -> Sent[ChatResult]:
-    """One short chat call with no database involved; ``record`` it afterwards (purpose ``test``)."""
-    return send_chat(target, TEST_MESSAGES, {"max_tokens": 16}, allow_link_local=allow_link_local)
+def check(target: Target, *, allow_link_local: bool, on_token: OnToken | None = None) -> Sent[ChatResult]:
+    """One short chat call (streamed to ``on_token`` when given) with no database involved; ``record`` it
+    afterwards (purpose ``test``)."""
+    params = {"max_tokens": 16}
+    if on_token is not None:
+        return send_chat_stream(target, TEST_MESSAGES, params, on_token, allow_link_local=allow_link_local)
+    return send_chat(target, TEST_MESSAGES, params, allow_link_local=allow_link_local)
 
 
 def check_model(db: Session, actor: User | None, name: str, *, allow_link_local: bool) -> Outcome[ChatResult]:
@@ -246,12 +337,39 @@ def send_chat(
     *,
     allow_link_local: bool,
 ) -> Sent[ChatResult]:
-    merged = {**target.params, **(params or {})}
-    reserved = sorted(RESERVED_PARAMS & set(merged))
-    refuse = Invalid(f"parameters set by the call itself: {', '.join(reserved)}") if reserved else None
+    merged, refuse = _merged_params(target, params)
     return _send(
         target,
         lambda provider: provider.chat(messages, merged),
+        allow_link_local=allow_link_local,
+        refuse=refuse,
+    )
+
+
+def _merged_params(
+    target: Target, params: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], QuorumError | None]:
+    """The registration's defaults under the call's own; an error when either sets a reserved key."""
+    merged = {**target.params, **(params or {})}
+    reserved = sorted(RESERVED_PARAMS & set(merged))
+    refuse = Invalid(f"parameters set by the call itself: {', '.join(reserved)}") if reserved else None
+    return merged, refuse
+
+
+def send_chat_stream(
+    target: Target,
+    messages: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any] | None,
+    on_token: OnToken,
+    *,
+    allow_link_local: bool,
+) -> Sent[ChatResult]:
+    """``send_chat``, the answer arriving piece by piece through ``on_token``. An error after the first
+    piece is returned like any other (the pieces already delivered stay delivered); ``record`` it."""
+    merged, refuse = _merged_params(target, params)
+    return _send(
+        target,
+        lambda provider: provider.chat_stream(messages, merged, on_token),
         allow_link_local=allow_link_local,
         refuse=refuse,
     )
@@ -272,8 +390,9 @@ def _send(
     try:
         if refuse is not None:
             raise refuse
-        # Checked again at call time: the name may resolve elsewhere now than when it was registered.
-        url_safety.check_base_url(target.base_url, allow_link_local=allow_link_local)
+        if registry.kind(target.provider).uses_url:
+            # Checked again at call time: the name may resolve elsewhere now than when it was registered.
+            url_safety.check_base_url(target.base_url, allow_link_local=allow_link_local)
         provider = registry.provider_for(target.provider, _connection(target))
         with limits.limited(target.name, target.concurrency, target.rpm):
             result = send(provider)
@@ -302,6 +421,8 @@ def record(
         row.error = sent.error.message
     elif sent.result is not None:
         tokens_out = sent.result.tokens_out if isinstance(sent.result, ChatResult) else 0
+        if isinstance(sent.result, ChatResult):
+            row.first_token_ms = sent.result.first_token_ms
         row.tokens_in, row.tokens_out = sent.result.tokens_in, tokens_out
         row.cost = (sent.result.tokens_in * t.price_in_per_1k + tokens_out * t.price_out_per_1k) / 1000
     db.add(row)
@@ -310,8 +431,11 @@ def record(
 
 
 def _connection(target: Target) -> Connection:
-    # The key lives only in the environment and in this object for the length of one call.
-    key = os.environ.get(target.api_key_env) if target.api_key_env else None
+    # The clear key lives only in the environment and in this object for the length of one call.
+    if target.api_key_sealed is not None:
+        key: str | None = stored_keys.unseal(target.name, target.api_key_sealed)
+    else:
+        key = os.environ.get(target.api_key_env) if target.api_key_env else None
     if target.api_key_env and not key:
         raise Invalid(
             f"model {target.name!r}: the environment variable {target.api_key_env} is not set",

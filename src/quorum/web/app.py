@@ -30,6 +30,7 @@ from quorum.jobs.views import router as jobs_pages
 from quorum.keys import secret_key
 from quorum.projects.api import router as projects_router
 from quorum.projects.views import router as projects_pages
+from quorum.providers import stored_keys
 from quorum.providers.api import router as models_router
 from quorum.providers.views import router as models_pages
 from quorum.quality.api import router as quality_router
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.templates = make_templates(settings.image_host_set())
     app.state.sessions = Sessions(secret_key(settings))
+    stored_keys.use_settings(settings)
     app.state.login_limiter = LoginLimiter()
     app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
     app.state.blobs = LocalBlobStore(settings.resolved_blob_dir())
