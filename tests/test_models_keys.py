@@ -5,6 +5,7 @@ databases. A changed QUORUM_SECRET_KEY gives a clear error naming the model."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -146,3 +147,28 @@ def test_the_cli_stores_a_key_from_stdin_or_a_hidden_prompt(
     outputs = [r.stdout + r.stderr for r in (added, tested, listed, both, prompted, refused)]
     everything = "\n".join(outputs) + _every_row(database)
     assert KEY not in everything and WRONG_KEY not in everything
+
+
+def test_the_models_page_stores_a_key_without_showing_it(
+    client: TestClient, database: Database, fake: FakeOpenAI
+) -> None:
+    admin = person(database, "admin", admin=True)
+    _add(client, admin, fake, api_key=None)
+    login = client.post(
+        "/login", data={"username": "admin", "password": "correct horse"}, follow_redirects=False
+    )
+    assert login.status_code == 303
+    page = client.get("/admin/models")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None and 'action="/admin/models/vault/key"' in page.text
+    assert client.post("/admin/models/vault/key", data={"api_key": KEY}).status_code == 403  # no CSRF token
+    stored = client.post("/admin/models/vault/key", data={"csrf_token": token.group(1), "api_key": KEY})
+    assert stored.status_code == 200 and "vault: key stored (encrypted)" in stored.text
+    assert "stored (encrypted)</td>" in stored.text
+    spaced = client.post("/admin/models/vault/key", data={"csrf_token": token.group(1), "api_key": "a b"})
+    assert 'id="key-error"' in spaced.text and "printable text without spaces" in spaced.text
+    fake.script = [Step(text="via the page")]
+    tested = client.post("/admin/models/vault/test", data={"csrf_token": token.group(1)})
+    assert "via the page" in tested.text
+    everything = "\n".join(r.text for r in (page, stored, spaced, tested)) + _every_row(database)
+    assert KEY not in everything

@@ -24,6 +24,9 @@ DIMENSIONS = 384
 
 _lock = threading.Lock()
 _loaded: dict[str, Any] = {}
+# One batch at a time: a fast tokenizer used from two threads at once fails ("Already borrowed"), and
+# with torch on one thread a second batch would only wait for the core anyway.
+_infer = threading.Lock()
 
 
 def _load(remote_model: str) -> Any:
@@ -60,9 +63,10 @@ class LocalEmbeddings:
         model = _load(self.connection.remote_model)
         if not texts:
             return EmbedResult(vectors=[], tokens_in=0, latency_ms=(time.perf_counter() - start) * 1000)
-        vectors = model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True)
-        # The tokens the model read (truncated at its window), as a hosted API would bill them.
-        encoded = model.tokenizer(list(texts), truncation=True, max_length=model.max_seq_length)
+        with _infer:
+            vectors = model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True)
+            # The tokens the model read (truncated at its window), as a hosted API would bill them.
+            encoded = model.tokenizer(list(texts), truncation=True, max_length=model.max_seq_length)
         tokens = sum(len(ids) for ids in encoded["input_ids"])
         return EmbedResult(
             vectors=[[float(x) for x in row] for row in vectors],

@@ -1,4 +1,5 @@
-"""The admin's models page: the registered models, each with a button that sends one test call."""
+"""The admin's models page: the registered models, each with a button that sends one test call and a
+field that stores its API key encrypted (write-only: the page never shows a key)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from quorum.config import Settings
+from quorum.errors import Invalid
 from quorum.providers import service
 from quorum.web.deps import DB, PageUser, get_database, page_user
 from quorum.web.forms import check_csrf
@@ -39,3 +41,21 @@ def probe_model(request: Request, name: str, csrf_token: Annotated[str, Form()] 
     if outcome.error is not None:
         return render(request, "admin/models.html", {**context, "test_error": outcome.error.message})
     return render(request, "admin/models.html", {**context, "result": outcome.unwrap()})
+
+
+@router.post("/admin/models/{name}/key")
+def store_key(
+    request: Request, name: str, csrf_token: Annotated[str, Form()] = "", api_key: Annotated[str, Form()] = ""
+) -> Response:
+    with get_database(request).session() as db:
+        user = page_user(request, db)
+        check_csrf(request, user, csrf_token)
+        try:
+            service.set_api_key(db, user, name, api_key.strip() or None)
+        except Invalid as exc:
+            # The message names the field, never the value typed.
+            context = {"models": service.list_models(db, user), "key_error": exc.message, "keyed": name}
+            return render(request, "admin/models.html", context)
+        verb = "stored (encrypted)" if api_key.strip() else "forgotten"
+        context = {"models": service.list_models(db, user), "key_saved": f"{name}: key {verb}"}
+        return render(request, "admin/models.html", context)
