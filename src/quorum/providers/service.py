@@ -156,10 +156,8 @@ def set_api_key(db: Session, actor: User | None, name: str, api_key: str | None)
     """Store (encrypted) or, with ``None``, forget a model's key; a stored key replaces ``api_key_env``."""
     endpoint = get_model(db, actor, name)
     if api_key is not None and not _key_text(api_key):
-        raise Invalid(
-            "invalid API key",
-            [field_error("api_key", "printable text without spaces, 1 to 500 characters", at="body")],
-        )
+        msg = "printable text without spaces, 1 to 500 characters"
+        raise Invalid(f"invalid API key: {msg}", [field_error("api_key", msg, at="body")])
     endpoint.api_key_sealed = stored_keys.seal(api_key) if api_key is not None else None
     if api_key is not None:
         endpoint.api_key_env = None
