@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from quorum.providers.retry import DEFAULT_POLICY, RetryPolicy
@@ -35,7 +35,7 @@ class Connection:
     name: str
     base_url: str
     remote_model: str
-    api_key: str | None
+    api_key: str | None = field(repr=False)
     timeout_s: float = 60.0
     retry: RetryPolicy = DEFAULT_POLICY
 

@@ -152,7 +152,7 @@ class OpenAICompatible:
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
             return BadGateway(
                 f"model {name!r}: {url} refused the API key ({exc.status_code}); check the key's "
-                "environment variable"
+                f"environment variable, or store it again (quorum model set-key {name})"
             )
         if isinstance(exc, openai.NotFoundError):
             return BadGateway(f"model {name!r}: {url} does not serve model {remote!r} (404)")

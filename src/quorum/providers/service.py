@@ -184,7 +184,7 @@ def embedding_target(db: Session, name: str | None = None) -> Target:
             # A savepoint: another process registering it at the same moment must not undo our work.
             with db.begin_nested():
                 found = add_model(db, None, DEFAULT_EMBEDDING, allow_link_local=False)
-        except IntegrityError:
+        except (IntegrityError, Conflict):
             found = find_model(db, DEFAULT_EMBEDDING.name)
     return Target.of(found)
 
