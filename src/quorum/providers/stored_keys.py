@@ -9,6 +9,7 @@ did not derives it from its environment's settings at the moment of use."""
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -29,7 +30,11 @@ def use_settings(settings: Settings) -> None:
 
 
 def _fernet() -> Fernet:
-    secret = _secret if _secret is not None else secret_key(Settings())
+    return _fernet_for(_secret if _secret is not None else secret_key(Settings()))
+
+
+@lru_cache(maxsize=4)
+def _fernet_for(secret: str) -> Fernet:
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(secret.encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
