@@ -84,9 +84,7 @@ def add_model(db: Session, actor: User | None, spec: ModelSpec, *, allow_link_lo
             )
         )
     if spec.api_key is not None and not _key_text(spec.api_key):
-        problems.append(
-            field_error("api_key", "printable text without spaces, 1 to 500 characters", at="body")
-        )
+        problems.append(field_error("api_key", KEY_RULE, at="body"))
     if spec.provider not in registry.kinds():
         problems.append(field_error("provider", f"one of {', '.join(registry.kinds())}", at="body"))
     elif (served := registry.kind(spec.provider).models) is not None and spec.remote_model not in served:
@@ -131,6 +129,9 @@ def add_model(db: Session, actor: User | None, spec: ModelSpec, *, allow_link_lo
     return endpoint
 
 
+KEY_RULE = "printable text without spaces, 1 to 500 characters"
+
+
 def _key_text(key: str) -> bool:
     return 0 < len(key) <= 500 and key.isprintable() and not any(c.isspace() for c in key)
 
@@ -156,8 +157,7 @@ def set_api_key(db: Session, actor: User | None, name: str, api_key: str | None)
     """Store (encrypted) or, with ``None``, forget a model's key; a stored key replaces ``api_key_env``."""
     endpoint = get_model(db, actor, name)
     if api_key is not None and not _key_text(api_key):
-        msg = "printable text without spaces, 1 to 500 characters"
-        raise Invalid(f"invalid API key: {msg}", [field_error("api_key", msg, at="body")])
+        raise Invalid(f"invalid API key: {KEY_RULE}", [field_error("api_key", KEY_RULE, at="body")])
     endpoint.api_key_sealed = stored_keys.seal(api_key) if api_key is not None else None
     if api_key is not None:
         endpoint.api_key_env = None
