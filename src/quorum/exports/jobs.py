@@ -37,7 +37,18 @@ def _chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-@register(KIND)
+def check_request(project: Project, params: dict[str, Any]) -> dict[str, Any]:
+    """``POST /api/v1/jobs`` params: ``format``, ``output`` and optional ``method``, as ``POST …/exports``."""
+    fmt, output, method = params.get("format"), params.get("output"), params.get("method")
+    if not isinstance(fmt, str) or not isinstance(output, str) or not isinstance(method, str | None):
+        raise Invalid(
+            "params needs format and output as text (and optionally method)",
+            [field_error("params", "format and output are required text", at="body")],
+        )
+    return check_params(project, fmt, output, method or None)
+
+
+@register(KIND, check=check_request)
 def run_export(ctx: JobContext, job: Job) -> dict[str, Any]:
     project = ctx.db.get(Project, job.project_id) if job.project_id is not None else None
     owner = ctx.db.get(User, job.owner_id)
