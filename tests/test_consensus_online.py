@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 
 from crowd_plan import CROWD, history_plan, work
 from factories import import_rows, person, project, text_rows
@@ -131,3 +131,41 @@ def test_without_a_queue_the_refit_runs_inline(client: TestClient, database: Dat
         assert db.scalar(select(func.count()).select_from(Job)) == 0
         stored = db.get(ConsensusFit, pid)
         assert stored is not None and stored.n_judgments == 120
+
+
+@pytest.mark.postgres
+def test_two_processes_racing_to_ask_for_a_refit_leave_one_pending_job(pg_url: str) -> None:
+    """PostgreSQL runs both writers at once: just before one session's INSERT, a rival commits its own ask.
+    The partial unique index makes the loser's insert do nothing, and its unit of work still commits."""
+    database = Database(pg_url)
+    try:
+        with database.engine.begin() as conn:
+            conn.exec_driver_sql("TRUNCATE users, projects RESTART IDENTITY CASCADE")
+        owner = person(database, "owner", admin=True)
+        pid = project(database, "race")
+        attach(database, _Held())
+        key = f"{online.KIND}:{pid}"
+        fired: list[int | None] = []
+        started: list[bool] = []
+
+        def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if not started and statement.startswith("INSERT INTO jobs "):
+                started.append(True)
+                with database.session() as rival:
+                    fired.append(
+                        jobs.submit_once(
+                            rival, online.KIND, key, owner_id=owner.id, project_id=pid, params={}
+                        )
+                    )
+
+        event.listen(Engine, "before_cursor_execute", before)
+        try:
+            with database.session() as db:
+                lost = jobs.submit_once(db, online.KIND, key, owner_id=owner.id, project_id=pid, params={})
+        finally:
+            event.remove(Engine, "before_cursor_execute", before)
+        assert fired and fired[0] is not None and lost is None
+        with database.session() as db:
+            assert db.scalars(select(Job.id).where(Job.dedupe_key == key)).all() == [fired[0]]
+    finally:
+        database.dispose()
