@@ -122,6 +122,9 @@ def test_the_page_shows_the_cached_report(
     page = big_client.get(f"/projects/{pid}/quality")
     assert 'id="agreement"' in page.text and 'id="quality-cache"' in page.text and "current" in page.text
     assert "/static/jobs.js" not in page.text
+    # The jobs page names the kind in words and sums up its result.
+    jobs_page = big_client.get(f"/projects/{pid}/jobs").text
+    assert "Quality report" in jobs_page and "report over 30 judgments (mv, 200 resamples)" in jobs_page
 
 
 def test_a_small_project_computes_inline(client: TestClient, database: Database) -> None:

@@ -111,6 +111,7 @@ def test_model_based_overlap_trusts_reliable_annotators(
         180,
         True,
     )
+    assert (refit["label"], refit["summary"]) == ("Annotator model refit", "fit 1 over 180 judgments")
     import_rows(client, admin, pid, text_rows(4, prefix="y"))
     plan = {
         ("r1", "y0"): "pos",  # reliable pair agreeing

@@ -25,7 +25,13 @@ def dedupe_key(project: Project, params: dict[str, Any]) -> str:
     return online.refit_key(project)
 
 
-@register(KIND, check=check_request, key=dedupe_key)
+def summary(result: dict[str, Any]) -> str:
+    if not result.get("model"):
+        return f"too little data for a model ({result.get('n_judgments', 0)} judgments)"
+    return f"fit {result.get('version')} over {result.get('n_judgments', 0)} judgments"
+
+
+@register(KIND, check=check_request, key=dedupe_key, label="Annotator model refit", summary=summary)
 def run_refit(ctx: JobContext, job: Job) -> dict[str, Any]:
     project = ctx.db.get(Project, job.project_id) if job.project_id is not None else None
     if project is None:

@@ -75,7 +75,11 @@ def write_output(
     )
 
 
-@register(KIND, check=check_request)
+def summary(result: dict[str, Any]) -> str:
+    return f"{result.get('rows', 0)} rows, {result.get('size', 0)} bytes"
+
+
+@register(KIND, check=check_request, label="Export (Parquet / datasets)", summary=summary)
 def run_export(ctx: JobContext, job: Job) -> dict[str, Any]:
     project = ctx.db.get(Project, job.project_id) if job.project_id is not None else None
     owner = ctx.db.get(User, job.owner_id)

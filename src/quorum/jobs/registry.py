@@ -70,6 +70,8 @@ Handler = Callable[[JobContext, Job], dict[str, Any] | None]
 ParamsCheck = Callable[[Project, dict[str, Any]], dict[str, Any]]
 # The key of a kind that keeps one pending job per key (``jobs.service.submit_once``).
 DedupeKey = Callable[[Project, dict[str, Any]], str]
+# One line of text about a succeeded job's result, for the jobs page and ``quorum jobs``.
+Summary = Callable[[dict[str, Any]], str]
 
 
 @dataclass(frozen=True)
@@ -77,19 +79,27 @@ class Kind:
     handler: Handler
     check: ParamsCheck | None = None
     key: DedupeKey | None = None
+    label: str = ""
+    summary: Summary | None = None
 
 
 _KINDS: dict[str, Kind] = {}
 
 
 def register(
-    kind: str, *, check: ParamsCheck | None = None, key: DedupeKey | None = None
+    kind: str,
+    *,
+    check: ParamsCheck | None = None,
+    key: DedupeKey | None = None,
+    label: str = "",
+    summary: Summary | None = None,
 ) -> Callable[[Handler], Handler]:
     """``@register("export")`` makes a function the body of every job of that kind. With ``check`` the
-    kind may be submitted through ``POST /api/v1/jobs``; with ``key`` one job per key is pending at a time."""
+    kind may be submitted through ``POST /api/v1/jobs``; with ``key`` one job per key is pending at a time;
+    ``label`` and ``summary`` say what the job is and what it made, in words."""
 
     def decorate(fn: Handler) -> Handler:
-        _KINDS[kind] = Kind(fn, check, key)
+        _KINDS[kind] = Kind(fn, check, key, label or kind, summary)
         return fn
 
     return decorate
@@ -98,6 +108,15 @@ def register(
 def handler_for(kind: str) -> Handler | None:
     found = _KINDS.get(kind)
     return found.handler if found else None
+
+
+def describe(kind: str, result: dict[str, Any] | None) -> tuple[str, str | None]:
+    """A job's label and the summary of its result (None before it succeeded or when the kind has none)."""
+    found = _KINDS.get(kind)
+    if found is None:
+        return kind, None
+    summary = found.summary(result) if found.summary is not None and result else None
+    return found.label, summary
 
 
 def require_kind(kind: str) -> None:

@@ -12,7 +12,7 @@ from quorum.accounts.access import require_job, visible_jobs
 from quorum.db.dialect import insert_unless_conflict
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Invalid, Unavailable, field_error
-from quorum.jobs.registry import QUEUE_INFO_KEY, require_kind, submittable
+from quorum.jobs.registry import QUEUE_INFO_KEY, describe, require_kind, submittable
 from quorum.jobs.runner import CANCELLED, DOING, FINISHED, TODO
 from quorum.models import Job, Project, User
 
@@ -155,9 +155,12 @@ def cancel_job(db: Session, user: User, job_id: int) -> Job:
 
 
 def job_view(job: Job) -> dict[str, Any]:
+    label, summary = describe(job.kind, job.result if job.status == "succeeded" else None)
     return {
         "id": job.id,
         "kind": job.kind,
+        "label": label,
+        "summary": summary,
         "project_id": job.project_id,
         "owner_id": job.owner_id,
         "status": job.status,

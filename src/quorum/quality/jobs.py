@@ -47,14 +47,22 @@ def dedupe_key(project: Project, params: dict[str, Any]) -> str:
     return cache.refresh_key(project, options_of(params))
 
 
-@register(KIND, check=check_request, key=dedupe_key)
+def summary(result: dict[str, Any]) -> str:
+    return (
+        f"report over {result.get('n_judgments', 0)} judgments "
+        f"({result.get('method')}, {result.get('bootstrap')} resamples)"
+    )
+
+
+@register(KIND, check=check_request, key=dedupe_key, label="Quality report", summary=summary)
 def run_quality_report(ctx: JobContext, job: Job) -> dict[str, Any]:
     project = ctx.db.get(Project, job.project_id) if job.project_id is not None else None
     if project is None:
         raise NotFound(f"the project of job {job.id} is gone")
     ctx.progress(0, 1)
     # Idempotent: a rerun computes the report again and overwrites the one cached row for these options.
-    row = cache.compute_and_store(ctx.db, project, options_of(job.params))
+    options = options_of(job.params)
+    row = cache.compute_and_store(ctx.db, project, options)
     record(
         ctx.db,
         None,
@@ -67,6 +75,8 @@ def run_quality_report(ctx: JobContext, job: Job) -> dict[str, Any]:
     ctx.progress(1, 1)
     return {
         "options": row.options,
+        "method": options.method,
+        "bootstrap": options.bootstrap,
         "data_version": row.data_version,
         "n_judgments": row.report.get("n_judgments"),
         "n_annotators": row.report.get("n_annotators"),
