@@ -3,19 +3,22 @@ current, the stale one (with its age) plus one refresh job after new judgments; 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from cli_runner import quorum_command
 from crowd_plan import CROWD, history_plan, work
 from factories import Person, import_rows, person, project, text_rows
 from quorum.config import Settings
 from quorum.db import Database
 from quorum.jobs.queue import attach, build_queue
-from quorum.models import Job, Project
+from quorum.models import Job, Project, QualityReportCache
 from quorum.quality import service
 from quorum.web.app import create_app
 
@@ -152,3 +155,27 @@ def test_bad_options_are_refused_before_any_job(big_client: TestClient, database
     assert unknown.status_code == 422 and unknown.json()["error"]["details"][0]["field"] == "kind"
     with database.session() as db:
         assert db.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_the_cli_computes_the_report_and_refreshes_the_cache(
+    big_client: TestClient, database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid, boss = _crowd(big_client, database, "cli")
+    quorum = quorum_command(monkeypatch, database.url, tmp_path)
+    monkeypatch.setenv("QUORUM_QUALITY_JOB_MIN_JUDGMENTS", "1000")
+    small = quorum("quality", str(pid), "--bootstrap", "20")
+    assert json.loads(small.stdout) == _inline(database, pid, n_boot=20)
+    with database.session() as db:
+        assert db.scalar(select(func.count()).select_from(QualityReportCache)) == 0
+    monkeypatch.setenv("QUORUM_QUALITY_JOB_MIN_JUDGMENTS", str(BIG))
+    big = quorum("quality", str(pid), "--bootstrap", "20")
+    assert json.loads(big.stdout) == _inline(database, pid, n_boot=20)
+    # The API answers with what the CLI stored, current, with no job.
+    got = big_client.get(f"/api/v1/projects/{pid}/quality?bootstrap=20", headers=boss.headers)
+    assert (
+        got.status_code == 200
+        and got.json()["cache"]["current"] is True
+        and got.json()["cache"]["job"] is None
+    )
+    bad = quorum("quality", str(pid), "--bootstrap", "99999", ok=False)
+    assert bad.returncode == 2 and "bootstrap" in bad.stderr

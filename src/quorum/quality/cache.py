@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from quorum.audit import record
 from quorum.db.dialect import lock_for_update
 from quorum.db.types import utcnow
 from quorum.jobs import service as jobs
@@ -116,9 +117,11 @@ def _cached(db: Session, project: Project, options: Options) -> QualityReportCac
     )
 
 
-def compute_and_store(db: Session, project: Project, options: Options) -> QualityReportCache:
+def compute_and_store(
+    db: Session, project: Project, options: Options, *, job_id: int | None = None
+) -> QualityReportCache:
     """Compute the report and cache it under the data version read *before* the data: judgments arriving
-    meanwhile make it stale, never wrongly current (flushes, never commits)."""
+    meanwhile make it stale, never wrongly current (flushes, never commits; records the audit event)."""
     version = data_version(db, project)
     report = service.quality_report(
         db, project, method=options.method, n_boot=options.bootstrap, threshold=options.threshold
@@ -136,4 +139,13 @@ def compute_and_store(db: Session, project: Project, options: Options) -> Qualit
         db.add(row)
     row.data_version, row.report, row.computed_at = version, report, utcnow()
     db.flush()
+    record(
+        db,
+        None,
+        "quality.report_cached",
+        "project",
+        project.id,
+        project_id=project.id,
+        data={"options": row.options, "data_version": row.data_version, "job": job_id},
+    )
     return row

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from quorum.audit import record
 from quorum.errors import Invalid, NotFound, field_error
 from quorum.jobs.registry import JobContext, register
 from quorum.models import Job, Project
@@ -62,16 +61,7 @@ def run_quality_report(ctx: JobContext, job: Job) -> dict[str, Any]:
     ctx.progress(0, 1)
     # Idempotent: a rerun computes the report again and overwrites the one cached row for these options.
     options = options_of(job.params)
-    row = cache.compute_and_store(ctx.db, project, options)
-    record(
-        ctx.db,
-        None,
-        "quality.report_cached",
-        "project",
-        project.id,
-        project_id=project.id,
-        data={"options": row.options, "data_version": row.data_version, "job": job.id},
-    )
+    row = cache.compute_and_store(ctx.db, project, options, job_id=job.id)
     ctx.progress(1, 1)
     return {
         "options": row.options,
