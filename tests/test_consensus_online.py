@@ -12,6 +12,8 @@ from sqlalchemy import Engine, event, func, select
 
 from crowd_plan import CROWD, history_plan, work
 from factories import import_rows, person, project, text_rows
+from quorum.accounts import service as accounts
+from quorum.assignments import service as loop
 from quorum.config import Settings
 from quorum.consensus import online
 from quorum.db import Database
@@ -169,3 +171,41 @@ def test_two_processes_racing_to_ask_for_a_refit_leave_one_pending_job(pg_url: s
             assert db.scalars(select(Job.id).where(Job.dedupe_key == key)).all() == [fired[0]]
     finally:
         database.dispose()
+
+
+def test_a_submit_that_asks_the_stored_model_sends_one_statement_more_than_agreement(
+    client: TestClient, database: Database, settings: Settings
+) -> None:
+    """The hot path: with the fit decoded in this process, the rule reads the stored version and the
+    bounded count of newer judgments in one statement, as the cached fit's staleness count did before."""
+    build_queue(settings, database, immediate=True)
+    pid, _ = _history(client, database, "statements")
+    admin = person(database, "boss", admin=True)
+    assert _model(database, pid) is None  # the refit job runs after this commit
+    assert _model(database, pid) is not None
+    with database.session() as db:
+        db.execute(Project.__table__.update().values(overlap=2, overlap_max=3, confidence_target=0.9))
+    import_rows(client, admin, pid, text_rows(2, prefix="z"))
+    work(database, pid, {("r1", "z0"): "pos", ("r1", "z1"): "pos"}, ("r1",))
+
+    def statements(rule: str, item: str) -> int:
+        with database.session() as db:
+            db.execute(Project.__table__.update().values(overlap_rule=rule))
+        sent: list[str] = []
+
+        def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            sent.append(statement)
+
+        with database.session() as db:
+            user = accounts.get_user(db, "r2")
+            got = loop.claim(db, user, pid)
+            assert got is not None and got.item.external_id == item
+            event.listen(Engine, "before_cursor_execute", count)
+            try:
+                loop.submit(db, user, got.assignment.id, {"labels": ["pos"]}, 3000)
+                db.flush()
+            finally:
+                event.remove(Engine, "before_cursor_execute", count)
+        return len(sent)
+
+    assert statements("dawid_skene", "z0") == statements("agreement", "z1") + 1
