@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from crowd_plan import CROWD, history_plan, work
 from factories import import_rows, person, project, text_rows
+from quorum.config import Settings
 from quorum.core.policy import ProjectPolicy, next_target
 from quorum.db import Database
+from quorum.jobs.queue import build_queue
 from quorum.models import Item
 
 ANSWERS = {  # (annotator, item) -> label
@@ -80,7 +82,9 @@ def test_next_target_never_passes_the_max_and_never_stops_early(
         assert conclusive or overlap_max is None or judgments >= overlap_max
 
 
-def test_model_based_overlap_trusts_reliable_annotators(client: TestClient, database: Database) -> None:
+def test_model_based_overlap_trusts_reliable_annotators(
+    client: TestClient, database: Database, settings: Settings
+) -> None:
     """``dawid_skene``: two reliable annotators who agree settle an item at the minimum; noisy ones who
     agree (unanimous, which the agreement rule would accept) or disagree are asked for more, up to the
     max; a reliable annotator outweighs a noisy one who disagrees."""
@@ -95,6 +99,19 @@ def test_model_based_overlap_trusts_reliable_annotators(client: TestClient, data
         headers=admin.headers,
     )
     assert r.status_code == 200, r.text
+    # The model is fitted by a job, never in a submit: ask for it now (the immediate queue runs it).
+    build_queue(settings, database, immediate=True)
+    job = client.post(
+        "/api/v1/jobs", json={"kind": "consensus_refit", "project": str(pid)}, headers=admin.headers
+    )
+    assert job.status_code == 202, job.text
+    refit = client.get(f"/api/v1/jobs/{job.json()['id']}", headers=admin.headers).json()
+    assert (refit["status"], refit["result"]["n_judgments"], refit["result"]["model"]) == (
+        "succeeded",
+        180,
+        True,
+    )
+    assert (refit["label"], refit["summary"]) == ("Annotator model refit", "fit 1 over 180 judgments")
     import_rows(client, admin, pid, text_rows(4, prefix="y"))
     plan = {
         ("r1", "y0"): "pos",  # reliable pair agreeing

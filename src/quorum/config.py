@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         ge=1,
         description="A running job silent this long lost its worker; a starting worker takes it over.",
     )
+    quality_job_min_judgments: int = Field(
+        default=5000,
+        ge=0,
+        description="From this many judgments a project's quality report is computed by a job and cached.",
+    )
     redis_url: str = Field(
         default="",
         description="Redis URL for the job queue (RedisHuey); unset, the queue is a SQLite file in the data dir.",

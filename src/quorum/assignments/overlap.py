@@ -7,11 +7,12 @@ allows more (``overlap_max``), an inconclusive verdict raises the target by one.
   ``confidence_target`` (1.0, the default, means unanimous).
 - ``dawid_skene``: model-based confidence. The posterior probability of the item's most probable
   main-question label, given who answered what and each annotator's confusion matrix from a Dawid-Skene
-  fit over the project's judgments (``quorum.consensus.online``: cached per project, refitted at most
-  every 10% new judgments), reaches ``confidence_target``. Two reliable annotators who agree can settle
-  an item that several unreliable ones cannot. Posteriors are never exactly 1, so this rule wants a
-  target under 1 (e.g. 0.95). With too little data for a model (under 20 answers in the project) or an
-  answer it cannot place, it falls back to ``agreement``.
+  fit over the project's judgments (``quorum.consensus.online``: stored per project, refitted by a
+  ``consensus_refit`` job after 10% new judgments, never in the submit), reaches ``confidence_target``.
+  Two reliable annotators who agree can settle an item that several unreliable ones cannot. Posteriors
+  are never exactly 1, so this rule wants a target under 1 (e.g. 0.95). With too little data for a model
+  (under 20 answers in the project), no fit yet (the first refit job has not run) or an answer it cannot
+  place, it falls back to ``agreement``.
 
 A rule is ``rule(answers, consensus, confidence_target, context) -> bool``; ``context`` carries the
 session, project, item and the answering users (parallel to ``answers``) for rules that need more than

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, Select, TextClause, bindparam, text
+from sqlalchemy import Insert, Integer, Select, Table, TextClause, bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 Query = TypeVar("Query", bound="Select[*tuple[Any, ...]]")
@@ -42,3 +43,11 @@ def advisory_lock_filter(first: str, second: str) -> TextClause:
     return text(f"EXISTS (SELECT 1 FROM pg_advisory_xact_lock(:{first}, :{second}))").bindparams(
         bindparam(first, type_=Integer), bindparam(second, type_=Integer)
     )
+
+
+def insert_unless_conflict(db: Session, table: Table) -> Insert:
+    """``INSERT … ON CONFLICT DO NOTHING`` (no conflict target, so a partial unique index counts too): the
+    loser of a uniqueness race inserts nothing instead of failing its unit of work. Same SQL on both."""
+    if is_postgresql(db):
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()

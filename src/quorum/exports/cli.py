@@ -7,6 +7,7 @@ import typer
 
 from quorum.accounts.access import find_project
 from quorum.cli_support import err, fail, handle_errors, settings, unit_of_work
+from quorum.exports import jobs as export_jobs
 from quorum.exports import service
 from quorum.exports.service import ExportOptions
 from quorum.keys import secret_key
@@ -42,9 +43,13 @@ def export(
     options = ExportOptions(pseudonym_salt=secret_key(settings()) if pseudonymize else None, method=method)
     options.check()
     with unit_of_work() as db:
-        count = service.export_to_file(
-            db, None, find_project(db, project), format, out, output=output, options=options
-        )
+        found = find_project(db, project)
+        if output == "jsonl":
+            count = service.export_to_file(db, None, found, format, out, output=output, options=options)
+        else:
+            # The export job's own writer, run here: the file lands at --out, and no worker is needed.
+            params = export_jobs.check_params(found, format, output, method) | {"pseudonymize": pseudonymize}
+            count = export_jobs.write_output(db, None, found, params, out, settings())
     err.print(f"wrote {count} rows to {out}", markup=False)
 
 

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, status
 from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
 
-from quorum.accounts.access import VIEW, require_project
+from quorum.accounts.access import MANAGE, VIEW, require_project
 from quorum.core.input_checks import Id
 from quorum.errors import Conflict
 from quorum.exports.api import attachment
-from quorum.jobs import service
+from quorum.jobs import registry, service
 from quorum.jobs.queue import job_blobs
 from quorum.web.deps import DB, CurrentUser
 
@@ -23,6 +24,24 @@ def list_jobs(
     """Jobs the caller may see (their own, their managed projects', all for an admin), newest first."""
     found = require_project(db, user, project, VIEW) if project is not None else None
     return [service.job_view(j) for j in service.list_jobs(db, user, project=found, status=status)]
+
+
+class JobIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(max_length=64)
+    project: str = Field(max_length=200)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+@router.post("/jobs", status_code=status.HTTP_202_ACCEPTED)
+def submit_job(body: JobIn, user: CurrentUser, db: DB) -> dict[str, Any]:
+    """Submit a job of a kind that accepts requests (``export``, ``consensus_refit``, ``quality_report``) for
+    a project the caller manages; the kind checks ``params``. A kind that keeps one pending job per project
+    answers with the pending one."""
+    registry.submittable(body.kind)  # an unknown kind is a 422 naming ``kind``, whatever the project
+    project = require_project(db, user, body.project, MANAGE)
+    return service.job_view(service.request_job(db, user, body.kind, project, body.params))
 
 
 @router.get("/jobs/{job_id}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -12,9 +13,10 @@ from quorum.blobs.store import BlobStore
 from quorum.config import Settings
 from quorum.db.types import utcnow
 from quorum.errors import Invalid, field_error
-from quorum.models import Job
+from quorum.models import Job, Project
 
 BLOBS_INFO_KEY = "job_blobs"
+QUEUE_INFO_KEY = "job_queue"
 SETTINGS_INFO_KEY = "job_settings"
 
 
@@ -64,25 +66,71 @@ class JobContext:
 
 
 Handler = Callable[[JobContext, Job], dict[str, Any] | None]
-_HANDLERS: dict[str, Handler] = {}
+# Checks a ``POST /api/v1/jobs`` request's params for the project (raising ``Invalid``), returns those to store.
+ParamsCheck = Callable[[Project, dict[str, Any]], dict[str, Any]]
+# The key of a kind that keeps one pending job per key (``jobs.service.submit_once``).
+DedupeKey = Callable[[Project, dict[str, Any]], str]
+# One line of text about a succeeded job's result, for the jobs page and ``quorum jobs``.
+Summary = Callable[[dict[str, Any]], str]
 
 
-def register(kind: str) -> Callable[[Handler], Handler]:
-    """``@register("export")`` makes a function the body of every job of that kind."""
+@dataclass(frozen=True)
+class Kind:
+    handler: Handler
+    check: ParamsCheck | None = None
+    key: DedupeKey | None = None
+    label: str = ""
+    summary: Summary | None = None
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def register(
+    kind: str,
+    *,
+    check: ParamsCheck | None = None,
+    key: DedupeKey | None = None,
+    label: str = "",
+    summary: Summary | None = None,
+) -> Callable[[Handler], Handler]:
+    """``@register("export")`` makes a function the body of every job of that kind. With ``check`` the
+    kind may be submitted through ``POST /api/v1/jobs``; with ``key`` one job per key is pending at a time;
+    ``label`` and ``summary`` say what the job is and what it made, in words."""
 
     def decorate(fn: Handler) -> Handler:
-        _HANDLERS[kind] = fn
+        _KINDS[kind] = Kind(fn, check, key, label or kind, summary)
         return fn
 
     return decorate
 
 
 def handler_for(kind: str) -> Handler | None:
-    return _HANDLERS.get(kind)
+    found = _KINDS.get(kind)
+    return found.handler if found else None
+
+
+def describe(kind: str, result: dict[str, Any] | None) -> tuple[str, str | None]:
+    """A job's label and the summary of its result (None before it succeeded or when the kind has none)."""
+    found = _KINDS.get(kind)
+    if found is None:
+        return kind, None
+    summary = found.summary(result) if found.summary is not None and result else None
+    return found.label, summary
 
 
 def require_kind(kind: str) -> None:
-    if kind not in _HANDLERS:
+    if kind not in _KINDS:
+        raise Invalid(f"no job kind {kind!r}", [field_error("kind", f"one of: {', '.join(sorted(_KINDS))}")])
+
+
+def submittable(kind: str) -> Kind:
+    """A kind ``POST /api/v1/jobs`` accepts, or ``Invalid`` naming ``kind``."""
+    found = _KINDS.get(kind)
+    if found is None or found.check is None:
+        names = sorted(name for name, k in _KINDS.items() if k.check is not None)
         raise Invalid(
-            f"no job kind {kind!r}", [field_error("kind", f"one of: {', '.join(sorted(_HANDLERS))}")]
+            f"no job kind {kind!r} can be submitted",
+            [field_error("kind", f"one of: {', '.join(names)}", at="body")],
         )
+    return found

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from quorum.accounts.access import require_job, visible_jobs
+from quorum.db.dialect import insert_unless_conflict
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Invalid, Unavailable, field_error
-from quorum.jobs.queue import QUEUE_INFO_KEY
-from quorum.jobs.registry import require_kind
-from quorum.jobs.runner import CANCELLED, FINISHED, TODO
+from quorum.jobs.registry import QUEUE_INFO_KEY, describe, require_kind, submittable
+from quorum.jobs.runner import CANCELLED, DOING, FINISHED, TODO
 from quorum.models import Job, Project, User
 
 STATUSES = ("todo", "doing", "succeeded", "failed", "cancelled")
@@ -30,9 +30,7 @@ def submit_job(
     total: int | None = None,
 ) -> Job:
     require_kind(kind)
-    queue = db.info.get(QUEUE_INFO_KEY)
-    if queue is None:
-        raise Unavailable("no job queue is configured for this process")
+    queue = _queue(db)
     job = Job(
         kind=kind,
         owner_id=owner.id,
@@ -43,15 +41,80 @@ def submit_job(
     )
     db.add(job)
     db.flush()
-    job_id = job.id
+    _enqueue_after_commit(db, queue, job.id)
+    return job
 
+
+def submit_once(
+    db: Session, kind: str, key: str, *, owner_id: int, project_id: int | None, params: dict[str, Any]
+) -> int | None:
+    """Submit a job unless one with ``key`` is still ``todo`` or ``doing``: the new job's id, or None.
+    Race-safe: a partial unique index holds one pending job per key, and the loser's insert does nothing."""
+    require_kind(kind)
+    queue = _queue(db)
+    now = utcnow()
+    inserted = db.execute(
+        insert_unless_conflict(db, Job.__table__)  # type: ignore[arg-type]
+        .values(
+            kind=kind,
+            owner_id=owner_id,
+            project_id=project_id,
+            status=TODO,
+            params=params,
+            progress_done=0,
+            attempts=0,
+            cancel_requested=False,
+            dedupe_key=key,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(Job.id)
+    ).scalar()
+    if inserted is None:
+        return None
+    _enqueue_after_commit(db, queue, inserted)
+    return int(inserted)
+
+
+def request_job(db: Session, user: User, kind: str, project: Project, params: dict[str, Any]) -> Job:
+    """``POST /api/v1/jobs``: a job of a kind that accepts requests, its params checked by the kind. A kind
+    that keeps one pending job per key answers with the pending one when there is one."""
+    found = submittable(kind)
+    checked = found.check(project, params) if found.check else params
+    if found.key is None:
+        return submit_job(db, kind, owner=user, project=project, params=checked)
+    key = found.key(project, checked)
+    new_id = submit_once(db, kind, key, owner_id=user.id, project_id=project.id, params=checked)
+    job = db.get(Job, new_id) if new_id is not None else pending_job(db, key)
+    if job is None:
+        raise Conflict(f"a {kind} job for this project ended while being submitted; submit again")
+    return job
+
+
+def pending_job(db: Session, key: str) -> Job | None:
+    """The ``todo`` or ``doing`` job holding ``key``, if any."""
+    return db.scalar(select(Job).where(Job.dedupe_key == key, Job.status.in_((TODO, DOING))))
+
+
+def has_queue(db: Session) -> bool:
+    """Whether this process can submit jobs (a web server or worker can; a bare script may not)."""
+    return db.info.get(QUEUE_INFO_KEY) is not None
+
+
+def _queue(db: Session) -> Any:
+    queue = db.info.get(QUEUE_INFO_KEY)
+    if queue is None:
+        raise Unavailable("no job queue is configured for this process")
+    return queue
+
+
+def _enqueue_after_commit(db: Session, queue: Any, job_id: int) -> None:
     def enqueue(_session: Session) -> None:
         queue.enqueue(job_id)
 
     # Only a commit sends the id; a rollback discards the listener with the row.
     event.listen(db, "after_commit", enqueue, once=True)
     event.listen(db, "after_rollback", lambda _s: _forget(db, enqueue), once=True)
-    return job
 
 
 def _forget(db: Session, enqueue: Any) -> None:
@@ -92,9 +155,12 @@ def cancel_job(db: Session, user: User, job_id: int) -> Job:
 
 
 def job_view(job: Job) -> dict[str, Any]:
+    label, summary = describe(job.kind, job.result if job.status == "succeeded" else None)
     return {
         "id": job.id,
         "kind": job.kind,
+        "label": label,
+        "summary": summary,
         "project_id": job.project_id,
         "owner_id": job.owner_id,
         "status": job.status,

@@ -19,5 +19,13 @@ def jobs_page(request: Request, ref: str, user: PageUser, db: DB) -> Response:
     project = require_project(db, user, ref, VIEW)
     jobs = service.list_jobs(db, user, project=project)
     return render(
-        request, "jobs/list.html", {"project": project, "tab": "jobs", "jobs": jobs, "finished": FINISHED}
+        request,
+        "jobs/list.html",
+        {
+            "project": project,
+            "tab": "jobs",
+            "jobs": jobs,
+            "views": {job.id: service.job_view(job) for job in jobs},
+            "finished": FINISHED,
+        },
     )

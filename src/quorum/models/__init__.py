@@ -5,6 +5,7 @@ from quorum.models.assignment import Assignment
 from quorum.models.audit_event import AuditEvent
 from quorum.models.base import Base
 from quorum.models.candidate import Candidate
+from quorum.models.consensus_fit import ConsensusFit
 from quorum.models.flag import Flag
 from quorum.models.guideline import Guideline
 from quorum.models.item import Item
@@ -16,6 +17,7 @@ from quorum.models.model_call import ModelCall
 from quorum.models.model_endpoint import ModelEndpoint
 from quorum.models.project import Project
 from quorum.models.qualification import Qualification
+from quorum.models.quality_report import QualityReportCache
 from quorum.models.review import Review
 from quorum.models.user import User
 
@@ -25,6 +27,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Candidate",
+    "ConsensusFit",
     "Flag",
     "Guideline",
     "Item",
@@ -36,6 +39,7 @@ __all__ = [
     "ModelEndpoint",
     "Project",
     "Qualification",
+    "QualityReportCache",
     "Review",
     "User",
 ]

@@ -1,4 +1,5 @@
-"""``quorum aggregate`` and ``quorum agreement``: the quality math on plain CSV files.
+"""``quorum aggregate`` and ``quorum agreement``: the quality math on plain CSV files; ``quorum quality``:
+a project's report.
 
 Both commands are thin: read (``csv_input``), call ``quorum.core``, render. Bad input exits with
 code 2 and a message naming the row and field on stderr; outputs are written to a temporary file
@@ -22,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from quorum.cli_support import handle_errors, settings, unit_of_work
 from quorum.errors import Invalid
 
 # The statistics (NumPy, SciPy) are imported by the commands that use them: every other command of the
@@ -237,7 +239,35 @@ def agreement(
         _render(summary)
 
 
+@handle_errors
+def project_quality(
+    project: Annotated[str, typer.Argument(help="Project id or name.")],
+    method: Annotated[Method, typer.Option(help="Consensus method.")] = Method.mv,
+    n_boot: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples (0-2000).")] = 200,
+    threshold: Annotated[float, typer.Option(help="Low-confidence threshold.")] = 0.6,
+) -> None:
+    """A project's quality report as JSON (what ``GET /api/v1/projects/{p}/quality`` answers), computed here.
+    From ``QUORUM_QUALITY_JOB_MIN_JUDGMENTS`` judgments it is also stored as the cached report the API and
+    the page answer with, as the ``quality_report`` job would (a script may refresh it, e.g. nightly)."""
+    from quorum.accounts.access import find_project
+    from quorum.quality import cache
+    from quorum.quality.service import quality_report
+
+    options = cache.Options(method.value, n_boot, threshold)
+    options.check()
+    with unit_of_work() as db:
+        found = find_project(db, project)
+        if cache.n_judgments(db, found) >= settings().quality_job_min_judgments:
+            report = cache.compute_and_store(db, found, options).report
+        else:
+            report = quality_report(
+                db, found, method=options.method, n_boot=n_boot, threshold=threshold
+            ).to_dict()
+    typer.echo(json.dumps(report))
+
+
 def register(app: typer.Typer) -> None:
-    """Add the ``aggregate`` and ``agreement`` commands to the root CLI."""
+    """Add the ``aggregate``, ``agreement`` and ``quality`` commands to the root CLI."""
     app.command("aggregate")(aggregate)
     app.command("agreement")(agreement)
+    app.command("quality")(project_quality)

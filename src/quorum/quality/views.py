@@ -3,13 +3,18 @@ matrices, pairs of annotators, models, low-confidence items."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from quorum.accounts.access import MANAGE, require_project
 from quorum.core.aggregation import METHODS
 from quorum.errors import QuorumError
-from quorum.quality import service
+from quorum.jobs.runner import FINISHED
+from quorum.quality import cache
 from quorum.quality.details import AgreementTrend
 from quorum.web.charts import IntervalChart, interval_chart
 from quorum.web.deps import DB, PageUser
@@ -25,7 +30,13 @@ def quality_page(
     project = require_project(db, user, ref, MANAGE)
     context = {"project": project, "tab": "quality", "methods": list(METHODS), "method": method}
     try:
-        report = service.quality_report(db, project, method=method, n_boot=bootstrap)
+        answer = cache.report_for(
+            db,
+            user,
+            project,
+            cache.Options(method, bootstrap),
+            min_judgments=request.app.state.settings.quality_job_min_judgments,
+        )
     except QuorumError as exc:
         return render(
             request,
@@ -33,14 +44,39 @@ def quality_page(
             {**context, "report": None, "error": exc.message},
             status=exc.status,
         )
+    report = as_page(answer.report) if answer.report is not None else None
     return render(
         request,
         "projects/quality.html",
-        {**context, "report": report, "error": None, "trend_chart": trend_chart(report.trend)},
+        {
+            **context,
+            "report": report,
+            "error": None,
+            "trend_chart": trend_chart(report.trend) if report is not None else None,
+            "cache": answer.cache_view(),
+            "job": answer.job,
+            "finished": FINISHED,
+        },
     )
 
 
-def trend_chart(trend: AgreementTrend | None) -> IntervalChart | None:
+def as_page(report: dict[str, Any]) -> Any:
+    """The report as the template reads it (attributes, datetimes), whether computed now or cached."""
+
+    def wrap(value: Any) -> Any:
+        if isinstance(value, dict):
+            fields = {k: wrap(v) for k, v in value.items()}
+            if isinstance(fields.get("start"), str):
+                fields["start"] = datetime.fromisoformat(fields["start"])
+            return SimpleNamespace(**fields)
+        if isinstance(value, list):
+            return [wrap(v) for v in value]
+        return value
+
+    return wrap(report)
+
+
+def trend_chart(trend: AgreementTrend | Any | None) -> IntervalChart | None:
     """Alpha per bucket, sparse buckets drawn hollow."""
     if trend is None:
         return None

@@ -18,6 +18,8 @@
       link.href = "/api/v1/jobs/" + job.id + "/download";
       link.textContent = job.result.filename;
       result.replaceChildren(link);
+    } else if (job.status === "succeeded" && job.summary) {
+      result.textContent = job.summary;
     } else if (job.error) {
       const error = document.createElement("span");
       error.className = "field-error";
