@@ -17,6 +17,8 @@ from quorum.models.model_endpoint import ModelEndpoint
 from quorum.models.project import Project
 from quorum.models.qualification import Qualification
 from quorum.models.review import Review
+from quorum.models.synthetic_batch import SyntheticBatch
+from quorum.models.synthetic_prompt import SyntheticPrompt
 from quorum.models.user import User
 
 __all__ = [
@@ -37,5 +39,7 @@ __all__ = [
     "Project",
     "Qualification",
     "Review",
+    "SyntheticBatch",
+    "SyntheticPrompt",
     "User",
 ]

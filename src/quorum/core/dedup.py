@@ -1,0 +1,175 @@
+"""Duplicate detection over texts and their vectors, pure (no database): exact (a normalised hash), near
+(MinHash LSH over word shingles, Jaccard) and semantic (cosine of embeddings). Each candidate is checked
+against a reference set (what a project already holds) and against the candidates kept before it, so the
+first of several duplicates survives and the rest name it as their match."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+
+EXACT, NEAR, SEMANTIC = "exact", "near", "semantic"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    near: float = 0.7
+    """Jaccard similarity of word shingles at or above which two texts are near-duplicates."""
+    semantic: float = 0.92
+    """Cosine similarity of embeddings at or above which two texts say the same thing."""
+    shingle: int = 3
+    num_perm: int = 128
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One candidate's outcome: ``reason`` is None for a survivor; ``match`` indexes the reference set
+    when ``match_is_reference``, else an earlier candidate. ``nearest`` is each stage's best score seen
+    (kept for provenance even when no stage rejected)."""
+
+    reason: str | None
+    score: float | None
+    match: int | None
+    match_is_reference: bool
+    nearest: dict[str, float]
+
+
+def normalise(text: str) -> str:
+    """Casefolded, punctuation dropped, whitespace collapsed: what the exact stage compares."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return _SPACE.sub(" ", _PUNCT.sub(" ", folded)).strip()
+
+
+def exact_key(text: str) -> str:
+    return hashlib.sha256(normalise(text).encode()).hexdigest()
+
+
+def shingles(text: str, size: int) -> set[str]:
+    words = normalise(text).split()
+    if len(words) <= size:
+        return {" ".join(words)}
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 (a zero row stays zero), so a dot product is the cosine."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    out: np.ndarray = np.divide(vectors, norms, out=np.zeros_like(vectors, dtype=np.float64), where=norms > 0)
+    return out
+
+
+def dedup(
+    candidates: Sequence[str],
+    reference: Sequence[str] = (),
+    *,
+    vectors: np.ndarray | None = None,
+    reference_vectors: np.ndarray | None = None,
+    thresholds: Thresholds = Thresholds(),
+    block: int = 2048,
+) -> list[Verdict]:
+    """A verdict per candidate, in order. Without ``vectors`` the semantic stage is skipped. Exact and near
+    run first over all candidates, then the semantic stage over their survivors in blocks of ``block``
+    (one matrix product each), so the cost is a few BLAS calls rather than a Python loop over pairs."""
+    if vectors is not None and len(vectors) != len(candidates):
+        raise ValueError("one vector per candidate")
+    verdicts: list[Verdict | None] = [None] * len(candidates)
+    nearest: list[dict[str, float]] = [{} for _ in candidates]
+    exact: dict[str, tuple[int, bool]] = {}
+    for i, text in enumerate(reference):
+        exact.setdefault(exact_key(text), (i, True))
+    lsh = MinHashLSH(threshold=thresholds.near, num_perm=thresholds.num_perm)
+    sets: dict[str, set[str]] = {}
+    ref_sets = [shingles(t, thresholds.shingle) for t in reference]
+    for i, (own, m) in enumerate(zip(ref_sets, _minhashes(ref_sets, thresholds), strict=True)):
+        sets[f"r{i}"] = own
+        lsh.insert(f"r{i}", m)
+    cand_sets = [shingles(t, thresholds.shingle) for t in candidates]
+    for i, (text, own, m) in enumerate(
+        zip(candidates, cand_sets, _minhashes(cand_sets, thresholds), strict=True)
+    ):
+        key = exact_key(text)
+        found = exact.get(key)
+        if found is not None:
+            verdicts[i] = Verdict(EXACT, 1.0, found[0], found[1], {EXACT: 1.0})
+            continue
+        # LSH proposes; the true Jaccard of the shingle sets decides (no false positive from a sketch).
+        best = max(((jaccard(own, sets[k]), k) for k in lsh.query(m)), default=None)
+        if best is not None:
+            nearest[i][NEAR] = round(best[0], 4)
+            if best[0] >= thresholds.near:
+                name = best[1]
+                verdicts[i] = Verdict(NEAR, nearest[i][NEAR], int(name[1:]), name[0] == "r", nearest[i])
+                continue
+        exact[key] = (i, False)
+        sets[f"c{i}"] = own
+        lsh.insert(f"c{i}", m)
+    if vectors is not None:
+        _semantic(verdicts, nearest, np.asarray(vectors), reference_vectors, thresholds.semantic, block)
+    return [v or Verdict(None, None, None, False, nearest[i]) for i, v in enumerate(verdicts)]
+
+
+def _minhashes(sets: Sequence[set[str]], thresholds: Thresholds) -> list[MinHash]:
+    # ``bulk`` shares one set of permutations (building them per sketch costs more than hashing).
+    return MinHash.bulk([[s.encode() for s in own] for own in sets], num_perm=thresholds.num_perm, seed=1)
+
+
+def _semantic(
+    verdicts: list[Verdict | None],
+    nearest: list[dict[str, float]],
+    vectors: np.ndarray,
+    reference_vectors: np.ndarray | None,
+    threshold: float,
+    block: int,
+) -> None:
+    units = unit_rows(vectors.astype(np.float32))
+    ref = (
+        unit_rows(np.asarray(reference_vectors, dtype=np.float32))
+        if reference_vectors is not None and len(reference_vectors)
+        else None
+    )
+    alive = [i for i, v in enumerate(verdicts) if v is None]
+    kept: list[int] = []
+    for start in range(0, len(alive), block):
+        rows = alive[start : start + block]
+        here = units[rows]
+        best = np.full(len(rows), -np.inf, dtype=np.float32)
+        where = np.full(len(rows), -1)
+        from_ref = np.zeros(len(rows), dtype=bool)
+        if ref is not None:
+            sims = here @ ref.T
+            where, best, from_ref = sims.argmax(1), sims.max(1), np.ones(len(rows), dtype=bool)
+        if kept:
+            sims = here @ units[kept].T
+            j = sims.argmax(1)
+            better = sims[np.arange(len(rows)), j] > best
+            best = np.where(better, sims[np.arange(len(rows)), j], best)
+            where = np.where(better, np.asarray(kept)[j], where)
+            from_ref = np.where(better, False, from_ref)
+        inner = here @ here.T
+        kept_here: list[int] = []
+        for r, i in enumerate(rows):
+            score, match, is_ref = float(best[r]), int(where[r]), bool(from_ref[r])
+            if kept_here:
+                k = int(np.argmax(inner[r, kept_here]))
+                if float(inner[r, kept_here[k]]) > score:
+                    score, match, is_ref = float(inner[r, kept_here[k]]), rows[kept_here[k]], False
+            if match >= 0:
+                nearest[i][SEMANTIC] = round(score, 4)
+            if match >= 0 and score >= threshold:
+                verdicts[i] = Verdict(SEMANTIC, nearest[i][SEMANTIC], match, is_ref, nearest[i])
+            else:
+                kept_here.append(r)
+        kept.extend(rows[r] for r in kept_here)
