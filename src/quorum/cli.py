@@ -19,6 +19,7 @@ from quorum.projects.cli import projects
 from quorum.providers.cli import models
 from quorum.quality import cli as quality_cli
 from quorum.simulate import cli as simulate_cli
+from quorum.synthetic import cli as synthetic_cli
 
 app = typer.Typer(
     help="Quorum: human data for training and aligning language models.",
@@ -38,6 +39,7 @@ items_cli.register(app)
 exports_cli.register(app)
 quality_cli.register(app)
 simulate_cli.register(app)
+synthetic_cli.register(app)
 
 
 @db_app.command("upgrade")

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         default=False,
         description="Allow model base URLs on link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10).",
     )
+    synthetic_bar: float = Field(
+        default=0.8,
+        ge=0.0,
+        le=1.0,
+        description="Estimated valid share a synthetic-prompt batch must reach to be released (per batch: bar).",
+    )
     image_hosts: str = Field(
         default="", description="Comma-separated hosts pages may load item images from over HTTPS."
     )

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -123,7 +124,8 @@ def dedup(
 
 def _minhashes(sets: Sequence[set[str]], thresholds: Thresholds) -> list[MinHash]:
     # ``bulk`` shares one set of permutations (building them per sketch costs more than hashing).
-    return MinHash.bulk([[s.encode() for s in own] for own in sets], num_perm=thresholds.num_perm, seed=1)
+    found = MinHash.bulk([[s.encode() for s in own] for own in sets], num_perm=thresholds.num_perm, seed=1)
+    return cast(list[MinHash], found)
 
 
 def _semantic(

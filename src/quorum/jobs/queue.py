@@ -17,9 +17,10 @@ from quorum.db import Database
 from quorum.exports import jobs as export_jobs
 from quorum.jobs import runner
 from quorum.jobs.registry import BLOBS_INFO_KEY, SETTINGS_INFO_KEY
+from quorum.synthetic import jobs as synthetic_jobs
 
 # Every job kind registers itself when imported; a worker runs the kinds listed here.
-KINDS = (export_jobs.KIND,)
+KINDS = (export_jobs.KIND, synthetic_jobs.KIND)
 
 QUEUE_INFO_KEY = "job_queue"
 
