@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from quorum.errors import BadGateway
@@ -98,7 +98,13 @@ def run(
     failed = 0
     done = done_keys(db, batch)
     todo = [u for u in units if u.key not in done]
-    for chunk in batched(todo, UNITS_PER_BATCH):
+    # A batch never mixes depths: an evolution is asked for only once its parent's answer is written.
+    chunks = [
+        c
+        for d in sorted({u.depth for u in todo})
+        for c in batched([u for u in todo if u.depth == d], UNITS_PER_BATCH)
+    ]
+    for chunk in chunks:
         check_cancelled()
         calls, sendable = _calls(db, batch, chunk, target, params)
         # No transaction may stay open while the model answers (on SQLite it would hold the write lock).
@@ -145,7 +151,8 @@ def _parent_texts(db: Session, batch: SyntheticBatch, keys: list[str]) -> dict[s
         select(SyntheticPrompt.unit_key, SyntheticPrompt.text).where(
             SyntheticPrompt.batch_id == batch.id,
             SyntheticPrompt.unit_key.in_(keys),
-            SyntheticPrompt.reason.not_in(templates.UNPARSED_REASONS),
+            # NULL NOT IN (...) is NULL, not true: a parent with no rejection must be named.
+            or_(SyntheticPrompt.reason.is_(None), SyntheticPrompt.reason.not_in(templates.UNPARSED_REASONS)),
         )
     )
     return {key: text for key, text in rows}
