@@ -20,12 +20,13 @@ from fake_openai import KEY, FakeOpenAI, fake_openai
 from quorum.accounts.service import get_user
 from quorum.config import Settings
 from quorum.db import Database
-from quorum.jobs.queue import build_queue
+from quorum.jobs.queue import attach, build_queue
 from quorum.jobs.runner import run_job
 from quorum.models import Item, Job, ModelCall, Project, SyntheticBatch, SyntheticPrompt
 from quorum.projects import service as projects
 from quorum.providers import service as providers
 from quorum.synthetic import generate
+from quorum.synthetic import service as synthetic
 
 SEEDS = [
     "What is the capital of France",
@@ -335,3 +336,40 @@ def test_the_page_lists_batches_and_its_button_applies_the_rule_for_managers_onl
     _join(database, pid, "ann")
     _login(client, "ann")
     assert client.get(f"/projects/{pid}/synthetic").status_code == 403
+
+
+class Held:
+    """A queue that keeps the ids it is sent."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def enqueue(self, job_id: int) -> None:
+        self.ids.append(job_id)
+
+
+def test_a_batch_started_in_a_unit_of_work_that_rolls_back_sends_no_job(
+    client: TestClient, database: Database, fake: FakeOpenAI
+) -> None:
+    boss, _, pid = _setup(client, database, fake)
+    held = Held()
+    attach(database, held)
+
+    def failing_request() -> None:
+        with database.session() as db:
+            target = db.get(Project, pid)
+            assert target is not None
+            synthetic.start(db, get_user(db, "boss"), target, {"model": "gen"}, default_bar=0.8)
+            raise RuntimeError("the request failed after the job was written")
+
+    with pytest.raises(RuntimeError):
+        failing_request()
+    assert held.ids == []
+    with database.session() as db:
+        assert db.scalar(select(func.count()).select_from(SyntheticBatch)) == 0
+        assert db.scalar(select(func.count()).select_from(Job)) == 0
+        target = db.get(Project, pid)
+        assert target is not None
+        _, job = synthetic.start(db, get_user(db, "boss"), target, {"model": "gen"}, default_bar=0.8)
+        job_id = job.id
+    assert held.ids == [job_id] and boss.id
