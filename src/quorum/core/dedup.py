@@ -19,6 +19,7 @@ _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACE = re.compile(r"\s+")
 
 EXACT, NEAR, SEMANTIC = "exact", "near", "semantic"
+KEPT_CHUNK = 16384
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def dedup(
     vectors: np.ndarray | None = None,
     reference_vectors: np.ndarray | None = None,
     thresholds: Thresholds = Thresholds(),
-    block: int = 2048,
+    block: int = 512,
 ) -> list[Verdict]:
     """A verdict per candidate, in order. Without ``vectors`` the semantic stage is skipped. Exact and near
     run first over all candidates, then the semantic stage over their survivors in blocks of ``block``
@@ -138,36 +139,26 @@ def _semantic(
 ) -> None:
     units = unit_rows(vectors.astype(np.float32))
     ref = (
-        unit_rows(np.asarray(reference_vectors, dtype=np.float32))
-        if reference_vectors is not None and len(reference_vectors)
-        else None
+        unit_rows(np.asarray(reference_vectors, dtype=np.float32)) if reference_vectors is not None else None
     )
     alive = [i for i, v in enumerate(verdicts) if v is None]
     kept: list[int] = []
     for start in range(0, len(alive), block):
         rows = alive[start : start + block]
         here = units[rows]
-        best = np.full(len(rows), -np.inf, dtype=np.float32)
-        where = np.full(len(rows), -1)
-        from_ref = np.zeros(len(rows), dtype=bool)
+        best = _Best(len(rows))
         if ref is not None:
-            sims = here @ ref.T
-            where, best, from_ref = sims.argmax(1), sims.max(1), np.ones(len(rows), dtype=bool)
-        if kept:
-            sims = here @ units[kept].T
-            j = sims.argmax(1)
-            better = sims[np.arange(len(rows)), j] > best
-            best = np.where(better, sims[np.arange(len(rows)), j], best)
-            where = np.where(better, np.asarray(kept)[j], where)
-            from_ref = np.where(better, False, from_ref)
+            best.update(here, ref, np.arange(len(ref)), True)
+        best.update(here, units, np.asarray(kept, dtype=np.int64), False)
+        # Within the block, one by one: a row may only match rows of the block kept before it.
         inner = here @ here.T
         kept_here: list[int] = []
         for r, i in enumerate(rows):
-            score, match, is_ref = float(best[r]), int(where[r]), bool(from_ref[r])
+            score, match, is_ref = float(best.score[r]), int(best.where[r]), bool(best.is_ref[r])
             if kept_here:
-                k = int(np.argmax(inner[r, kept_here]))
-                if float(inner[r, kept_here[k]]) > score:
-                    score, match, is_ref = float(inner[r, kept_here[k]]), rows[kept_here[k]], False
+                k = kept_here[int(np.argmax(inner[r, kept_here]))]
+                if float(inner[r, k]) > score:
+                    score, match, is_ref = float(inner[r, k]), rows[k], False
             if match >= 0:
                 nearest[i][SEMANTIC] = round(score, 4)
             if match >= 0 and score >= threshold:
@@ -175,3 +166,24 @@ def _semantic(
             else:
                 kept_here.append(r)
         kept.extend(rows[r] for r in kept_here)
+
+
+class _Best:
+    """Each row's most similar vector so far: its cosine, index, and whether it is a reference vector."""
+
+    def __init__(self, n: int) -> None:
+        self.score = np.full(n, -np.inf, dtype=np.float32)
+        self.where = np.full(n, -1, dtype=np.int64)
+        self.is_ref = np.zeros(n, dtype=bool)
+
+    def update(self, here: np.ndarray, matrix: np.ndarray, ids: np.ndarray, is_ref: bool) -> None:
+        # In slices of columns, so the similarity block stays small however many vectors there are.
+        for lo in range(0, len(ids), KEPT_CHUNK):
+            cols = ids[lo : lo + KEPT_CHUNK]
+            sims = here @ matrix[cols].T
+            j = sims.argmax(1)
+            top = sims[np.arange(len(here)), j]
+            better = top > self.score
+            self.score = np.where(better, top, self.score)
+            self.where = np.where(better, cols[j], self.where)
+            self.is_ref = np.where(better, is_ref, self.is_ref)
