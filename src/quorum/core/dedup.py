@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -20,6 +20,7 @@ _SPACE = re.compile(r"\s+")
 
 EXACT, NEAR, SEMANTIC = "exact", "near", "semantic"
 KEPT_CHUNK = 16384
+SKETCH_CHUNK = 4096
 
 
 @dataclass(frozen=True)
@@ -94,15 +95,11 @@ def dedup(
         exact.setdefault(exact_key(text), (i, True))
     lsh = MinHashLSH(threshold=thresholds.near, num_perm=thresholds.num_perm)
     sets: dict[str, set[str]] = {}
-    ref_sets = [shingles(t, thresholds.shingle) for t in reference]
-    for i, (own, m) in enumerate(zip(ref_sets, _minhashes(ref_sets, thresholds), strict=True)):
+    for i, (own, m) in _sketched(reference, thresholds):
         sets[f"r{i}"] = own
         lsh.insert(f"r{i}", m)
-    cand_sets = [shingles(t, thresholds.shingle) for t in candidates]
-    for i, (text, own, m) in enumerate(
-        zip(candidates, cand_sets, _minhashes(cand_sets, thresholds), strict=True)
-    ):
-        key = exact_key(text)
+    for i, (own, m) in _sketched(candidates, thresholds):
+        key = exact_key(candidates[i])
         found = exact.get(key)
         if found is not None:
             verdicts[i] = Verdict(EXACT, 1.0, found[0], found[1], {EXACT: 1.0})
@@ -123,10 +120,14 @@ def dedup(
     return [v or Verdict(None, None, None, False, nearest[i]) for i, v in enumerate(verdicts)]
 
 
-def _minhashes(sets: Sequence[set[str]], thresholds: Thresholds) -> list[MinHash]:
-    # ``bulk`` shares one set of permutations (building them per sketch costs more than hashing).
-    found = MinHash.bulk([[s.encode() for s in own] for own in sets], num_perm=thresholds.num_perm, seed=1)
-    return cast(list[MinHash], found)
+def _sketched(texts: Sequence[str], thresholds: Thresholds) -> Iterator[tuple[int, tuple[set[str], MinHash]]]:
+    """Each text's shingles and MinHash, computed a slice at a time: ``bulk`` shares one set of permutations
+    (building them per sketch costs more than hashing), and only a slice of sketches is alive at once (the
+    LSH index keeps just their band hashes)."""
+    for start in range(0, len(texts), SKETCH_CHUNK):
+        own = [shingles(t, thresholds.shingle) for t in texts[start : start + SKETCH_CHUNK]]
+        found = MinHash.bulk([[s.encode() for s in o] for o in own], num_perm=thresholds.num_perm, seed=1)
+        yield from enumerate(zip(own, cast(list[MinHash], found), strict=True), start)
 
 
 def _semantic(
