@@ -144,6 +144,7 @@ def test_generate_dedup_review_and_release_end_to_end(
         "Write a short story about a robot who learns to paint sunsets over the quiet harbour city at dusk"
     ]
     assert near["reason"] == "near" and 0.7 <= near["score"] < 1
+    assert near["dedup"]["nearest"]["near"] == {"score": near["score"], "match": "item:2"}
     assert by_text["Write verse about the ocean at sunrise"]["reason"] == "semantic"
     with database.session() as db:
         purposes = dict(db.execute(select(ModelCall.purpose, func.count()).group_by(ModelCall.purpose)).all())

@@ -35,7 +35,7 @@ def test_semantic_duplicates_come_from_vectors_and_are_skipped_without_them() ->
                      reference_vectors=np.array([[0.0, 0.0, 1.0]]), thresholds=Thresholds(semantic=0.95))  # fmt: skip
     assert [v.reason for v in verdicts] == [None, SEMANTIC, None]
     assert verdicts[1].match == 0 and not verdicts[1].match_is_reference and verdicts[1].score > 0.95  # type: ignore[operator]
-    assert verdicts[2].nearest[SEMANTIC] < 0.95
+    assert verdicts[2].nearest[SEMANTIC][0] < 0.95
     # A reference vector close to a candidate rejects it against the project.
     ref = dedup(["a"], ["b"], vectors=np.array([[1.0, 1.0]]), reference_vectors=np.array([[1.0, 0.99]]))
     assert ref[0].reason == SEMANTIC and ref[0].match_is_reference

@@ -33,17 +33,21 @@ class Thresholds:
     num_perm: int = 128
 
 
+Nearest = tuple[float, int, bool]
+
+
 @dataclass(frozen=True)
 class Verdict:
     """One candidate's outcome: ``reason`` is None for a survivor; ``match`` indexes the reference set
-    when ``match_is_reference``, else an earlier candidate. ``nearest`` is each stage's best score seen
+    when ``match_is_reference``, else an earlier candidate. ``nearest`` is each stage's best match seen as
+    (score, index, is-reference)
     (kept for provenance even when no stage rejected)."""
 
     reason: str | None
     score: float | None
     match: int | None
     match_is_reference: bool
-    nearest: dict[str, float]
+    nearest: dict[str, Nearest]
 
 
 def normalise(text: str) -> str:
@@ -89,7 +93,7 @@ def dedup(
     if vectors is not None and len(vectors) != len(candidates):
         raise ValueError("one vector per candidate")
     verdicts: list[Verdict | None] = [None] * len(candidates)
-    nearest: list[dict[str, float]] = [{} for _ in candidates]
+    nearest: list[dict[str, Nearest]] = [{} for _ in candidates]
     exact: dict[str, tuple[int, bool]] = {}
     for i, text in enumerate(reference):
         exact.setdefault(exact_key(text), (i, True))
@@ -102,15 +106,15 @@ def dedup(
         key = exact_key(candidates[i])
         found = exact.get(key)
         if found is not None:
-            verdicts[i] = Verdict(EXACT, 1.0, found[0], found[1], {EXACT: 1.0})
+            verdicts[i] = Verdict(EXACT, 1.0, found[0], found[1], {EXACT: (1.0, *found)})
             continue
         # LSH proposes; the true Jaccard of the shingle sets decides (no false positive from a sketch).
         best = max(((jaccard(own, sets[k]), k) for k in lsh.query(m)), default=None)
         if best is not None:
-            nearest[i][NEAR] = round(best[0], 4)
-            if best[0] >= thresholds.near:
-                name = best[1]
-                verdicts[i] = Verdict(NEAR, nearest[i][NEAR], int(name[1:]), name[0] == "r", nearest[i])
+            score, name = round(best[0], 4), best[1]
+            nearest[i][NEAR] = (score, int(name[1:]), name[0] == "r")
+            if score >= thresholds.near:
+                verdicts[i] = Verdict(NEAR, score, int(name[1:]), name[0] == "r", nearest[i])
                 continue
         exact[key] = (i, False)
         sets[f"c{i}"] = own
@@ -132,7 +136,7 @@ def _sketched(texts: Sequence[str], thresholds: Thresholds) -> Iterator[tuple[in
 
 def _semantic(
     verdicts: list[Verdict | None],
-    nearest: list[dict[str, float]],
+    nearest: list[dict[str, Nearest]],
     vectors: np.ndarray,
     reference_vectors: np.ndarray | None,
     threshold: float,
@@ -161,9 +165,9 @@ def _semantic(
                 if float(inner[r, k]) > score:
                     score, match, is_ref = float(inner[r, k]), rows[k], False
             if match >= 0:
-                nearest[i][SEMANTIC] = round(score, 4)
+                nearest[i][SEMANTIC] = (round(score, 4), match, is_ref)
             if match >= 0 and score >= threshold:
-                verdicts[i] = Verdict(SEMANTIC, nearest[i][SEMANTIC], match, is_ref, nearest[i])
+                verdicts[i] = Verdict(SEMANTIC, round(score, 4), match, is_ref, nearest[i])
             else:
                 kept_here.append(r)
         kept.extend(rows[r] for r in kept_here)

@@ -98,13 +98,20 @@ def _embed(
 def _provenance(
     verdict: Verdict, reference: list[tuple[str, str]], candidates: list[SyntheticPrompt]
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"nearest": verdict.nearest}
+    """Per stage, the nearest match (``item:ID`` or ``prompt:ID``) and its score; ``match``: the one that
+    rejected it."""
+
+    def name(index: int, is_reference: bool) -> str:
+        return reference[index][0] if is_reference else f"prompt:{candidates[index].id}"
+
+    out: dict[str, Any] = {
+        "nearest": {
+            stage: {"score": score, "match": name(i, is_ref)}
+            for stage, (score, i, is_ref) in verdict.nearest.items()
+        }
+    }
     if verdict.match is not None:
-        out["match"] = (
-            reference[verdict.match][0]
-            if verdict.match_is_reference
-            else f"prompt:{candidates[verdict.match].id}"
-        )
+        out["match"] = name(verdict.match, verdict.match_is_reference)
     return out
 
 
