@@ -374,3 +374,26 @@ def test_a_batch_started_in_a_unit_of_work_that_rolls_back_sends_no_job(
         _, job = synthetic.start(db, get_user(db, "boss"), target, {"model": "gen"}, default_bar=0.8)
         job_id = job.id
     assert held.ids == [job_id] and boss.id
+
+
+def test_a_model_that_fails_every_call_fails_the_job_with_its_error_and_writes_no_prompt(
+    client: TestClient, database: Database, settings: Settings, fake: FakeOpenAI
+) -> None:
+    build_queue(settings, database, immediate=True)
+    boss, _, pid = _setup(client, database, fake)
+    with database.session() as db:
+        spec = providers.ModelSpec(
+            name="nope", base_url=fake.url, remote_model="gpt-nope", api_key_env="SYNTH_KEY"
+        )
+        providers.add_model(db, None, spec, allow_link_local=False)
+    started = _start(client, boss, pid, model="nope", count=4, per_call=2, embedding_model=None)
+    job = client.get(f"/api/v1/jobs/{started.json()['job']['id']}", headers=boss.headers).json()
+    assert job["status"] == "failed" and "'nope'" in job["error"], job
+    with database.session() as db:
+        assert db.scalar(select(func.count()).select_from(SyntheticPrompt)) == 0
+        errors = list(db.scalars(select(ModelCall.error).where(ModelCall.model_name == "nope")))
+        assert len(errors) == 2 and all(errors)
+    batch = client.get(
+        f"/api/v1/projects/{pid}/synthetic/{started.json()['batch']['id']}", headers=boss.headers
+    )
+    assert batch.json()["status"] == "generating"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from quorum import audit
 from quorum.errors import NotFound
 from quorum.jobs.registry import JobContext, register
 from quorum.models import Job, SyntheticBatch, User
@@ -34,5 +35,14 @@ def run_synthesize(ctx: JobContext, job: Job) -> dict[str, Any]:
         sent = screen.send_to_review(ctx.db, owner, batch)
         batch.report = {**made, **screened, "in_review": sent}
         batch.status = "in_review"
+        audit.record(
+            ctx.db,
+            owner,
+            "synthetic.generate",
+            "synthetic_batch",
+            batch.id,
+            project_id=batch.project_id,
+            data=batch.report,
+        )
         ctx.progress(made["units"], made["units"])
     return {"batch": batch.id, **batch.report}
