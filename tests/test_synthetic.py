@@ -397,3 +397,20 @@ def test_a_model_that_fails_every_call_fails_the_job_with_its_error_and_writes_n
         f"/api/v1/projects/{pid}/synthetic/{started.json()['batch']['id']}", headers=boss.headers
     )
     assert batch.json()["status"] == "generating"
+
+
+def test_a_cancelled_job_stops_before_its_next_batch(
+    client: TestClient, database: Database, settings: Settings, fake: FakeOpenAI
+) -> None:
+    build_queue(settings, database)
+    boss, _, pid = _setup(client, database, fake)
+    job_id = _start(client, boss, pid, count=4, embedding_model=None).json()["job"]["id"]
+    with database.session() as db:
+        job = db.get(Job, job_id)
+        assert job is not None
+        job.cancel_requested = True
+    run_job(database, job_id)
+    with database.session() as db:
+        assert db.get(Job, job_id).status == "cancelled"  # type: ignore[union-attr]
+        assert db.scalar(select(func.count()).select_from(SyntheticPrompt)) == 0
+    assert fake.requests == []
