@@ -115,16 +115,12 @@ def synthesize(
         jobs_cli.wait(job_id)
 
 
-def _admin() -> User:
-    return User(id=0, username="cli", is_admin=True)
-
-
 @synthetic.command("list")
 @handle_errors
 def list_batches(project: Annotated[str, typer.Argument(help="The target project (id or name).")]) -> None:
     """Batches, newest first: id, status, method, model, estimate [interval]."""
     with unit_of_work() as db:
-        for batch in service.list_batches(db, _admin(), find_project(db, project)):
+        for batch in service.list_batches(db, jobs_cli._admin(), find_project(db, project)):
             view = report.batch_view(db, batch)
             est = view.get("estimate") or {}
             shown = (
@@ -146,7 +142,7 @@ def show(
     """One batch as JSON: counts, rejections by reason, the estimate and its interval."""
     with unit_of_work() as db:
         target = find_project(db, project)
-        out.print_json(data=report.batch_view(db, service.get_batch(db, _admin(), target, batch_id)))
+        out.print_json(data=report.batch_view(db, service.get_batch(db, jobs_cli._admin(), target, batch_id)))
 
 
 @synthetic.command("release")
@@ -158,7 +154,7 @@ def release_batch(
     """Apply the release rule; exit 0 when released, 1 when held."""
     with unit_of_work() as db:
         target = find_project(db, project)
-        decision = release.release(db, None, service.get_batch(db, _admin(), target, batch_id))
+        decision = release.release(db, None, service.get_batch(db, jobs_cli._admin(), target, batch_id))
     out.print(
         f"batch {batch_id}: {'released' if decision['released'] else 'held'}: {decision['why']}", markup=False
     )
