@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,10 +43,18 @@ class FakeOpenAI:
     in_flight: int = 0
     peak: int = 0
     """The most requests the server was answering at once."""
+    respond: Callable[[dict[str, Any]], str] | None = None
+    """When set, the answer to a chat request the script does not cover: a function of its body."""
+    embed: Callable[[str], list[float]] | None = None
+    """When set, the vector of each text (else the default: its length, first character code, 1.0)."""
 
-    def next_step(self) -> Step:
+    def next_step(self, body: dict[str, Any] | None = None) -> Step:
         with self.lock:
-            return self.script.pop(0) if self.script else Step()
+            if self.script:
+                return self.script.pop(0)
+        if self.respond is not None and body is not None and "messages" in body:
+            return Step(text=self.respond(body))
+        return Step()
 
 
 def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
@@ -79,7 +87,7 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if body.get("model") not in MODELS:
                 self._error(404, f"The model {body.get('model')} does not exist")
                 return
-            step = fake.next_step()
+            step = fake.next_step(body)
             with fake.lock:
                 fake.in_flight += 1
                 fake.peak = max(fake.peak, fake.in_flight)
@@ -151,7 +159,9 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 {
                     "object": "embedding",
                     "index": i,
-                    "embedding": [float(len(t)), float(ord(t[0]) if t else 0), 1.0],
+                    "embedding": fake.embed(t)
+                    if fake.embed is not None
+                    else [float(len(t)), float(ord(t[0]) if t else 0), 1.0],
                 }
                 for i, t in enumerate(texts)
             ]

@@ -21,6 +21,7 @@ from quorum.providers.recorded import MODEL_NAMES, register_recorded_models, sta
 from quorum.providers.recorded_data import find_data
 from quorum.quality import cli as quality_cli
 from quorum.simulate import cli as simulate_cli
+from quorum.synthetic import cli as synthetic_cli
 
 app = typer.Typer(
     help="Quorum: human data for training and aligning language models.",
@@ -40,6 +41,7 @@ items_cli.register(app)
 exports_cli.register(app)
 quality_cli.register(app)
 simulate_cli.register(app)
+synthetic_cli.register(app)
 
 
 @db_app.command("upgrade")

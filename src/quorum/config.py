@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         default=None,
         description="The hh-rlhf file the demo's recorded-response model answers from (default: shared/data beside the repo).",
     )
+    synthetic_bar: float = Field(
+        default=0.8,
+        ge=0.0,
+        le=1.0,
+        description="Estimated valid share a synthetic-prompt batch must reach to be released (per batch: bar).",
+    )
     image_hosts: str = Field(
         default="", description="Comma-separated hosts pages may load item images from over HTTPS."
     )

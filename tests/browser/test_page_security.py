@@ -72,6 +72,7 @@ def _hostile_answer(kind_name: str, payload: dict[str, Any]) -> dict[str, Any]:
             "flags": {"0": [HOSTILE_FLAG]},
         },
         "rating": lambda: {**example, "comment": HOSTILE_TEXT},
+        "prompt_review": lambda: {"decision": "reject", "reason": HOSTILE_TEXT},
         "sft": lambda: {"reply": HOSTILE_TEXT, "from_draft": False},
         "steps": lambda: {
             "labels": [1] * len(payload["steps"]),

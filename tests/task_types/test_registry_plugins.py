@@ -14,7 +14,7 @@ from quorum.db import Database
 from quorum.task_types import registry
 from quorum.task_types.classification import Classification
 
-BUILTINS = {"classification", "critique", "pairwise", "ranking", "rating", "sft", "steps"}
+BUILTINS = {"classification", "critique", "pairwise", "prompt_review", "ranking", "rating", "sft", "steps"}
 
 
 class Echo(Classification):

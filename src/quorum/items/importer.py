@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,15 +203,28 @@ def import_file(
     *,
     max_field_bytes: int = DEFAULT_MAX_FIELD_BYTES,
 ) -> ImportReport:
+    file_format: Format = detect_format(path, fmt)
+    return import_rows(db, actor, project, read_rows(path, file_format, max_field_bytes=max_field_bytes))
+
+
+def import_rows(
+    db: Session,
+    actor: User | None,
+    project: Project,
+    rows: Iterable[tuple[int, dict[str, Any] | RowError]],
+    *,
+    action: str = "items.import",
+) -> ImportReport:
+    """Numbered item rows (from a file's reader, or made by a service such as synthetic prompts), each
+    validated against the task type; any bad row rejects them all."""
     kind = registry.get(project.task_type)
     config = kind.parse_config(project.config)
-    file_format: Format = detect_format(path, fmt)
     report = ImportReport()
     writer = _Writer(db, project, report)
     errors: list[dict[str, Any]] = []
     n_bad_rows = 0
     seen: set[str] = set()
-    for number, raw in read_rows(path, file_format, max_field_bytes=max_field_bytes):
+    for number, raw in rows:
         report.total += 1
         row_errors: list[dict[str, Any]]
         if isinstance(raw, RowError):
@@ -240,7 +254,5 @@ def import_file(
         )
     if report.total == 0:
         raise Invalid("the file holds no rows", [{"row": 0, "field": "", "msg": "empty file"}])
-    audit.record(
-        db, actor, "items.import", "project", project.id, project_id=project.id, data=report.as_dict()
-    )
+    audit.record(db, actor, action, "project", project.id, project_id=project.id, data=report.as_dict())
     return report

@@ -19,6 +19,8 @@ from quorum.models.project import Project
 from quorum.models.qualification import Qualification
 from quorum.models.quality_report import QualityReportCache
 from quorum.models.review import Review
+from quorum.models.synthetic_batch import SyntheticBatch
+from quorum.models.synthetic_prompt import SyntheticPrompt
 from quorum.models.user import User
 
 __all__ = [
@@ -41,5 +43,7 @@ __all__ = [
     "Qualification",
     "QualityReportCache",
     "Review",
+    "SyntheticBatch",
+    "SyntheticPrompt",
     "User",
 ]

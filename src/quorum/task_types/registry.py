@@ -80,9 +80,19 @@ def _load() -> None:
 
 def _builtins() -> list[AnyTaskType]:
     # One line per built-in type: adding a type is its folder plus this line.
-    from quorum.task_types import classification, critique, pairwise, ranking, rating, sft, steps
+    from quorum.task_types import (
+        classification,
+        critique,
+        pairwise,
+        prompt_review,
+        ranking,
+        rating,
+        sft,
+        steps,
+    )
 
-    return [m.TASK_TYPE for m in (classification, critique, pairwise, ranking, rating, sft, steps)]
+    modules = (classification, critique, pairwise, prompt_review, ranking, rating, sft, steps)
+    return [m.TASK_TYPE for m in modules]
 
 
 def _describe(point: EntryPoint) -> str:

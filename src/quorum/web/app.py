@@ -37,6 +37,8 @@ from quorum.quality.api import router as quality_router
 from quorum.quality.views import router as quality_pages
 from quorum.reviews.api import router as reviews_router
 from quorum.reviews.views import router as reviews_pages
+from quorum.synthetic.api import router as synthetic_router
+from quorum.synthetic.views import router as synthetic_pages
 from quorum.web import errors
 from quorum.web.assets import STATIC
 from quorum.web.assets import router as assets_router
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         quality_router,
         reviews_router,
         models_router,
+        synthetic_router,
         blobs_router,
         assets_router,
         accounts_pages,
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         quality_pages,
         reviews_pages,
         models_pages,
+        synthetic_pages,
     )
     for router in routers:
         app.include_router(router)
