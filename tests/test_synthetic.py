@@ -202,7 +202,7 @@ def test_a_batch_at_0_6_is_held_at_the_default_bar(
     started = _start(client, boss, pid, count=10, per_call=10, embedding_model=None, min_reviewed=10)
     batch = started.json()["batch"]["id"]
     shown = client.get(f"/api/v1/projects/{pid}/synthetic/{batch}", headers=boss.headers).json()
-    assert shown["report"]["semantic"] == "skipped: no embedding model given"
+    assert shown["report"]["semantic"] == "skipped: embedding_model is null"
     assert shown["by_status"] == {"survivor": 10}
     review_pid = shown["review_project_id"]
     # The creator manages the review project and may review there too.
@@ -414,3 +414,30 @@ def test_a_cancelled_job_stops_before_its_next_batch(
         assert db.get(Job, job_id).status == "cancelled"  # type: ignore[union-attr]
         assert db.scalar(select(func.count()).select_from(SyntheticPrompt)) == 0
     assert fake.requests == []
+
+
+def test_by_default_the_local_minilm_catches_a_paraphrase(
+    client: TestClient, database: Database, settings: Settings, fake: FakeOpenAI
+) -> None:
+    """No embedding model named: the built-in offline MiniLM embeds (a real model, loaded once per test
+    process), and a reworded prompt that shares almost no words with its twin is rejected as semantic."""
+    build_queue(settings, database, immediate=True)
+    fake.respond = _scripted(
+        [
+            "1. How can I bake bread at home?\n2. What is the best way to bake bread at home?\n3. Name four primes"
+        ]
+    )
+    boss, _, pid = _setup(client, database, fake)
+    body = {"model": "gen", "count": 3, "per_call": 3, "concurrency": 1, "min_reviewed": 1}
+    started = client.post(f"/api/v1/projects/{pid}/synthetic", json=body, headers=boss.headers)
+    assert started.status_code == 202, started.text
+    batch_id = started.json()["batch"]["id"]
+    batch = client.get(f"/api/v1/projects/{pid}/synthetic/{batch_id}", headers=boss.headers).json()
+    assert batch["report"]["semantic"] == "ran with 'local-minilm'"
+    assert batch["rejections"] == {"semantic": 1}, batch
+    prompts = client.get(f"/api/v1/projects/{pid}/synthetic/{batch_id}/prompts", headers=boss.headers).json()
+    rejected = next(p for p in prompts if p["reason"] == "semantic")
+    assert rejected["text"] == "What is the best way to bake bread at home?" and rejected["score"] > 0.9
+    with database.session() as db:
+        calls = db.scalars(select(ModelCall.model_name).where(ModelCall.purpose == "dedup")).all()
+    assert calls == ["local-minilm"]

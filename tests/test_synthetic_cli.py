@@ -68,6 +68,7 @@ def test_synthesize_then_list_show_and_release_from_the_cli(
         str(seeds),
         "--owner",
         "boss",
+        "--no-semantic",
     )
     found = re.search(r"batch (\d+)\s+job (\d+)", ran.stdout)
     assert found is not None, ran.stdout
@@ -82,7 +83,7 @@ def test_synthesize_then_list_show_and_release_from_the_cli(
     assert listed.split()[:4] == [batch_id, "in_review", "evol", "gen"]
     shown = json.loads(quorum("synthetic", "show", "target", batch_id).stdout)
     assert shown["by_status"] == {"survivor": 4} and shown["params"]["depth"] == 2
-    assert shown["report"]["semantic"] == "skipped: no embedding model given"
+    assert shown["report"]["semantic"] == "skipped: embedding_model is null"
     # Depth 2 rewrites depth 1's prompt: its request carries the parent's text, its origin names it.
     with database.session() as db:
         deep = list(db.scalars(select(SyntheticPrompt).where(SyntheticPrompt.depth == 2)))

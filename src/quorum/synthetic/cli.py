@@ -69,8 +69,14 @@ def synthesize(
         Path | None, typer.Option(help="JSON-lines file of seed prompts (default: the project's items).")
     ] = None,
     embedding_model: Annotated[
-        str | None, typer.Option(help="Registered embedding model for semantic dedup.")
+        str | None,
+        typer.Option(
+            help="Registered embedding model for semantic dedup (default: the built-in local MiniLM)."
+        ),
     ] = None,
+    no_semantic: Annotated[
+        bool, typer.Option("--no-semantic", help="Skip the semantic (embedding) dedup stage.")
+    ] = False,
     temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.7,
     bar: Annotated[
         float | None, typer.Option(help="Valid share needed to release (default QUORUM_SYNTHETIC_BAR).")
@@ -94,7 +100,9 @@ def synthesize(
     }
     if seeds is not None:
         raw["seeds"] = read_seeds(seeds)
-    if embedding_model is not None:
+    if no_semantic:
+        raw["embedding_model"] = None
+    elif embedding_model is not None:
         raw["embedding_model"] = embedding_model
     if bar is not None:
         raw["bar"] = bar

@@ -6,8 +6,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from quorum.errors import Invalid, field_error
+from quorum.providers.service import DEFAULT_EMBEDDING
 from quorum.synthetic.templates import MAX_PROMPT_CHARS, METHODS
 
+DEFAULT_EMBEDDING_MODEL = DEFAULT_EMBEDDING.name
 MAX_COUNT = 10_000
 MAX_SEEDS = 2_000
 MAX_DEPTH = 5
@@ -24,7 +26,8 @@ class Request:
     per_call: int = 5
     params: dict[str, Any] = field(default_factory=lambda: {"temperature": 0.7})
     seeds: list[str] | None = None
-    embedding_model: str | None = None
+    # The built-in local MiniLM unless another registered model is named; null skips the semantic stage.
+    embedding_model: str | None = DEFAULT_EMBEDDING_MODEL
     near: float = 0.7
     semantic: float = 0.92
     bar: float | None = None

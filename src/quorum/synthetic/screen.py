@@ -18,7 +18,7 @@ from quorum.errors import BadGateway
 from quorum.items.importer import import_rows
 from quorum.models import Item, Project, SyntheticBatch, SyntheticPrompt, User
 from quorum.providers.batch import send_embeds
-from quorum.providers.service import Target, find_model, record
+from quorum.providers.service import DEFAULT_EMBEDDING, embedding_target, record
 from quorum.synthetic.seeds import item_prompt
 
 PURPOSE = "dedup"
@@ -56,7 +56,7 @@ def run(db: Session, batch: SyntheticBatch, *, job_id: int, allow_link_local: bo
     texts, ref_texts = [c.text for c in candidates], [t for _, t in reference]
     vectors = ref_vectors = None
     model = batch.params.get("embedding_model")
-    semantic = "skipped: no embedding model given" if model is None else f"ran with {model!r}"
+    semantic = "skipped: embedding_model is null" if model is None else f"ran with {model!r}"
     if model is not None and texts:
         ref_vectors, vectors = _embed(
             db, model, ref_texts, texts, job_id=job_id, allow_link_local=allow_link_local
@@ -75,7 +75,7 @@ def run(db: Session, batch: SyntheticBatch, *, job_id: int, allow_link_local: bo
 def _embed(
     db: Session, model: str, ref_texts: list[str], texts: list[str], *, job_id: int, allow_link_local: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    target = Target.of(find_model(db, model))
+    target = embedding_target(db, None if model == DEFAULT_EMBEDDING.name else model)
     db.commit()  # no transaction open while the model answers
     sent = send_embeds(
         target, [*ref_texts, *texts], batch_size=EMBED_BATCH, concurrency=4, allow_link_local=allow_link_local

@@ -14,7 +14,7 @@ from quorum.errors import Conflict, Invalid, NotFound, field_error
 from quorum.jobs.service import submit_job
 from quorum.models import Item, Job, Project, SyntheticBatch, SyntheticPrompt, User
 from quorum.projects import service as projects
-from quorum.providers.service import find_model
+from quorum.providers.service import DEFAULT_EMBEDDING, find_model
 from quorum.synthetic import params as checks
 from quorum.synthetic.jobs import KIND
 from quorum.synthetic.seeds import item_prompt, target_payload
@@ -32,7 +32,8 @@ def start(
     request = checks.check(raw)
     problems = []
     for name, value in (("model", request.model), ("embedding_model", request.embedding_model)):
-        if value is not None:
+        # The built-in embedding model is registered on first use.
+        if value is not None and not (name == "embedding_model" and value == DEFAULT_EMBEDDING.name):
             try:
                 find_model(db, value)
             except NotFound:
