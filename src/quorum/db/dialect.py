@@ -42,3 +42,15 @@ def advisory_lock_filter(first: str, second: str) -> TextClause:
     return text(f"EXISTS (SELECT 1 FROM pg_advisory_xact_lock(:{first}, :{second}))").bindparams(
         bindparam(first, type_=Integer), bindparam(second, type_=Integer)
     )
+
+
+def insert_or_skip(db: Session, table: Any) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` into ``table`` (a mapped class), in the session's dialect: rows
+    whose unique key exists already are skipped, never an error (two runs writing the same key race)."""
+    if is_postgresql(db):
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()

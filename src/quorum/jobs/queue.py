@@ -15,11 +15,12 @@ from quorum.blobs.store import LocalBlobStore
 from quorum.config import Settings
 from quorum.db import Database
 from quorum.exports import jobs as export_jobs
+from quorum.generation import jobs as generation_jobs
 from quorum.jobs import runner
 from quorum.jobs.registry import BLOBS_INFO_KEY, SETTINGS_INFO_KEY
 
 # Every job kind registers itself when imported; a worker runs the kinds listed here.
-KINDS = (export_jobs.KIND,)
+KINDS = (export_jobs.KIND, generation_jobs.KIND)
 
 QUEUE_INFO_KEY = "job_queue"
 

@@ -6,6 +6,7 @@ from quorum.models.audit_event import AuditEvent
 from quorum.models.base import Base
 from quorum.models.candidate import Candidate
 from quorum.models.flag import Flag
+from quorum.models.generation import Generation
 from quorum.models.guideline import Guideline
 from quorum.models.item import Item
 from quorum.models.item_pin import ItemPin
@@ -26,6 +27,7 @@ __all__ = [
     "Base",
     "Candidate",
     "Flag",
+    "Generation",
     "Guideline",
     "Item",
     "ItemPin",

@@ -19,6 +19,7 @@ from quorum.core.project_policy import ProjectPolicy
 from quorum.errors import QuorumError
 from quorum.exports.service import formats
 from quorum.flags.service import open_flags
+from quorum.generation import service as generation
 from quorum.items import importer
 from quorum.items.service import waiting_for
 from quorum.models import User
@@ -304,6 +305,7 @@ async def upload(
                 context["report"] = importer.import_file(
                     db, user, project, path, max_field_bytes=request.app.state.settings.max_field_bytes
                 )
+                context["generation_job"] = generation.after_import(db, project)
         except QuorumError as exc:
             context["error"] = exc.message
             context["bad_rows"] = exc.details if isinstance(exc.details, list) else []

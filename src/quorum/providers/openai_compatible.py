@@ -4,10 +4,12 @@ Retry-After, and name the model in every error."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
+import httpx2
 import openai
 
 from quorum.errors import BadGateway, QuorumError, Unavailable
@@ -19,6 +21,24 @@ KIND = "openai"
 NO_KEY = "no-key"
 
 T = TypeVar("T")
+# Keep-alive connections per client: enough for a batch's threads to reuse theirs instead of reconnecting.
+KEEPALIVE = 64
+
+
+@functools.lru_cache(maxsize=64)
+def client_for(base_url: str, api_key: str, timeout_s: float) -> openai.OpenAI:
+    """One SDK client (and its connection pool) per server and key, shared by every call and thread:
+    building one costs about a millisecond of CPU, more than the rest of a call's bookkeeping. The key is
+    held as long as the client is; a changed key in the environment makes a new client."""
+    return openai.OpenAI(
+        base_url=base_url,
+        api_key=api_key,
+        timeout=timeout_s,
+        max_retries=0,
+        http_client=openai.DefaultHttpxClient(
+            limits=httpx2.Limits(max_connections=None, max_keepalive_connections=KEEPALIVE)
+        ),
+    )
 
 
 class OpenAICompatible:
@@ -28,12 +48,7 @@ class OpenAICompatible:
         self.wait = wait
         self.attempts = 0
         """Tries made by the last call (1 when the first succeeded)."""
-        self._client = openai.OpenAI(
-            base_url=connection.base_url,
-            api_key=connection.api_key or NO_KEY,
-            timeout=connection.timeout_s,
-            max_retries=0,
-        )
+        self._client = client_for(connection.base_url, connection.api_key or NO_KEY, connection.timeout_s)
 
     def chat(self, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any]) -> ChatResult:
         start = time.perf_counter()

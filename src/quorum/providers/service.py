@@ -286,6 +286,20 @@ def record(
     db: Session, sent: Sent[R], *, purpose: str, job_id: int | None = None, item_id: int | None = None
 ) -> Outcome[R]:
     """The call's ``model_calls`` row (flushed): tokens and cost on success, the error otherwise."""
+    return record_all(db, [(sent, item_id)], purpose=purpose, job_id=job_id)[0]
+
+
+def record_all(
+    db: Session, sent: Sequence[tuple[Sent[R], int | None]], *, purpose: str, job_id: int | None = None
+) -> list[Outcome[R]]:
+    """``record`` for many calls (each with its item) in one flush: a batch job's ledger rows."""
+    outcomes = [Outcome(s.result, s.error, _call_row(s, purpose, job_id, item_id)) for s, item_id in sent]
+    db.add_all([o.call for o in outcomes])
+    db.flush()
+    return outcomes
+
+
+def _call_row(sent: Sent[R], purpose: str, job_id: int | None, item_id: int | None) -> ModelCall:
     t = sent.target
     row = ModelCall(
         model_id=t.model_id,
@@ -303,10 +317,13 @@ def record(
     elif sent.result is not None:
         tokens_out = sent.result.tokens_out if isinstance(sent.result, ChatResult) else 0
         row.tokens_in, row.tokens_out = sent.result.tokens_in, tokens_out
-        row.cost = (sent.result.tokens_in * t.price_in_per_1k + tokens_out * t.price_out_per_1k) / 1000
-    db.add(row)
-    db.flush()
-    return Outcome(sent.result, sent.error, row)
+        row.cost = cost_of(t, sent.result.tokens_in, tokens_out)
+    return row
+
+
+def cost_of(target: Target, tokens_in: int, tokens_out: int) -> float:
+    """A call's cost from the registration's prices per 1k tokens."""
+    return (tokens_in * target.price_in_per_1k + tokens_out * target.price_out_per_1k) / 1000
 
 
 def _connection(target: Target) -> Connection:

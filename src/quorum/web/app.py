@@ -22,6 +22,8 @@ from quorum.db.engine import POOL_SIZE
 from quorum.exports.api import router as exports_router
 from quorum.flags.api import router as flags_router
 from quorum.flags.views import router as flags_pages
+from quorum.generation.api import router as generation_router
+from quorum.generation.views import router as generation_pages
 from quorum.items.api import router as items_router
 from quorum.items.views import router as items_pages
 from quorum.jobs.api import router as jobs_router
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         quality_router,
         reviews_router,
         models_router,
+        generation_router,
         blobs_router,
         assets_router,
         accounts_pages,
@@ -108,6 +111,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         work_pages,
         flags_pages,
         jobs_pages,
+        generation_pages,
         quality_pages,
         reviews_pages,
         models_pages,
