@@ -25,7 +25,7 @@ class Built:
     created: int
 
 
-def _candidate(g: Generation) -> dict[str, Any]:
+def _candidate(g: Generation, seed: int) -> dict[str, Any]:
     """The candidate as stored in the payload (annotators see only ``content``): full provenance."""
     return {
         "content": g.text,
@@ -44,6 +44,7 @@ def _candidate(g: Generation) -> dict[str, Any]:
                 "tokens_in": g.tokens_in,
                 "tokens_out": g.tokens_out,
                 "cost": g.cost,
+                "shuffle_seed": seed,
             },
         },
     }
@@ -96,7 +97,8 @@ def build(
             if ids == held or external_id in existing:
                 continue
             parsed = kind.parse_payload(
-                {"messages": item.payload["messages"], "candidates": [_candidate(g) for g in group]}, config
+                {"messages": item.payload["messages"], "candidates": [_candidate(g, seed) for g in group]},
+                config,
             )
             payload = parsed.model_dump(mode="json", exclude_none=True)
             provenance = [
@@ -106,7 +108,7 @@ def build(
             # No model names here: metadata reaches annotators with the item.
             link = {"generated_from": item.external_id, "shuffle_seed": seed}
             if item.status == AWAITING and not any(i is item for i, _ in changed):
-                meta = {**item.meta, "shuffle_seed": seed}
+                meta = item.meta
                 changed.append(
                     (item, ItemRow(0, item.external_id, payload, meta, item.gold, item.priority, provenance))
                 )

@@ -84,11 +84,12 @@ def generate_submit(
         "seed": _number(seed, int) or 0,
     }
     try:
-        with db.begin_nested():
-            parsed = parse_request(raw)
-            job = service.submit(db, user, project, parsed)
-            if auto:
-                service.set_auto(db, user, project, parsed)
+        # No savepoint: the request is checked before anything is written, and a savepoint's release
+        # would fire the queue's after-commit hook while the request still holds its transaction.
+        parsed = parse_request(raw)
+        job = service.submit(db, user, project, parsed)
+        if auto:
+            service.set_auto(db, user, project, parsed)
     except QuorumError as exc:
         details = exc.details if isinstance(exc.details, list) else []
         return render(

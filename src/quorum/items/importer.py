@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from quorum import audit
 from quorum.config import DEFAULT_MAX_FIELD_BYTES
 from quorum.errors import Invalid, QuorumError
-from quorum.items.payloads import ItemRow, write_items
+from quorum.items.payloads import ItemRow, same_prompt, write_items
 from quorum.items.readers import Format, RowError, detect_format, read_rows
 from quorum.models import Item, Project, User
 from quorum.task_types import registry
@@ -134,7 +134,7 @@ class _Writer:
                 row.metadata,
                 row.gold,
                 row.priority,
-            ):
+            ) or same_prompt(item, row):
                 self.report.unchanged += 1
             elif item.judgment_count > 0 and (item.payload != row.payload or item.gold != row.gold):
                 errors.append(

@@ -33,6 +33,18 @@ class ItemRow:
     awaiting: bool = False
 
 
+def same_prompt(item: Item, row: ItemRow) -> bool:
+    """A messages-only row for an item that has since got its candidates (generated): the same item, so a
+    re-import of the prompts keeps what generation built rather than emptying it again."""
+    if not row.awaiting or (item.meta, item.gold, item.priority) != (row.metadata, row.gold, row.priority):
+        return False
+    return _without_candidates(item.payload) == _without_candidates(row.payload)
+
+
+def _without_candidates(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in payload.items() if k != "candidates"}
+
+
 def status_for(current: str | None, awaiting: bool) -> str:
     """The status a (re)written payload leaves its item in: complete and flagged items keep theirs."""
     if current in (None, OPEN, AWAITING):

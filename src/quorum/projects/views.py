@@ -305,9 +305,10 @@ async def upload(
                 context["report"] = importer.import_file(
                     db, user, project, path, max_field_bytes=request.app.state.settings.max_field_bytes
                 )
-                context["generation_job"] = generation.after_import(db, project)
         except QuorumError as exc:
             context["error"] = exc.message
             context["bad_rows"] = exc.details if isinstance(exc.details, list) else []
             return render(request, "projects/upload.html", context, status=exc.status)
+    # Outside the savepoint, whose release would fire the queue's after-commit hook too early.
+    context["generation_job"] = generation.after_import(db, project)
     return render(request, "projects/upload.html", context)
