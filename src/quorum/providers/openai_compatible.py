@@ -52,19 +52,32 @@ class OpenAICompatible:
 
     def chat(self, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any]) -> ChatResult:
         start = time.perf_counter()
-        done = self._with_retries(
-            lambda: self._client.chat.completions.create(
-                model=self.connection.remote_model, messages=cast(Any, list(messages)), **dict(params)
+        # The raw JSON, not the SDK's pydantic objects: building those costs more CPU than the rest of a
+        # call's bookkeeping, and a batch job makes thousands of calls. Errors are raised the same way.
+        try:
+            done = self._with_retries(
+                lambda: self._client.chat.completions.with_raw_response.create(
+                    model=self.connection.remote_model, messages=cast(Any, list(messages)), **dict(params)
+                ).http_response.json()
             )
-        )
-        usage = done.usage
-        choice = done.choices[0] if done.choices else None
+        except ValueError:
+            c = self.connection
+            raise BadGateway(
+                f"model {c.name!r}: {c.base_url} answered with something that is not JSON"
+            ) from None
+        if not isinstance(done, dict):
+            raise BadGateway(
+                f"model {self.connection.name!r}: {self.connection.base_url} sent an unexpected reply"
+            )
+        choices = done.get("choices") or []
+        message = (choices[0].get("message") or {}) if choices else {}
+        usage = done.get("usage") or {}
         return ChatResult(
-            text=(choice.message.content or "") if choice else "",
-            tokens_in=usage.prompt_tokens if usage else 0,
-            tokens_out=usage.completion_tokens if usage else 0,
+            text=message.get("content") or "",
+            tokens_in=int(usage.get("prompt_tokens") or 0),
+            tokens_out=int(usage.get("completion_tokens") or 0),
             latency_ms=(time.perf_counter() - start) * 1000,
-            raw_model=done.model,
+            raw_model=str(done.get("model") or ""),
         )
 
     def embed(self, texts: Sequence[str]) -> EmbedResult:

@@ -14,11 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.accounts.access import require_admin
+from quorum.db.types import utcnow
 from quorum.errors import Conflict, Invalid, NotFound, QuorumError, field_error
 from quorum.models import ModelCall, ModelEndpoint, User
 from quorum.providers import limits, registry, url_safety
@@ -293,31 +294,36 @@ def record_all(
     db: Session, sent: Sequence[tuple[Sent[R], int | None]], *, purpose: str, job_id: int | None = None
 ) -> list[Outcome[R]]:
     """``record`` for many calls (each with its item) in one flush: a batch job's ledger rows."""
-    outcomes = [Outcome(s.result, s.error, _call_row(s, purpose, job_id, item_id)) for s, item_id in sent]
-    db.add_all([o.call for o in outcomes])
-    db.flush()
-    return outcomes
+    if not sent:
+        return []
+    rows = [_call_row(s, purpose, job_id, item_id) for s, item_id in sent]
+    # One multi-row INSERT … RETURNING (the rows come back as ORM objects, in order): a batch's ledger costs
+    # a statement, not a unit-of-work flush of each object.
+    calls = list(db.scalars(insert(ModelCall).returning(ModelCall, sort_by_parameter_order=True), rows))
+    return [Outcome(s.result, s.error, call) for (s, _), call in zip(sent, calls, strict=True)]
 
 
-def _call_row(sent: Sent[R], purpose: str, job_id: int | None, item_id: int | None) -> ModelCall:
+def _call_row(sent: Sent[R], purpose: str, job_id: int | None, item_id: int | None) -> dict[str, Any]:
     t = sent.target
-    row = ModelCall(
-        model_id=t.model_id,
-        model_name=t.name,
-        purpose=purpose,
-        job_id=job_id,
-        item_id=item_id,
-        latency_ms=sent.latency_ms,
-        tokens_in=0,
-        tokens_out=0,
-        cost=0.0,
-    )
+    row: dict[str, Any] = {
+        "model_id": t.model_id,
+        "model_name": t.name,
+        "purpose": purpose,
+        "job_id": job_id,
+        "item_id": item_id,
+        "latency_ms": sent.latency_ms,
+        "tokens_in": 0,
+        "tokens_out": 0,
+        "cost": 0.0,
+        "error": None,
+        "created_at": utcnow(),
+    }
     if sent.error is not None:
-        row.error = sent.error.message
+        row["error"] = sent.error.message
     elif sent.result is not None:
         tokens_out = sent.result.tokens_out if isinstance(sent.result, ChatResult) else 0
-        row.tokens_in, row.tokens_out = sent.result.tokens_in, tokens_out
-        row.cost = cost_of(t, sent.result.tokens_in, tokens_out)
+        row["tokens_in"], row["tokens_out"] = sent.result.tokens_in, tokens_out
+        row["cost"] = cost_of(t, sent.result.tokens_in, tokens_out)
     return row
 
 
