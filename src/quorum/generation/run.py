@@ -91,6 +91,7 @@ def run_batch(
     have = _existing(db, item_ids)
     calls: list[ChatCall] = []
     keys: list[tuple[int, Plan, int]] = []
+    item_ids = [i for i in item_ids if i in items]  # an item deleted since the job listed it is skipped
     for item_id in item_ids:
         item = items[item_id]
         for plan in plans_:

@@ -46,7 +46,7 @@ class Request(BaseModel):
         default=None, description="all_pairs (default), random_pairs or model_vs_model; kset for rankings."
     )
     items: Literal["awaiting", "all"] = "awaiting"
-    external_ids: list[str] | None = Field(default=None, max_length=100_000)
+    external_ids: list[str] | None = Field(default=None, max_length=10_000)
     status: str | None = None
     seed: int = Field(default=0, ge=0, le=MAX_SEED - MAX_SAMPLES)
     concurrency: int = Field(default=16, ge=1, le=64)
