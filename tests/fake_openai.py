@@ -179,9 +179,14 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog (5) resets connections when a batch of concurrent calls connects at once.
+    request_queue_size = 256
+
+
 @contextmanager
 def fake_openai() -> Iterator[FakeOpenAI]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(FakeOpenAI(url="")))
+    server = _Server(("127.0.0.1", 0), _handler(FakeOpenAI(url="")))
     fake = FakeOpenAI(url=f"http://127.0.0.1:{server.server_address[1]}/v1")
     server.RequestHandlerClass = _handler(fake)
     server.daemon_threads = True

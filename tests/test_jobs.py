@@ -3,6 +3,7 @@ and under a real consumer, progress and cancel, retries, re-delivery, stale work
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -101,6 +102,38 @@ def test_a_rolled_back_unit_of_work_leaves_no_job_and_enqueues_nothing(
     job_id = submit(database, "test.batches")
     assert queue.huey.pending_count() == 1
     assert job(database, job_id).status == "todo"
+
+
+def test_a_savepoint_inside_the_unit_of_work_neither_sends_nor_forgets_the_job(
+    database: Database, tmp_path: Path
+) -> None:
+    """``begin_nested`` fires the session's commit and rollback events at its release and its rollback:
+    the id must still reach the queue exactly once, at the outer commit, and never after an outer rollback."""
+    person(database, "owner")
+    queue = build_queue(Settings(data_dir=tmp_path, database_url=database.url), database)
+    with database.session() as db:
+        job_id = jobs.submit_job(
+            db, "test.batches", owner=accounts.get_user(db, "owner"), project=None, params={}
+        ).id
+        with db.begin_nested():
+            db.flush()
+        assert queue.huey.pending_count() == 0
+        with contextlib.suppress(RuntimeError), db.begin_nested():
+            raise RuntimeError("a savepoint rolled back")
+        assert queue.huey.pending_count() == 0
+    assert queue.huey.pending_count() == 1
+    assert job(database, job_id).status == "todo"
+
+    def failing_request() -> None:
+        with database.session() as db:
+            jobs.submit_job(db, "test.batches", owner=accounts.get_user(db, "owner"), project=None, params={})
+            with db.begin_nested():
+                db.flush()
+            raise RuntimeError("the request failed after a savepoint")
+
+    with pytest.raises(RuntimeError):
+        failing_request()
+    assert queue.huey.pending_count() == 1
 
 
 def test_a_job_runs_to_succeeded_through_a_real_consumer(database: Database, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from quorum.config import Settings
 from quorum.db import migrate
 from quorum.demo.seed import seed
 from quorum.exports import cli as exports_cli
+from quorum.generation import cli as generation_cli
 from quorum.items import cli as items_cli
 from quorum.jobs import cli as jobs_cli
 from quorum.projects.cli import projects
@@ -39,6 +40,7 @@ app.command("worker")(jobs_cli.worker)
 app.add_typer(models, name="model")
 items_cli.register(app)
 exports_cli.register(app)
+generation_cli.register(app)
 quality_cli.register(app)
 simulate_cli.register(app)
 synthetic_cli.register(app)

@@ -45,7 +45,7 @@ def advisory_lock_filter(first: str, second: str) -> TextClause:
     )
 
 
-def insert_unless_conflict(db: Session, table: Table) -> Insert:
+def insert_unless_conflict(db: Session, table: Table | type[Any]) -> Insert:
     """``INSERT … ON CONFLICT DO NOTHING`` (no conflict target, so a partial unique index counts too): the
     loser of a uniqueness race inserts nothing instead of failing its unit of work. Same SQL on both."""
     if is_postgresql(db):

@@ -9,6 +9,7 @@ from quorum.accounts.access import MANAGE, REVIEW, leased_items
 from quorum.accounts.access import require_project as access
 from quorum.assignments.service import list_judgments
 from quorum.core.input_checks import Id
+from quorum.generation import service as generation
 from quorum.items import importer, service
 from quorum.items.schemas import ImportResult, ItemDetail, ItemOut, ItemPage, JudgmentOut, JudgmentPage
 from quorum.models import Item, Judgment
@@ -45,7 +46,7 @@ def judgment_out(j: Judgment, username: str) -> JudgmentOut:
     )
 
 
-@router.post("/items/import", status_code=status.HTTP_201_CREATED)
+@router.post("/items/import", status_code=status.HTTP_201_CREATED, response_model_exclude_none=True)
 async def import_items(
     ref: str, request: Request, user: CurrentUser, db: DB, format: str | None = None, filename: str = "upload"
 ) -> ImportResult:
@@ -60,7 +61,8 @@ async def import_items(
         report = importer.import_file(
             db, user, project, path, format, max_field_bytes=request.app.state.settings.max_field_bytes
         )
-    return ImportResult(**report.as_dict())
+    job = generation.after_import(db, project)
+    return ImportResult(**report.as_dict(), generation_job_id=job.id if job else None)
 
 
 @router.get("/items")

@@ -7,6 +7,7 @@ import typer
 
 from quorum.accounts.access import find_project
 from quorum.cli_support import err, fail, handle_errors, settings, unit_of_work
+from quorum.generation import service as generation
 from quorum.items import importer
 
 
@@ -22,12 +23,15 @@ def import_(
     if not file.is_file():
         raise fail(f"no such file: {file}")
     with unit_of_work() as db:
+        found = find_project(db, project)
         report = importer.import_file(
-            db, None, find_project(db, project), file, format, max_field_bytes=settings().max_field_bytes
+            db, None, found, file, format, max_field_bytes=settings().max_field_bytes
         )
+        job = generation.after_import(db, found)
+        job_id = job.id if job else None
     err.print(
         f"imported {report.total} rows: {report.created} new, {report.updated} updated, "
-        f"{report.unchanged} unchanged",
+        f"{report.unchanged} unchanged" + (f"; generation job {job_id}" if job_id else ""),
         markup=False,
     )
 

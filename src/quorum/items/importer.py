@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.config import DEFAULT_MAX_FIELD_BYTES
 from quorum.errors import Invalid, QuorumError
+from quorum.items.payloads import ItemRow, same_prompt, write_items
 from quorum.items.readers import Format, RowError, detect_format, read_rows
-from quorum.models import Candidate, Item, Project, User
+from quorum.models import Item, Project, User
 from quorum.task_types import registry
 from quorum.task_types.base import AnswerT, ConfigT, PayloadT, TaskType
 
@@ -45,24 +46,13 @@ class ImportReport:
         }
 
 
-@dataclass
-class _Row:
-    number: int
-    external_id: str
-    payload: dict[str, Any]
-    metadata: dict[str, Any]
-    gold: Any
-    priority: float
-    candidates: list[dict[str, Any]]
-
-
 def _fail(number: int, field: str, msg: str) -> dict[str, Any]:
     return {"row": number, "field": field, "msg": msg}
 
 
 def _validate(
     kind: TaskType[ConfigT, PayloadT, AnswerT], config: ConfigT, number: int, raw: dict[str, Any]
-) -> _Row | list[dict[str, Any]]:
+) -> ItemRow | list[dict[str, Any]]:
     unknown = sorted(set(raw) - ROW_KEYS)
     if unknown:
         return [
@@ -96,7 +86,7 @@ def _validate(
     external_id = str(external_id)
     if len(external_id) > 200:
         return [_fail(number, "external_id", "must be at most 200 characters")]
-    return _Row(
+    return ItemRow(
         number=number,
         external_id=external_id,
         payload=payload_json,
@@ -107,15 +97,16 @@ def _validate(
             {"position": c.position, "model": c.model, "provider": c.provider, "params": c.params}
             for c in kind.candidates(payload)
         ],
+        awaiting=kind.awaits_candidates(payload_json),
     )
 
 
 class _Writer:
     def __init__(self, db: Session, project: Project, report: ImportReport) -> None:
         self.db, self.project, self.report = db, project, report
-        self.batch: list[_Row] = []
+        self.batch: list[ItemRow] = []
 
-    def add(self, row: _Row) -> list[dict[str, Any]]:
+    def add(self, row: ItemRow) -> list[dict[str, Any]]:
         self.batch.append(row)
         return self.flush() if len(self.batch) >= BATCH else []
 
@@ -133,8 +124,8 @@ class _Writer:
             )
         }
         errors: list[dict[str, Any]] = []
-        new: list[_Row] = []
-        changed: list[tuple[Item, _Row]] = []
+        new: list[ItemRow] = []
+        changed: list[tuple[Item, ItemRow]] = []
         for row in batch:
             item = existing.get(row.external_id)
             if item is None:
@@ -144,7 +135,7 @@ class _Writer:
                 row.metadata,
                 row.gold,
                 row.priority,
-            ):
+            ) or same_prompt(item, row):
                 self.report.unchanged += 1
             elif item.judgment_count > 0 and (item.payload != row.payload or item.gold != row.gold):
                 errors.append(
@@ -157,41 +148,10 @@ class _Writer:
             else:
                 changed.append((item, row))
         if not errors:
-            _write(self.db, self.project, new, changed)
+            write_items(self.db, self.project, new, changed)
             self.report.created += len(new)
             self.report.updated += len(changed)
         return errors
-
-
-def _write(db: Session, project: Project, new: list[_Row], changed: list[tuple[Item, _Row]]) -> None:
-    """The one writer of item payloads: each payload and its candidates' provenance rows go together, so
-    exports and the model ranking never name a model the payload no longer holds."""
-    ids: list[int] = []
-    if new:
-        ids = list(
-            db.scalars(
-                insert(Item).returning(Item.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "project_id": project.id,
-                        "external_id": r.external_id,
-                        "payload": r.payload,
-                        "meta": r.metadata,
-                        "gold": r.gold,
-                        "priority": r.priority,
-                    }
-                    for r in new
-                ],
-            ).all()
-        )
-    for item, row in changed:
-        item.payload, item.meta, item.gold, item.priority = row.payload, row.metadata, row.gold, row.priority
-    if changed:
-        db.execute(delete(Candidate).where(Candidate.item_id.in_([item.id for item, _ in changed])))
-    pairs = [*zip(ids, new, strict=True), *((item.id, row) for item, row in changed)]
-    candidates = [{"item_id": item_id, **c} for item_id, row in pairs for c in row.candidates]
-    if candidates:
-        db.execute(insert(Candidate), candidates)
 
 
 def import_file(

@@ -53,3 +53,6 @@ class ImportResult(BaseModel):
     created: int
     updated: int
     unchanged: int
+    generation_job_id: int | None = Field(
+        default=None, description="The automatic generation job for items awaiting candidates, if any."
+    )

@@ -11,7 +11,7 @@ from quorum.errors import Invalid, NotFound, field_error
 from quorum.judgments.repository import with_annotator
 from quorum.models import Assignment, Flag, Item, Judgment, Project, User
 
-ITEM_STATUSES = ("open", "complete", "flagged")
+ITEM_STATUSES = ("open", "awaiting", "complete", "flagged")
 
 
 def list_items(

@@ -63,6 +63,11 @@ def cancel(job_id: Annotated[int, typer.Argument(help="The job's id.")]) -> None
 @handle_errors
 def wait(job_id: Annotated[int, typer.Argument(help="The job's id.")]) -> None:
     """Show the job's progress until it ends; exit 0 when it succeeded, 1 when it failed or was cancelled."""
+    follow(job_id)
+
+
+def follow(job_id: int) -> None:
+    """A Rich progress bar until the job ends, then its line; ``typer.Exit(1)`` unless it succeeded."""
     db_handle = database()
     try:
         with Progress(

@@ -16,13 +16,20 @@ from quorum.config import Settings
 from quorum.consensus import jobs as consensus_jobs
 from quorum.db import Database
 from quorum.exports import jobs as export_jobs
+from quorum.generation import jobs as generation_jobs
 from quorum.jobs import runner
 from quorum.jobs.registry import BLOBS_INFO_KEY, QUEUE_INFO_KEY, SETTINGS_INFO_KEY
 from quorum.quality import jobs as quality_jobs
 from quorum.synthetic import jobs as synthetic_jobs
 
 # Every job kind registers itself when imported; a worker runs the kinds listed here.
-KINDS = (export_jobs.KIND, consensus_jobs.KIND, quality_jobs.KIND, synthetic_jobs.KIND)
+KINDS = (
+    export_jobs.KIND,
+    consensus_jobs.KIND,
+    quality_jobs.KIND,
+    synthetic_jobs.KIND,
+    generation_jobs.KIND,
+)
 
 
 @dataclass

@@ -108,18 +108,34 @@ def _queue(db: Session) -> Any:
     return queue
 
 
+_LISTENERS_KEY = "jobs_after_commit"
+
+
 def _enqueue_after_commit(db: Session, queue: Any, job_id: int) -> None:
-    def enqueue(_session: Session) -> None:
-        queue.enqueue(job_id)
+    """Send ``job_id`` when the unit of work commits; a rollback forgets it. A savepoint's release or
+    rollback (``begin_nested``) fires the same session events: those are ignored, since only the outermost
+    transaction makes the row visible (a job row rolled back with its savepoint is a no-op for the runner).
+    A listener cannot be removed while the event runs it, so a finished one only goes quiet and is removed
+    at the session's next submit."""
+    done = [False]
 
-    # Only a commit sends the id; a rollback discards the listener with the row.
-    event.listen(db, "after_commit", enqueue, once=True)
-    event.listen(db, "after_rollback", lambda _s: _forget(db, enqueue), once=True)
+    def enqueue(session: Session) -> None:
+        if not done[0] and not session.in_nested_transaction():
+            done[0] = True
+            queue.enqueue(job_id)
 
+    def forget(session: Session) -> None:
+        if not session.in_nested_transaction():
+            done[0] = True
 
-def _forget(db: Session, enqueue: Any) -> None:
-    if event.contains(db, "after_commit", enqueue):
-        event.remove(db, "after_commit", enqueue)
+    listeners: list[tuple[list[bool], Any, Any]] = db.info.setdefault(_LISTENERS_KEY, [])
+    for finished, old_enqueue, old_forget in [entry for entry in listeners if entry[0][0]]:
+        event.remove(db, "after_commit", old_enqueue)
+        event.remove(db, "after_rollback", old_forget)
+        listeners.remove((finished, old_enqueue, old_forget))
+    listeners.append((done, enqueue, forget))
+    event.listen(db, "after_commit", enqueue)
+    event.listen(db, "after_rollback", forget)
 
 
 def get_job(db: Session, user: User, job_id: int) -> Job:

@@ -7,6 +7,7 @@ from quorum.models.base import Base
 from quorum.models.candidate import Candidate
 from quorum.models.consensus_fit import ConsensusFit
 from quorum.models.flag import Flag
+from quorum.models.generation import Generation
 from quorum.models.guideline import Guideline
 from quorum.models.item import Item
 from quorum.models.item_pin import ItemPin
@@ -31,6 +32,7 @@ __all__ = [
     "Candidate",
     "ConsensusFit",
     "Flag",
+    "Generation",
     "Guideline",
     "Item",
     "ItemPin",

@@ -53,4 +53,7 @@ class Project(CreatedAt, Base):
     # Flags: an item flagged by this many different people (open flags) leaves the queue as "flagged"
     # until a manager resolves them; none means flags never take an item out of the queue.
     flag_threshold: Mapped[int | None] = mapped_column(Integer)
+    # Automatic candidate generation for messages-only imports (``generation/service.py`` validates it):
+    # models, samples, params, pairing and the user whose jobs they become; none means off.
+    auto_generate: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

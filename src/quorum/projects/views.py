@@ -19,6 +19,7 @@ from quorum.core.project_policy import ProjectPolicy
 from quorum.errors import QuorumError
 from quorum.exports.service import formats
 from quorum.flags.service import open_flags
+from quorum.generation import service as generation
 from quorum.items import importer
 from quorum.items.service import waiting_for
 from quorum.models import User
@@ -308,4 +309,6 @@ async def upload(
             context["error"] = exc.message
             context["bad_rows"] = exc.details if isinstance(exc.details, list) else []
             return render(request, "projects/upload.html", context, status=exc.status)
+    # Outside the savepoint, whose release would fire the queue's after-commit hook too early.
+    context["generation_job"] = generation.after_import(db, project)
     return render(request, "projects/upload.html", context)

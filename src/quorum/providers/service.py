@@ -15,12 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.accounts.access import require_admin
+from quorum.db.types import utcnow
 from quorum.errors import Conflict, Invalid, NotFound, QuorumError, field_error
 from quorum.models import ModelCall, ModelEndpoint, User
 from quorum.providers import limits, local, registry, stored_keys, url_safety
@@ -403,29 +404,52 @@ def record(
     db: Session, sent: Sent[R], *, purpose: str, job_id: int | None = None, item_id: int | None = None
 ) -> Outcome[R]:
     """The call's ``model_calls`` row (flushed): tokens and cost on success, the error otherwise."""
+    return record_all(db, [(sent, item_id)], purpose=purpose, job_id=job_id)[0]
+
+
+def record_all(
+    db: Session, sent: Sequence[tuple[Sent[R], int | None]], *, purpose: str, job_id: int | None = None
+) -> list[Outcome[R]]:
+    """``record`` for many calls (each with its item) in one flush: a batch job's ledger rows."""
+    if not sent:
+        return []
+    rows = [_call_row(s, purpose, job_id, item_id) for s, item_id in sent]
+    # One multi-row INSERT … RETURNING (the rows come back as ORM objects, in order): a batch's ledger costs
+    # a statement, not a unit-of-work flush of each object.
+    calls = list(db.scalars(insert(ModelCall).returning(ModelCall, sort_by_parameter_order=True), rows))
+    return [Outcome(s.result, s.error, call) for (s, _), call in zip(sent, calls, strict=True)]
+
+
+def _call_row(sent: Sent[R], purpose: str, job_id: int | None, item_id: int | None) -> dict[str, Any]:
     t = sent.target
-    row = ModelCall(
-        model_id=t.model_id,
-        model_name=t.name,
-        purpose=purpose,
-        job_id=job_id,
-        item_id=item_id,
-        latency_ms=sent.latency_ms,
-        tokens_in=0,
-        tokens_out=0,
-        cost=0.0,
-    )
+    row: dict[str, Any] = {
+        "model_id": t.model_id,
+        "model_name": t.name,
+        "purpose": purpose,
+        "job_id": job_id,
+        "item_id": item_id,
+        "latency_ms": sent.latency_ms,
+        "tokens_in": 0,
+        "tokens_out": 0,
+        "cost": 0.0,
+        "error": None,
+        "first_token_ms": None,
+        "created_at": utcnow(),
+    }
     if sent.error is not None:
-        row.error = sent.error.message
+        row["error"] = sent.error.message
     elif sent.result is not None:
         tokens_out = sent.result.tokens_out if isinstance(sent.result, ChatResult) else 0
         if isinstance(sent.result, ChatResult):
-            row.first_token_ms = sent.result.first_token_ms
-        row.tokens_in, row.tokens_out = sent.result.tokens_in, tokens_out
-        row.cost = (sent.result.tokens_in * t.price_in_per_1k + tokens_out * t.price_out_per_1k) / 1000
-    db.add(row)
-    db.flush()
-    return Outcome(sent.result, sent.error, row)
+            row["first_token_ms"] = sent.result.first_token_ms
+        row["tokens_in"], row["tokens_out"] = sent.result.tokens_in, tokens_out
+        row["cost"] = cost_of(t, sent.result.tokens_in, tokens_out)
+    return row
+
+
+def cost_of(target: Target, tokens_in: int, tokens_out: int) -> float:
+    """A call's cost from the registration's prices per 1k tokens."""
+    return (tokens_in * target.price_in_per_1k + tokens_out * target.price_out_per_1k) / 1000
 
 
 def _connection(target: Target) -> Connection:

@@ -136,6 +136,17 @@ class TaskType(ABC, Generic[ConfigT, PayloadT, AnswerT]):
     def candidates(self, payload: PayloadT) -> list[CandidateInfo]:
         return []
 
+    # ---- generated candidates ----------------------------------------------------------------------
+    def awaits_candidates(self, payload: dict[str, Any]) -> bool:
+        """True when a valid payload still lacks the candidates annotators compare (imported with only
+        ``messages``): such an item is not served until generation fills it."""
+        return False
+
+    def candidate_slots(self, config: ConfigT) -> tuple[int, int] | None:
+        """How many candidates one item compares, (fewest, most); None where the type has no candidates
+        (candidate generation refuses such projects)."""
+        return None
+
     # ---- the order candidates are shown in ---------------------------------------------------------
     # Answers are stored against candidate identities, never screen positions: each assignment shows the
     # candidates in its own order (drawn from the assignment's recorded seed), the annotator answers in

@@ -22,6 +22,8 @@ from quorum.db.engine import POOL_SIZE
 from quorum.exports.api import router as exports_router
 from quorum.flags.api import router as flags_router
 from quorum.flags.views import router as flags_pages
+from quorum.generation.api import router as generation_router
+from quorum.generation.views import router as generation_pages
 from quorum.items.api import router as items_router
 from quorum.items.views import router as items_pages
 from quorum.jobs.api import router as jobs_router
@@ -105,6 +107,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         reviews_router,
         models_router,
         synthetic_router,
+        generation_router,
         blobs_router,
         assets_router,
         accounts_pages,
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         work_pages,
         flags_pages,
         jobs_pages,
+        generation_pages,
         quality_pages,
         reviews_pages,
         models_pages,

@@ -6,7 +6,7 @@ import random
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from quorum.task_types.base import (
     CandidateInfo,
@@ -18,7 +18,7 @@ from quorum.task_types.base import (
     plurality,
     refuse,
 )
-from quorum.task_types.candidates import CandidateIn, ShuffledCandidates, blind, provenance
+from quorum.task_types.candidates import CandidateIn, ShuffledCandidates, blind, check_count, provenance
 from quorum.task_types.chat import Message
 
 Strength = Literal["negligibly", "slightly", "better", "significantly"]
@@ -42,7 +42,14 @@ class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     messages: list[Message] = Field(min_length=1)
-    candidates: list[CandidateIn] = Field(min_length=2, max_length=2)
+    candidates: list[CandidateIn] = Field(
+        default_factory=list, description="Exactly 2, or none: the item then awaits generated candidates."
+    )
+
+    @field_validator("candidates")
+    @classmethod
+    def _two(cls, candidates: list[CandidateIn]) -> list[CandidateIn]:
+        return check_count(candidates, 2, 2)
 
     @model_validator(mode="after")
     def _ends_for_a_reply(self) -> Payload:
@@ -94,6 +101,9 @@ class Pairwise(ShuffledCandidates, TaskType[Config, Payload, Answer]):
         if config.require_rationale and not answer.rationale.strip():
             problems.append(("answer.rationale", "this project requires a rationale"))
         refuse(problems)
+
+    def candidate_slots(self, config: Config) -> tuple[int, int]:
+        return (2, 2)
 
     def public_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         return blind(payload)

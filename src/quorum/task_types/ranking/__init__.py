@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, m
 
 from quorum.core.input_checks import as_id
 from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType, refuse
-from quorum.task_types.candidates import CandidateIn, ShuffledCandidates, blind, provenance
+from quorum.task_types.candidates import CandidateIn, ShuffledCandidates, blind, check_count, provenance
 from quorum.task_types.chat import Message
 
 MAX_CANDIDATES = 9  # one digit key per candidate in the form
@@ -28,6 +28,12 @@ class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     allow_ties: bool = Field(default=True, description="Annotators may put several candidates in one tier.")
+    k: int | None = Field(
+        default=None,
+        ge=2,
+        le=MAX_CANDIDATES,
+        description="Candidates per generated item (K-set); none: every generation of the prompt, up to 9.",
+    )
     flags: list[str] = Field(
         default_factory=list,
         max_length=9,
@@ -48,7 +54,15 @@ class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     messages: list[Message] = Field(min_length=1)
-    candidates: list[CandidateIn] = Field(min_length=2, max_length=MAX_CANDIDATES)
+    candidates: list[CandidateIn] = Field(
+        default_factory=list,
+        description=f"2 to {MAX_CANDIDATES}, or none: the item then awaits generated candidates.",
+    )
+
+    @field_validator("candidates")
+    @classmethod
+    def _count(cls, candidates: list[CandidateIn]) -> list[CandidateIn]:
+        return check_count(candidates, 2, MAX_CANDIDATES)
 
     @model_validator(mode="after")
     def _ends_for_a_reply(self) -> Payload:
@@ -131,6 +145,9 @@ class Ranking(ShuffledCandidates, TaskType[Config, Payload, Answer]):
             if len(set(flags)) != len(flags):
                 problems.append((f"answer.flags.{key}", "repeated flag"))
         refuse(problems)
+
+    def candidate_slots(self, config: Config) -> tuple[int, int]:
+        return (config.k, config.k) if config.k is not None else (2, MAX_CANDIDATES)
 
     def public_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         return blind(payload)
