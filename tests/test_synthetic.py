@@ -297,8 +297,9 @@ def test_bad_requests_are_422s_naming_the_field_and_leave_no_job(
         assert r.status_code == 422, (body, r.text)
         assert field in [d["field"] for d in r.json()["error"]["details"]], (body, r.json())
     assert _start(client, ann, pid).status_code == 404  # not a member
-    pairwise = project(database, "pairs", task_type="pairwise", config={}, members={boss: "manager"})
-    r = _start(client, boss, pairwise, seeds=["a seed"])
+    # A steps item is a problem with its solution's steps: a bare prompt is not one.
+    steps = project(database, "solutions", task_type="steps", config={}, members={boss: "manager"})
+    r = _start(client, boss, steps, seeds=["a seed"])
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "project"
     with database.session() as db:
         assert db.scalar(select(func.count()).select_from(Job)) == 0

@@ -32,7 +32,7 @@ def item_prompt(payload: dict[str, Any]) -> str | None:
 
 def target_payload(task_type: str, config: dict[str, Any], prompt: str) -> dict[str, Any] | None:
     """The first payload shape the target's task type accepts for a bare prompt; None if it takes none
-    (e.g. a pairwise project whose items must bring their candidates)."""
+    (e.g. a steps project, whose items are solutions)."""
     kind = registry.get(task_type)
     parsed = kind.parse_config(config)
     for payload in (
