@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.config import DEFAULT_MAX_FIELD_BYTES
+from quorum.db import bulk
 from quorum.errors import Invalid, QuorumError
 from quorum.items.readers import Format, RowError, detect_format, read_rows
 from quorum.models import Candidate, Item, Project, User
@@ -122,10 +123,19 @@ class _Writer:
         batch, self.batch = self.batch, []
         if not batch:
             return []
+        # Plain rows, not ORM objects: a re-import compares every row and changes few.
         existing = {
-            item.external_id: item
-            for item in self.db.scalars(
-                select(Item).where(
+            r.external_id: r
+            for r in self.db.execute(
+                select(
+                    Item.id,
+                    Item.external_id,
+                    Item.payload,
+                    Item.meta,
+                    Item.gold,
+                    Item.priority,
+                    Item.judgment_count,
+                ).where(
                     Item.project_id == self.project.id,
                     Item.external_id.in_([r.external_id for r in batch]),
                 )
@@ -133,7 +143,7 @@ class _Writer:
         }
         errors: list[dict[str, Any]] = []
         new: list[_Row] = []
-        changed: list[tuple[Item, _Row]] = []
+        changed_rows: dict[int, _Row] = {}
         for row in batch:
             item = existing.get(row.external_id)
             if item is None:
@@ -154,11 +164,19 @@ class _Writer:
                     )
                 )
             else:
-                changed.append((item, row))
+                changed_rows[item.id] = row
+        changed = (
+            [
+                (item, changed_rows[item.id])
+                for item in self.db.scalars(select(Item).where(Item.id.in_(changed_rows)))
+            ]
+            if changed_rows and not errors
+            else []
+        )
         if not errors:
             _write(self.db, self.project, new, changed)
             self.report.created += len(new)
-            self.report.updated += len(changed)
+            self.report.updated += len(changed_rows)
         return errors
 
 
@@ -167,30 +185,37 @@ def _write(db: Session, project: Project, new: list[_Row], changed: list[tuple[I
     exports and the model ranking never name a model the payload no longer holds."""
     ids: list[int] = []
     if new:
-        ids = list(
-            db.scalars(
-                insert(Item).returning(Item.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "project_id": project.id,
-                        "external_id": r.external_id,
-                        "payload": r.payload,
-                        "meta": r.metadata,
-                        "gold": r.gold,
-                        "priority": r.priority,
-                    }
-                    for r in new
-                ],
+        bulk.insert_rows(
+            db,
+            Item,
+            [
+                {
+                    "project_id": project.id,
+                    "external_id": r.external_id,
+                    "payload": r.payload,
+                    "metadata": r.metadata,
+                    "gold": r.gold,
+                    "priority": r.priority,
+                }
+                for r in new
+            ],
+        )
+        # The rows' ids by their external ids (unique in the project): COPY returns none.
+        by_external_id: dict[str, int] = dict(
+            db.execute(
+                select(Item.external_id, Item.id).where(
+                    Item.project_id == project.id, Item.external_id.in_([r.external_id for r in new])
+                )
             ).all()
         )
+        ids = [by_external_id[r.external_id] for r in new]
     for item, row in changed:
         item.payload, item.meta, item.gold, item.priority = row.payload, row.metadata, row.gold, row.priority
     if changed:
         db.execute(delete(Candidate).where(Candidate.item_id.in_([item.id for item, _ in changed])))
     pairs = [*zip(ids, new, strict=True), *((item.id, row) for item, row in changed)]
     candidates = [{"item_id": item_id, **c} for item_id, row in pairs for c in row.candidates]
-    if candidates:
-        db.execute(insert(Candidate), candidates)
+    bulk.insert_rows(db, Candidate, candidates)
 
 
 def import_file(
