@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from factories import import_rows, jsonl, pairwise_rows, person, project
-from quorum.db import Database
+from quorum.db import Database, bulk
+from quorum.errors import Conflict
 from quorum.items import importer
 from quorum.items.readers import _checked, read_rows
 from quorum.models import Candidate, Item
@@ -173,3 +174,22 @@ def test_the_fast_path_reads_and_refuses_exactly_as_the_full_checks(tmp_path: Pa
             assert type(row) is type(want)
             if isinstance(row, dict):
                 assert json.dumps(row) == json.dumps(want)  # same types inside (an int stays an int)
+
+
+def test_a_duplicate_written_in_bulk_is_a_conflict(database: Database) -> None:
+    """The race a concurrent import can lose past the importer's own check: a 409, as through the ORM."""
+    pid = project(database, "p")
+    row = {
+        "project_id": pid,
+        "external_id": "x",
+        "payload": {},
+        "metadata": {},
+        "gold": None,
+        "priority": 0.0,
+    }
+    with database.session() as db:
+        bulk.insert_rows(db, Item, [row])
+    with pytest.raises(Conflict), database.session() as db:
+        bulk.insert_rows(db, Item, [row])
+    with database.session() as db:
+        assert db.scalar(select(func.count()).select_from(Item).where(Item.project_id == pid)) == 1

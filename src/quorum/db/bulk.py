@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
+import psycopg
 from sqlalchemy import JSON, ColumnDefault, Table
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -41,9 +43,14 @@ def insert_rows(db: Session, model: type[DeclarativeBase], rows: Sequence[dict[s
     columns = ", ".join(f'"{n}"' for n in names)
     if dialect.name == "postgresql":
         raw = connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:  # type: ignore[union-attr]
-            for value in values:
-                copy.write_row(value)
+        statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                for value in values:
+                    copy.write_row(value)
+        except psycopg.errors.IntegrityError as exc:
+            # As SQLAlchemy would raise it, so a lost uniqueness race is still a Conflict (db.Database.session).
+            raise IntegrityError(statement, None, exc) from exc
     else:
         marks = ", ".join("?" for _ in names)
         connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', list(values))
