@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import psycopg
-from sqlalchemy import JSON, ColumnDefault, Table
+from sqlalchemy import JSON, ColumnDefault, Table, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
@@ -54,6 +54,16 @@ def insert_rows(db: Session, model: type[DeclarativeBase], rows: Sequence[dict[s
     else:
         marks = ", ".join("?" for _ in names)
         connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', list(values))
+
+
+def reserve_ids(db: Session, model: type[DeclarativeBase], n: int) -> list[int] | None:
+    """On PostgreSQL, ``n`` ids from the table's sequence, in order, so rows can be copied in with their
+    ids and need no reading back; None on SQLite (its ids come from the insert: read them back)."""
+    if db.get_bind().dialect.name != "postgresql":
+        return None
+    table = cast(Table, model.__table__)
+    sequence = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
+    return sorted(db.scalars(sequence, {"table": table.name, "n": n}))
 
 
 _NONE = object()

@@ -185,11 +185,13 @@ def _write(db: Session, project: Project, new: list[_Row], changed: list[tuple[I
     exports and the model ranking never name a model the payload no longer holds."""
     ids: list[int] = []
     if new:
+        reserved = bulk.reserve_ids(db, Item, len(new))
         bulk.insert_rows(
             db,
             Item,
             [
                 {
+                    **({"id": reserved[i]} if reserved else {}),
                     "project_id": project.id,
                     "external_id": r.external_id,
                     "payload": r.payload,
@@ -197,18 +199,10 @@ def _write(db: Session, project: Project, new: list[_Row], changed: list[tuple[I
                     "gold": r.gold,
                     "priority": r.priority,
                 }
-                for r in new
+                for i, r in enumerate(new)
             ],
         )
-        # The rows' ids by their external ids (unique in the project): COPY returns none.
-        by_external_id: dict[str, int] = dict(
-            db.execute(
-                select(Item.external_id, Item.id).where(
-                    Item.project_id == project.id, Item.external_id.in_([r.external_id for r in new])
-                )
-            ).all()
-        )
-        ids = [by_external_id[r.external_id] for r in new]
+        ids = reserved or _ids_of(db, project, new)
     for item, row in changed:
         item.payload, item.meta, item.gold, item.priority = row.payload, row.metadata, row.gold, row.priority
     if changed:
@@ -216,6 +210,18 @@ def _write(db: Session, project: Project, new: list[_Row], changed: list[tuple[I
     pairs = [*zip(ids, new, strict=True), *((item.id, row) for item, row in changed)]
     candidates = [{"item_id": item_id, **c} for item_id, row in pairs for c in row.candidates]
     bulk.insert_rows(db, Candidate, candidates)
+
+
+def _ids_of(db: Session, project: Project, rows: list[_Row]) -> list[int]:
+    """The new rows' ids, read back by external id (unique in the project)."""
+    by_external_id: dict[str, int] = dict(
+        db.execute(
+            select(Item.external_id, Item.id).where(
+                Item.project_id == project.id, Item.external_id.in_([r.external_id for r in rows])
+            )
+        ).all()
+    )
+    return [by_external_id[r.external_id] for r in rows]
 
 
 def import_file(
