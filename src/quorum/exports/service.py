@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.consensus.precedence import item_consensus
+from quorum.core.json_text import dumps
 from quorum.errors import Invalid, field_error
 from quorum.exports.writers import OUTPUTS, write
 from quorum.judgments.repository import with_annotator
@@ -26,7 +26,7 @@ from quorum.task_types.base import CandidateInfo, ExportItem, JudgmentRecord
 if TYPE_CHECKING:
     from quorum.consensus.service import ProjectConsensus
 
-BATCH = 500
+BATCH = 1000
 GENERIC = "jsonl"
 
 
@@ -80,12 +80,16 @@ class _Reviewed:
 def _batches(
     db: Session, project: Project, only_judged: bool, name: Callable[[str], str]
 ) -> Iterator[list[_Reviewed]]:
+    """Keyset pages of items, each with its judgments, candidates and reviews in one query apiece; plain
+    rows throughout (no ORM object per row), so a page costs its queries and little else."""
     after = 0
     while True:
-        query = select(Item).where(Item.project_id == project.id, Item.id > after)
+        query = select(Item.id, Item.external_id, Item.payload, Item.meta, Item.gold).where(
+            Item.project_id == project.id, Item.id > after
+        )
         if only_judged:
             query = query.where(Item.judgment_count > 0)
-        items = list(db.scalars(query.order_by(Item.id).limit(BATCH)))
+        items = db.execute(query.order_by(Item.id).limit(BATCH)).all()
         if not items:
             return
         after = items[-1].id
@@ -93,12 +97,19 @@ def _batches(
         judgments: dict[int, list[JudgmentRecord]] = defaultdict(list)
         votes: dict[int, list[dict[str, Any]]] = defaultdict(list)
         reviewed = outcomes(db, ids)
-        for j, username in db.execute(
-            with_annotator().where(Judgment.item_id.in_(ids)).order_by(Judgment.id)
-        ):
+        judgment_columns = with_annotator(
+            Judgment.id,
+            Judgment.item_id,
+            Judgment.answer,
+            Judgment.time_spent_ms,
+            Judgment.guideline_version,
+            Judgment.created_at,
+            Judgment.display_order,
+        )
+        for j in db.execute(judgment_columns.where(Judgment.item_id.in_(ids)).order_by(Judgment.id)):
             judgments[j.item_id].append(
                 JudgmentRecord(
-                    name(username),
+                    name(j.username),
                     j.answer,
                     j.time_spent_ms,
                     j.guideline_version,
@@ -109,7 +120,10 @@ def _batches(
             if j.item_id not in reviewed or j.id not in reviewed[j.item_id].rejected:
                 votes[j.item_id].append(j.answer)
         candidates: dict[int, list[CandidateInfo]] = defaultdict(list)
-        for c in db.scalars(select(Candidate).where(Candidate.item_id.in_(ids)).order_by(Candidate.position)):
+        candidate_columns = select(
+            Candidate.item_id, Candidate.position, Candidate.model, Candidate.provider, Candidate.params
+        )
+        for c in db.execute(candidate_columns.where(Candidate.item_id.in_(ids)).order_by(Candidate.position)):
             candidates[c.item_id].append(CandidateInfo(c.position, c.model, c.provider, c.params))
         yield [
             _Reviewed(
@@ -120,8 +134,6 @@ def _batches(
             )
             for i in items
         ]
-        for item in items:
-            db.expunge(item)
 
 
 def _generic_row(item: ExportItem, consensus: dict[str, Any] | None) -> dict[str, Any]:
@@ -206,7 +218,7 @@ def rows(
 
 def lines(db: Session, project: Project, fmt: str, options: ExportOptions | None = None) -> Iterator[str]:
     for row in rows(db, project, fmt, options):
-        yield json.dumps(row, ensure_ascii=False) + "\n"
+        yield dumps(row) + "\n"
 
 
 def export_to_file(

@@ -4,6 +4,7 @@ import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Query, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from quorum.accounts.access import MANAGE, REVIEW, leased_items
 from quorum.accounts.access import require_project as access
@@ -58,8 +59,15 @@ async def import_items(
         with path.open("wb") as f:
             async for chunk in request.stream():
                 f.write(chunk)
-        report = importer.import_file(
-            db, user, project, path, format, max_field_bytes=request.app.state.settings.max_field_bytes
+        # In a worker thread: a large file takes seconds, which would stall every other request.
+        report = await run_in_threadpool(
+            importer.import_file,
+            db,
+            user,
+            project,
+            path,
+            format,
+            max_field_bytes=request.app.state.settings.max_field_bytes,
         )
     job = generation.after_import(db, project)
     return ImportResult(**report.as_dict(), generation_job_id=job.id if job else None)

@@ -114,10 +114,19 @@ class _Writer:
         batch, self.batch = self.batch, []
         if not batch:
             return []
+        # Plain rows, not ORM objects: a re-import compares every row and changes few.
         existing = {
-            item.external_id: item
-            for item in self.db.scalars(
-                select(Item).where(
+            r.external_id: r
+            for r in self.db.execute(
+                select(
+                    Item.id,
+                    Item.external_id,
+                    Item.payload,
+                    Item.meta,
+                    Item.gold,
+                    Item.priority,
+                    Item.judgment_count,
+                ).where(
                     Item.project_id == self.project.id,
                     Item.external_id.in_([r.external_id for r in batch]),
                 )
@@ -125,7 +134,7 @@ class _Writer:
         }
         errors: list[dict[str, Any]] = []
         new: list[ItemRow] = []
-        changed: list[tuple[Item, ItemRow]] = []
+        changed_rows: dict[int, ItemRow] = {}
         for row in batch:
             item = existing.get(row.external_id)
             if item is None:
@@ -146,11 +155,19 @@ class _Writer:
                     )
                 )
             else:
-                changed.append((item, row))
+                changed_rows[item.id] = row
+        changed = (
+            [
+                (item, changed_rows[item.id])
+                for item in self.db.scalars(select(Item).where(Item.id.in_(changed_rows)))
+            ]
+            if changed_rows and not errors
+            else []
+        )
         if not errors:
             write_items(self.db, self.project, new, changed)
             self.report.created += len(new)
-            self.report.updated += len(changed)
+            self.report.updated += len(changed_rows)
         return errors
 
 

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from quorum.db import bulk
 from quorum.models import Candidate, Item, Project
 
 AWAITING = "awaiting"
@@ -33,8 +34,8 @@ class ItemRow:
     awaiting: bool = False
 
 
-def same_prompt(item: Item, row: ItemRow) -> bool:
-    """A messages-only row for an item that has since got its candidates (generated): the same item, so a
+def same_prompt(item: Any, row: ItemRow) -> bool:
+    """``item``: an ``Item`` or a plain row of its payload, meta, gold and priority. A messages-only row for an item that has since got its candidates (generated): the same item, so a
     re-import of the prompts keeps what generation built rather than emptying it again."""
     if not row.awaiting or (item.meta, item.gold, item.priority) != (row.metadata, row.gold, row.priority):
         return False
@@ -59,23 +60,26 @@ def write_items(
     the order of ``new``."""
     ids: list[int] = []
     if new:
-        ids = list(
-            db.scalars(
-                insert(Item).returning(Item.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "project_id": project.id,
-                        "external_id": r.external_id,
-                        "payload": r.payload,
-                        "meta": r.metadata,
-                        "gold": r.gold,
-                        "priority": r.priority,
-                        "status": status_for(None, r.awaiting),
-                    }
-                    for r in new
-                ],
-            ).all()
+        # COPY on PostgreSQL, one executemany on SQLite (``db.bulk``): the bulk import's write path.
+        reserved = bulk.reserve_ids(db, Item, len(new))
+        bulk.insert_rows(
+            db,
+            Item,
+            [
+                {
+                    **({"id": reserved[i]} if reserved else {}),
+                    "project_id": project.id,
+                    "external_id": r.external_id,
+                    "payload": r.payload,
+                    "metadata": r.metadata,
+                    "gold": r.gold,
+                    "priority": r.priority,
+                    "status": status_for(None, r.awaiting),
+                }
+                for i, r in enumerate(new)
+            ],
         )
+        ids = reserved or _ids_of(db, project, new)
     for item, row in changed:
         item.payload, item.meta, item.gold, item.priority = row.payload, row.metadata, row.gold, row.priority
         item.status = status_for(item.status, row.awaiting)
@@ -83,6 +87,17 @@ def write_items(
         db.execute(delete(Candidate).where(Candidate.item_id.in_([item.id for item, _ in changed])))
     pairs = [*zip(ids, new, strict=True), *((item.id, row) for item, row in changed)]
     candidates = [{"item_id": item_id, **c} for item_id, row in pairs for c in row.candidates]
-    if candidates:
-        db.execute(insert(Candidate), candidates)
+    bulk.insert_rows(db, Candidate, candidates)
     return ids
+
+
+def _ids_of(db: Session, project: Project, rows: Sequence[ItemRow]) -> list[int]:
+    """The new rows' ids, read back by external id (unique in the project)."""
+    by_external_id: dict[str, int] = dict(
+        db.execute(
+            select(Item.external_id, Item.id).where(
+                Item.project_id == project.id, Item.external_id.in_([r.external_id for r in rows])
+            )
+        ).all()
+    )
+    return [by_external_id[r.external_id] for r in rows]

@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal, TextIO
 
 import ijson
+import orjson
 
 from quorum.config import DEFAULT_MAX_FIELD_BYTES
 from quorum.core.input_checks import MAX_DEPTH, field_name, value_problems
+from quorum.core.json_text import may_hold_long_int
 from quorum.errors import Invalid, field_error
 
 Format = Literal["jsonl", "json", "csv"]
@@ -73,8 +75,10 @@ def read_rows(path: Path, fmt: Format, *, max_field_bytes: int = DEFAULT_MAX_FIE
             # Closed here, not left to the garbage collector (which warns of an unclosed file).
             with io.TextIOWrapper(f, encoding="utf-8-sig", newline="") as text:
                 yield from _checked_rows(_csv(text), max_field_bytes)
+        elif fmt == "jsonl":
+            yield from _jsonl(f, max_field_bytes)
         else:
-            yield from _checked_rows(_jsonl(f) if fmt == "jsonl" else _json_array(f), max_field_bytes)
+            yield from _checked_rows(_json_array(f), max_field_bytes)
 
 
 def _checked_rows(rows: Rows, max_field_bytes: int) -> Rows:
@@ -90,19 +94,44 @@ def _checked(row: dict[str, Any], max_field_bytes: int) -> dict[str, Any] | RowE
     return RowError(field_name(loc), msg)
 
 
-def _jsonl(f: BinaryIO) -> Rows:
+def _jsonl(f: BinaryIO, max_field_bytes: int) -> Rows:
     for number, line in enumerate(f, start=1):
         if not line.strip():
             continue
-        try:
-            value = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            yield number, RowError("", f"not valid JSON: {exc}")
-            continue
-        except RecursionError:
-            yield number, RowError("", _TOO_DEEP)
-            continue
-        yield number, value if isinstance(value, dict) else RowError("", "each line must be a JSON object")
+        value: Any = None
+        fast = _fast_path(line, max_field_bytes)
+        if fast:
+            try:
+                value = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                fast = (
+                    False  # stricter than json (a BOM, UTF-16, NaN, lone surrogates): json decides, as before
+                )
+        if not fast:
+            try:
+                value = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                yield number, RowError("", f"not valid JSON: {exc}")
+                continue
+            except RecursionError:
+                yield number, RowError("", _TOO_DEEP)
+                continue
+        if not isinstance(value, dict):
+            yield number, RowError("", "each line must be a JSON object")
+        else:
+            yield number, value if fast else _checked(value, max_field_bytes)
+
+
+def _fast_path(line: bytes, max_field_bytes: int) -> bool:
+    """Whether orjson may read ``line`` and the per-value checks be skipped: they can find nothing when no
+    string can be longer than the line, no escaped NUL appears, there are fewer brackets than the nesting
+    bound, and orjson itself refuses non-finite numbers. Any other line takes json and the full checks."""
+    return (
+        len(line) <= max_field_bytes
+        and b"\\u0000" not in line
+        and line.count(b"{") + line.count(b"[") < MAX_DEPTH
+        and not may_hold_long_int(line)
+    )
 
 
 _TOO_DEEP = "nested too deeply to read"

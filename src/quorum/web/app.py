@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -68,6 +69,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if owns_database:
+            # A served process: the ~200k objects loaded at startup live as long as it does. Frozen, they
+            # leave the collector's generations, so the collections a bulk import or export triggers
+            # stop walking them (about a fifth of an import's CPU).
+            gc.freeze()
         yield
         if owns_database:
             # Graceful shutdown: uvicorn has drained requests by now; close pooled connections.

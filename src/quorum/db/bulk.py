@@ -1,0 +1,101 @@
+"""Insert many rows at the driver's speed: ``COPY`` on PostgreSQL, one ``executemany`` on SQLite.
+
+The ORM's insert spends most of a bulk import on per-row parameter processing; this writes the same
+values the ORM would (its Python-side column defaults, JSON ``None`` as the JSON ``null`` SQLAlchemy
+stores, UTC datetimes through the column type) inside the session's own transaction, so a later error
+still rolls the rows back with everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+import psycopg
+from sqlalchemy import JSON, ColumnDefault, Table, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.types import TypeDecorator
+
+from quorum.core.json_text import dumps
+
+
+def insert_rows(db: Session, model: type[DeclarativeBase], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts keyed by column name, all with the same keys) into ``model``'s table; columns
+    not given take their Python-side default, the server fills the rest (the primary key)."""
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    db.flush()  # rows the ORM still holds (the project, an earlier batch's updates) go first
+    given = list(rows[0])
+    defaults = {
+        c.name: _default(c.default) for c in table.columns if c.name not in given and c.default is not None
+    }
+    defaults = {name: value for name, value in defaults.items() if value is not _NONE}
+    names = [*given, *defaults]
+    dialect = db.get_bind().dialect
+    converters = [_converter(table.c[name].type, dialect) for name in given]
+    fixed = tuple(_converter(table.c[name].type, dialect)(v) for name, v in defaults.items())
+    values = (
+        tuple([conv(row[k]) for conv, k in zip(converters, given, strict=True)]) + fixed for row in rows
+    )
+    connection = db.connection()
+    columns = ", ".join(f'"{n}"' for n in names)
+    if dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                for value in values:
+                    copy.write_row(value)
+        except psycopg.errors.IntegrityError as exc:
+            # As SQLAlchemy would raise it, so a lost uniqueness race is still a Conflict (db.Database.session).
+            raise IntegrityError(statement, None, exc) from exc
+    else:
+        marks = ", ".join("?" for _ in names)
+        connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', list(values))
+
+
+def reserve_ids(db: Session, model: type[DeclarativeBase], n: int) -> list[int] | None:
+    """On PostgreSQL, ``n`` ids from the table's sequence, in order, so rows can be copied in with their
+    ids and need no reading back; None on SQLite (its ids come from the insert: read them back)."""
+    if db.get_bind().dialect.name != "postgresql":
+        return None
+    table = cast(Table, model.__table__)
+    sequence = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
+    return sorted(db.scalars(sequence, {"table": table.name, "n": n}))
+
+
+_NONE = object()
+
+
+def _default(default: Any) -> Any:
+    """A column's Python-side default, evaluated once for the batch; ``_NONE`` for a SQL one."""
+    if isinstance(default, ColumnDefault) and default.is_callable:
+        return default.arg(None)
+    if isinstance(default, ColumnDefault) and default.is_scalar:
+        return default.arg
+    return _NONE
+
+
+def _converter(type_: Any, dialect: Any) -> Callable[[Any], Any]:
+    if isinstance(type_, JSON):
+        return _json
+    if isinstance(type_, TypeDecorator):
+        impl = type_.impl_instance
+        inner = impl.bind_processor(dialect) if dialect.name == "sqlite" else None
+
+        def decorated(value: Any) -> Any:
+            processed = type_.process_bind_param(value, dialect)
+            return inner(processed) if inner is not None else processed
+
+        return decorated
+    return _same
+
+
+def _json(value: Any) -> str:
+    return dumps(value, ensure_ascii=True)
+
+
+def _same(value: Any) -> Any:
+    return value
