@@ -35,8 +35,10 @@ browser:
 # One pytest-xdist worker per core; each worker has its own PostgreSQL database and SQLite files.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
+# worksteal: a worker that runs out of tests takes some of the other's, so neither idles at the end behind
+# a few slow real-process tests.
 unit: $(STAMP) browser
-	$(BIN)/pytest -n $(JOBS)
+	$(BIN)/pytest -n $(JOBS) --dist worksteal
 
 test: lint typecheck unit
 
