@@ -31,33 +31,55 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Starting:
+    """A `quorum serve` process launched but not yet waited for, so its seconds of start-up can overlap
+    other work (the browser tests start the next test's server while one test runs)."""
+
+    def __init__(
+        self, database_url: str, data_dir: Path, *args: str, command: str = "serve", **env: str
+    ) -> None:
+        port = free_port()
+        self.server = LiveServer(f"http://127.0.0.1:{port}", data_dir / "server.log")
+        environment = {
+            **os.environ,
+            "QUORUM_DATABASE_URL": database_url,
+            "QUORUM_DATA_DIR": str(data_dir),
+            **env,
+        }
+        with self.server.log_path.open("w") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "quorum", command, "--port", str(port), *args],
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def ready(self) -> LiveServer:
+        """Waits until `/readyz` answers."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.server.url}/readyz", timeout=1).status_code == 200:
+                    return self.server
+            except httpx.TransportError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        pytest.fail(f"server did not start:\n{self.server.output()[-3000:]}")
+
+    def stop(self) -> None:
+        """SIGTERM: a graceful shutdown."""
+        self.proc.terminate()
+        self.proc.wait(timeout=15)
+
+
 @contextmanager
 def live_server(
     database_url: str, data_dir: Path, *args: str, command: str = "serve", **env: str
 ) -> Iterator[LiveServer]:
     """Starts the server, waits until `/readyz` answers, and stops it with SIGTERM (a graceful shutdown)."""
-    port = free_port()
-    log_path = data_dir / "server.log"
-    environment = {**os.environ, "QUORUM_DATABASE_URL": database_url, "QUORUM_DATA_DIR": str(data_dir), **env}
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "quorum", command, "--port", str(port), *args],
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        server = LiveServer(f"http://127.0.0.1:{port}", log_path)
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            else:
-                pytest.fail(f"server did not start:\n{server.output()[-3000:]}")
-            yield server
-        finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+    starting = Starting(database_url, data_dir, *args, command=command, **env)
+    try:
+        yield starting.ready()
+    finally:
+        starting.stop()

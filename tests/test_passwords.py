@@ -110,6 +110,7 @@ def _median_me(client: TestClient, headers: dict[str, str], n: int) -> float:
     return statistics.median(times)
 
 
+@pytest.mark.real_password_cost
 def test_a_flood_of_password_guesses_does_not_starve_other_users(
     flood_client: TestClient, database: Database
 ) -> None:
