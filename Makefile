@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/pages.py
 	$(BIN)/python benchmarks/assign.py
 	$(BIN)/python benchmarks/quality.py
+	$(BIN)/python benchmarks/models.py
 
 clean:
 	rm -rf $(VENV) quorum-data test-output

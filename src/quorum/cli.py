@@ -11,11 +11,12 @@ from quorum.catalog.cli import types
 from quorum.cli_support import database, err, fail, handle_errors, out, settings
 from quorum.config import Settings
 from quorum.db import migrate
-from quorum.demo.seed import seed
+from quorum.demo.seed import seed, seed_generation
 from quorum.exports import cli as exports_cli
 from quorum.generation import cli as generation_cli
 from quorum.items import cli as items_cli
 from quorum.jobs import cli as jobs_cli
+from quorum.jobs.queue import build_queue
 from quorum.projects.cli import projects
 from quorum.providers.cli import models
 from quorum.providers.recorded import MODEL_NAMES, register_recorded_models, start_recorded_server
@@ -146,9 +147,13 @@ def demo(
     migrate.upgrade(database_.engine)
     # Loopback, in a thread of this process: generation in the demo needs no key and no network.
     recorded_url, _stop = start_recorded_server(settings().recorded_data)
+    # The demo's own queue (the embedded worker's): the generation job below is sent when its unit commits.
+    build_queue(settings(), database_)
     with database_.session() as session:
         logins = seed(session)
         register_recorded_models(session, recorded_url)
+        job = seed_generation(session, settings().recorded_data)
+        generating = job.id if job is not None else None
     database_.dispose()
     base = f"http://{host}:{port}"
     out.print(f"\n[bold]Quorum demo[/] on {base}  (database: {settings().resolved_database_url()})")
@@ -157,6 +162,8 @@ def demo(
         f"{find_data(settings().recorded_data) or 'the task types demo comparisons'} (recorded, not live).",
         markup=False,
     )
+    if generating is not None:
+        out.print(f"Generating the demo's comparisons with them: job {generating}.", markup=False)
     out.print(
         f"Open [bold]{base}/login[/] and log in as [bold]alice[/] (annotator), [bold]manager[/] or "
         f"[bold]admin[/]; every demo password is [bold]{logins[0].password}[/]."

@@ -143,12 +143,17 @@ def _handler(recordings: Recordings) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    # A generation job sends up to 64 calls at once; the default listen backlog of 5 resets the rest.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 def start_recorded_server(data: Path | None = None, *, port: int = 0) -> tuple[str, Callable[[], None]]:
     """Serve the recordings on 127.0.0.1 (a free port unless ``port``) in a daemon thread: the base URL
     to register and a function that stops the server. ``data``: QUORUM_RECORDED_DATA, if set."""
     recordings = Recordings(recorded_data.load(recorded_data.find_data(data)))
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(recordings))
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", port), _handler(recordings))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
 
