@@ -191,13 +191,16 @@ def main() -> None:
         from dedup import dedup_section  # type: ignore[import-not-found]
 
         rows += dedup_section(args.quick)
-    columns = sorted(
-        {k for r in rows for k in r}, key=lambda k: list(rows[0]).index(k) if k in rows[0] else 99
-    )
-    table = Table(*columns)
+    # One table per shape of row (the generation steps, the dedup cases): their columns differ.
+    console = Console(width=max(Console().width, 160))
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for r in rows:
-        table.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in columns))
-    Console().print(table)
+        shapes.setdefault(tuple(r), []).append(r)
+    for columns, group in shapes.items():
+        table = Table(*columns)
+        for r in group:
+            table.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in columns))
+        console.print(table)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({"quick": args.quick, "rows": rows}, indent=2))
 
