@@ -93,11 +93,16 @@ def write_items(
 
 def _ids_of(db: Session, project: Project, rows: Sequence[ItemRow]) -> list[int]:
     """The new rows' ids, read back by external id (unique in the project)."""
-    by_external_id: dict[str, int] = dict(
+    by_external_id = ids_by_external_id(db, project.id, [r.external_id for r in rows])
+    return [by_external_id[r.external_id] for r in rows]
+
+
+def ids_by_external_id(db: Session, project_id: int, external_ids: Sequence[str]) -> dict[str, int]:
+    """The ids of the project's items with these external ids (unique in a project)."""
+    return dict(
         db.execute(
             select(Item.external_id, Item.id).where(
-                Item.project_id == project.id, Item.external_id.in_([r.external_id for r in rows])
+                Item.project_id == project_id, Item.external_id.in_(external_ids)
             )
         ).all()
     )
-    return [by_external_id[r.external_id] for r in rows]

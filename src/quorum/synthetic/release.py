@@ -17,7 +17,8 @@ from quorum import audit
 from quorum.core.stratified import Estimate, StratumCount, decide, estimate
 from quorum.errors import Conflict
 from quorum.items.importer import import_rows
-from quorum.models import Item, Judgment, Project, SyntheticBatch, SyntheticPrompt, User
+from quorum.items.payloads import ids_by_external_id
+from quorum.models import Judgment, Project, SyntheticBatch, SyntheticPrompt, User
 from quorum.synthetic.screen import external_id
 from quorum.synthetic.seeds import target_payload
 from quorum.task_types import prompt_review
@@ -144,13 +145,7 @@ def _write(db: Session, actor: User | None, batch: SyntheticBatch) -> int:
     if not rows:
         return 0
     import_rows(db, actor, target, rows, action="synthetic.release")
-    ids = dict(
-        db.execute(
-            select(Item.external_id, Item.id).where(
-                Item.project_id == target.id, Item.external_id.in_([r["external_id"] for _, r in rows])
-            )
-        ).all()
-    )
+    ids = ids_by_external_id(db, target.id, [r["external_id"] for _, r in rows])
     for p in chosen:
         p.status, p.released_item_id = "released", ids[external_id(batch, p)]
     return len(rows)

@@ -16,6 +16,7 @@ from quorum.core.dedup import Thresholds, Verdict, dedup
 from quorum.core.stratified import review_order
 from quorum.errors import BadGateway
 from quorum.items.importer import import_rows
+from quorum.items.payloads import ids_by_external_id
 from quorum.models import Item, Project, SyntheticBatch, SyntheticPrompt, User
 from quorum.providers.batch import send_embeds
 from quorum.providers.service import DEFAULT_EMBEDDING, embedding_target, record
@@ -142,13 +143,7 @@ def send_to_review(db: Session, owner: User | None, batch: SyntheticBatch) -> in
         for n, p in enumerate(survivors)
     ]
     import_rows(db, owner, review, rows, action="synthetic.review")
-    ids = dict(
-        db.execute(
-            select(Item.external_id, Item.id).where(
-                Item.project_id == review.id, Item.external_id.in_([r["external_id"] for _, r in rows])
-            )
-        ).all()
-    )
+    ids = ids_by_external_id(db, review.id, [external_id(batch, p) for p in survivors])
     for p in survivors:
         p.review_item_id = ids[external_id(batch, p)]
     db.flush()
