@@ -442,3 +442,46 @@ def test_by_default_the_local_minilm_catches_a_paraphrase(
     with database.session() as db:
         calls = db.scalars(select(ModelCall.model_name).where(ModelCall.purpose == "dedup")).all()
     assert calls == ["local-minilm"]
+
+
+def test_prompts_released_into_a_comparison_project_get_their_candidates_generated(
+    client: TestClient, database: Database, settings: Settings, fake: FakeOpenAI
+) -> None:
+    """Synthetic prompts feed on-policy generation: released into a pairwise project with automatic
+    generation on, they arrive awaiting candidates and the same release submits the generation job."""
+    build_queue(settings, database, immediate=True)
+    fake.respond = _scripted(
+        ["1. Plan a picnic for six\n2. Explain rainbows to a child\n3. Name a fast bird"]
+    )
+    _models(database, fake)
+    boss = person(database, "boss")
+    pid = project(database, "pairs", task_type="pairwise", config={}, members={boss: "manager"})
+    auto = client.put(
+        f"/api/v1/projects/{pid}/generations/auto",
+        json={"models": ["gen"], "samples": 2},
+        headers=boss.headers,
+    )
+    assert auto.status_code == 200, auto.text
+    seeds = ["How do magnets work?", "Suggest a name for a cat"]
+    import_rows(
+        client, boss, pid,
+        [{"external_id": f"p{i}", "payload": {"messages": [{"role": "user", "content": t}]}} for i, t in enumerate(seeds)],
+    )  # fmt: skip
+    started = _start(client, boss, pid, count=3, per_call=3, embedding_model=None, min_reviewed=3, bar=0.5)
+    assert started.status_code == 202, started.text
+    batch = started.json()["batch"]["id"]
+    review_pid = client.get(f"/api/v1/projects/{pid}/synthetic/{batch}", headers=boss.headers).json()[
+        "review_project_id"
+    ]
+    assert _review(client, boss, review_pid, lambda _p: {"decision": "approve"}) == 3
+    released = client.post(f"/api/v1/projects/{pid}/synthetic/{batch}/release", headers=boss.headers).json()
+    decision = released["decision"]
+    assert decision["released"] is True and decision["items"] == 3, decision
+    job = client.get(f"/api/v1/jobs/{decision['generation_job_id']}", headers=boss.headers).json()
+    assert job["kind"] == "generate" and job["status"] == "succeeded", job
+    with database.session() as db:
+        made = list(
+            db.scalars(select(Item).where(Item.project_id == pid, Item.external_id.like("synthetic-%")))
+        )
+    assert len(made) == 3 and {i.status for i in made} == {"open"}
+    assert all(len(i.payload["candidates"]) == 2 for i in made)

@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 from quorum import audit
 from quorum.core.stratified import Estimate, StratumCount, decide, estimate
 from quorum.errors import Conflict
+from quorum.generation import service as generation
 from quorum.items.importer import import_rows
 from quorum.items.payloads import ids_by_external_id
+from quorum.jobs.service import has_queue
 from quorum.models import Judgment, Project, SyntheticBatch, SyntheticPrompt, User
 from quorum.synthetic.screen import external_id
 from quorum.synthetic.seeds import target_payload
@@ -104,6 +106,11 @@ def release(db: Session, actor: User | None, batch: SyntheticBatch) -> dict[str,
         db.flush()
         return decision
     written = _write(db, actor, batch)
+    target = db.get(Project, batch.project_id)
+    # Released into a comparison project with automatic generation on, the prompts get their candidates
+    # as any import's would (a process without a queue, a script, leaves them awaiting).
+    if target is not None and has_queue(db) and (job := generation.after_import(db, target)) is not None:
+        decision["generation_job_id"] = job.id
     batch.status = "released"
     batch.released_at = datetime.now(UTC)
     decision["items"] = written
