@@ -5,6 +5,7 @@ Retry-After, and name the model in every error."""
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,11 +29,20 @@ KEEPALIVE = 64
 CHAT_PATH = "/chat/completions"
 
 
-@functools.lru_cache(maxsize=64)
+_building = threading.Lock()
+
+
 def client_for(base_url: str, api_key: str, timeout_s: float) -> openai.OpenAI:
     """One SDK client (and its connection pool) per server and key, shared by every call and thread:
-    building one costs about a millisecond of CPU, more than the rest of a call's bookkeeping. The key is
-    held as long as the client is; a changed key in the environment makes a new client."""
+    building one costs about 20 ms of CPU (its TLS context), more than the bookkeeping of a whole batch.
+    Built under a lock, or a batch's threads, all missing the cache at once, would each build their own.
+    The key is held as long as the client is; a changed key in the environment makes a new client."""
+    with _building:
+        return _client(base_url, api_key, timeout_s)
+
+
+@functools.lru_cache(maxsize=64)
+def _client(base_url: str, api_key: str, timeout_s: float) -> openai.OpenAI:
     return openai.OpenAI(
         base_url=base_url,
         api_key=api_key,
