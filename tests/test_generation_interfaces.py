@@ -4,6 +4,7 @@ generation after an import (only after it commits)."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -124,8 +125,13 @@ def test_auto_generation_runs_after_an_import_commits_and_never_after_a_failed_o
 
 
 def test_provider_clients_are_built_once_per_server_and_key(fake: FakeOpenAI) -> None:
-    openai_compatible.client_for.cache_clear()
+    openai_compatible._client.cache_clear()
     first = openai_compatible.client_for(fake.url, "k", 60.0)
     assert openai_compatible.client_for(fake.url, "k", 60.0) is first
     assert openai_compatible.client_for(fake.url, "other", 60.0) is not first
-    assert json.dumps(openai_compatible.client_for.cache_info()._asdict())
+    assert json.dumps(openai_compatible._client.cache_info()._asdict())
+    # A batch's threads all asking at once (its first calls) still build one client, not one each.
+    openai_compatible._client.cache_clear()
+    with ThreadPoolExecutor(16) as pool:
+        got = list(pool.map(lambda _: openai_compatible.client_for(fake.url, "k", 60.0), range(16)))
+    assert len({id(c) for c in got}) == 1 and openai_compatible._client.cache_info().misses == 1

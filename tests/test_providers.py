@@ -44,6 +44,17 @@ def test_chat_and_embeddings_round_trip_through_the_registry(fake: FakeOpenAI) -
     assert fake.requests[1]["path"] == "/v1/embeddings"
 
 
+def test_a_chat_body_reaches_the_server_as_given(fake: FakeOpenAI) -> None:
+    # The body is posted as it is (no SDK re-typing): a server's own parameter (vLLM's top_k) goes through,
+    # and the model and messages are the call's, whatever the parameters say.
+    fake.script = [Step(text="fine")]
+    messages = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "how are you?"}]
+    chat = registry.provider_for("openai", _conn(fake)).chat(messages, {"top_k": 40, "seed": 7})
+    body = fake.requests[0]["body"]
+    assert chat.text == "fine" and fake.requests[0]["path"] == "/v1/chat/completions"
+    assert body == {"model": "fake-chat", "messages": messages, "top_k": 40, "seed": 7}
+
+
 def test_an_unknown_provider_kind_is_invalid(fake: FakeOpenAI) -> None:
     with pytest.raises(Invalid, match=r"unknown provider 'nope'"):
         registry.provider_for("nope", _conn(fake))

@@ -89,6 +89,7 @@ def build(
     )
     new: list[ItemRow] = []
     changed: list[tuple[Item, ItemRow]] = []
+    filled: set[int] = set()  # the ids of ``changed``'s items: one look-up per group, not a scan of the list
     for item, groups, seed in planned:
         held = _generation_ids(item.payload)
         for group in groups:
@@ -107,7 +108,8 @@ def build(
             ]
             # No model names here: metadata reaches annotators with the item.
             link = {"generated_from": item.external_id, "shuffle_seed": seed}
-            if item.status == AWAITING and not any(i is item for i, _ in changed):
+            if item.status == AWAITING and item.id not in filled:
+                filled.add(item.id)
                 meta = item.meta
                 changed.append(
                     (item, ItemRow(0, item.external_id, payload, meta, item.gold, item.priority, provenance))

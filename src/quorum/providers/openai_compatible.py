@@ -5,6 +5,7 @@ Retry-After, and name the model in every error."""
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,13 +26,23 @@ NO_KEY = "no-key"
 T = TypeVar("T")
 # Keep-alive connections per client: enough for a batch's threads to reuse theirs instead of reconnecting.
 KEEPALIVE = 64
+CHAT_PATH = "/chat/completions"
+
+
+_building = threading.Lock()
+
+
+def client_for(base_url: str, api_key: str, timeout_s: float) -> openai.OpenAI:
+    """One SDK client (and its connection pool) per server and key, shared by every call and thread:
+    building one costs about 20 ms of CPU (its TLS context), more than the bookkeeping of a whole batch.
+    Built under a lock, or a batch's threads, all missing the cache at once, would each build their own.
+    The key is held as long as the client is; a changed key in the environment makes a new client."""
+    with _building:
+        return _client(base_url, api_key, timeout_s)
 
 
 @functools.lru_cache(maxsize=64)
-def client_for(base_url: str, api_key: str, timeout_s: float) -> openai.OpenAI:
-    """One SDK client (and its connection pool) per server and key, shared by every call and thread:
-    building one costs about a millisecond of CPU, more than the rest of a call's bookkeeping. The key is
-    held as long as the client is; a changed key in the environment makes a new client."""
+def _client(base_url: str, api_key: str, timeout_s: float) -> openai.OpenAI:
     return openai.OpenAI(
         base_url=base_url,
         api_key=api_key,
@@ -73,13 +84,14 @@ class OpenAICompatible:
 
     def chat(self, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any]) -> ChatResult:
         start = time.perf_counter()
-        # The raw JSON, not the SDK's pydantic objects: building those costs more CPU than the rest of a
-        # call's bookkeeping, and a batch job makes thousands of calls. Errors are raised the same way.
+        # The SDK's own ``post`` with our body as it is and the raw JSON back: ``chat.completions.create``
+        # walks the body through its typed-dict transform and builds pydantic objects from the reply, which
+        # together cost more CPU than the rest of a call's bookkeeping in a batch job of thousands of calls.
+        # Authentication, timeouts and errors (``openai.APIStatusError`` and the rest) are the SDK's, as before.
+        body = {**params, "model": self.connection.remote_model, "messages": list(messages)}
         try:
             done = self._with_retries(
-                lambda: self._client.chat.completions.with_raw_response.create(
-                    model=self.connection.remote_model, messages=cast(Any, list(messages)), **dict(params)
-                ).http_response.json()
+                lambda: self._client.post(CHAT_PATH, body=body, cast_to=httpx2.Response).json()
             )
         except ValueError:
             c = self.connection

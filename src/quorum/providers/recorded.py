@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.models import ModelEndpoint
-from quorum.providers import openai_compatible, recorded_data, service, url_safety
+from quorum.providers import recorded_data, service, url_safety
 from quorum.providers.recorded_data import Recorded
 
 REMOTE_MODELS = {"hh-chosen": "chosen", "hh-rejected": "rejected"}
@@ -172,9 +172,9 @@ def register_recorded_models(db: Session, base_url: str) -> list[ModelEndpoint]:
     for name, remote in MODEL_NAMES.items():
         found = db.scalar(select(ModelEndpoint).where(ModelEndpoint.name == name))
         if found is None:
-            spec = service.ModelSpec(
-                name=name, base_url=url, remote_model=remote, provider=openai_compatible.KIND
-            )
+            # The default provider, the OpenAI-compatible one: named, not imported, so that loading the
+            # demo's commands does not load the openai SDK before a model is called.
+            spec = service.ModelSpec(name=name, base_url=url, remote_model=remote)
             found = service.add_model(db, None, spec, allow_link_local=False)
         elif found.base_url != url:
             found.base_url = url

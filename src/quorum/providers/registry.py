@@ -22,6 +22,7 @@ class Kind:
 
 
 _kinds: dict[str, Kind] = {}
+_builtins_loaded = False
 
 
 def register(
@@ -52,8 +53,13 @@ def provider_for(name: str, connection: Connection) -> Provider:
 
 
 def _load_builtins() -> None:
-    # Imported on first use so the registry has no import-time dependency on any provider.
+    # Imported on first use so the registry has no import-time dependency on any provider; registered once
+    # (every model call looks its kind up, and a batch job makes thousands).
+    global _builtins_loaded
+    if _builtins_loaded:
+        return
     from quorum.providers import local, openai_compatible
 
     openai_compatible.register_models(register)
     local.register_models(register)
+    _builtins_loaded = True
