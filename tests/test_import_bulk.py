@@ -193,3 +193,53 @@ def test_a_duplicate_written_in_bulk_is_a_conflict(database: Database) -> None:
         bulk.insert_rows(db, Item, [row])
     with database.session() as db:
         assert db.scalar(select(func.count()).select_from(Item).where(Item.project_id == pid)) == 1
+
+
+def test_a_project_with_no_items_gets_every_row_new_whatever_other_projects_hold(
+    client: TestClient, database: Database, small_batches: None
+) -> None:
+    admin = person(database, "admin", admin=True)
+    first, second = (
+        project(database, "one", task_type="pairwise"),
+        project(database, "two", task_type="pairwise"),
+    )
+    rows = pairwise_rows(12)
+    assert import_rows(client, admin, first, rows)["created"] == 12
+    # The same external ids in another project: the second, empty, project skips the lookup of existing
+    # items and still creates every row; a re-import there then looks them up and changes nothing.
+    assert import_rows(client, admin, second, rows) == {
+        "total": 12,
+        "created": 12,
+        "updated": 0,
+        "unchanged": 0,
+    }
+    assert import_rows(client, admin, second, rows) == {
+        "total": 12,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 12,
+    }
+    assert _counts(database, first) == _counts(database, second) == (12, 24)
+
+
+def test_a_large_import_leaves_statistics_that_count_its_rows(
+    client: TestClient, database: Database, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 20)
+    admin = person(database, "admin", admin=True)
+    pid = project(database, "pw", task_type="pairwise")
+    assert import_rows(client, admin, pid, pairwise_rows(23))["created"] == 23
+    if database.engine.dialect.name != "postgresql":
+        return  # SQLite plans without statistics; bulk.analyze leaves it alone
+    with database.session() as db:
+        # Analyzed inside the import's transaction: counted before autovacuum could see the rows.
+        tuples = dict(
+            db.execute(
+                text("SELECT relname, reltuples FROM pg_class WHERE relname IN ('items', 'candidates')")
+            ).all()
+        )
+        analyzed = db.scalar(
+            text("SELECT count(*) FROM pg_stats WHERE tablename = 'items' AND attname = 'project_id'")
+        )
+    assert tuples == {"items": 23, "candidates": 46}
+    assert analyzed == 1

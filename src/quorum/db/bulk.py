@@ -66,6 +66,21 @@ def reserve_ids(db: Session, model: type[DeclarativeBase], n: int) -> list[int] 
     return sorted(db.scalars(sequence, {"table": table.name, "n": n}))
 
 
+def analyze(db: Session, model: type[DeclarativeBase], *columns: str) -> None:
+    """On PostgreSQL, refresh the planner's statistics of ``model``'s table (``columns`` only: the ones
+    queries filter on; the JSON columns would cost most of it) inside the session's transaction.
+
+    Rows a transaction writes stay invisible to autovacuum until it commits, so after a bulk write into a
+    table that was empty the planner still assumes a few rows per project: a keyset page then sorts every
+    remaining row (an export ran quadratic in the project's size). ``ANALYZE`` counts the transaction's own
+    rows; without the right to it PostgreSQL only warns, and the plans stay as they were."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    table = cast(Table, model.__table__)
+    names = ", ".join(f'"{table.c[c].name}"' for c in columns)
+    db.execute(text(f'ANALYZE "{table.name}" ({names})'))
+
+
 _NONE = object()
 
 
