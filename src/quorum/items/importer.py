@@ -139,7 +139,7 @@ class _Writer:
                         Item.judgment_count,
                     ).where(
                         Item.project_id == self.project.id,
-                        Item.external_id.in_([r.external_id for r in batch]),
+                        bulk.among(self.db, Item.external_id, [r.external_id for r in batch]),
                     )
                 )
             }
