@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import psycopg
-from sqlalchemy import JSON, ColumnDefault, ColumnElement, Table, any_, literal, text
+from sqlalchemy import JSON, ColumnDefault, ColumnElement, Table, any_, func, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -57,12 +57,16 @@ def insert_rows(db: Session, model: type[DeclarativeBase], rows: Sequence[dict[s
         connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', list(values))
 
 
-def reserve_ids(db: Session, model: type[DeclarativeBase], n: int) -> list[int] | None:
-    """On PostgreSQL, ``n`` ids from the table's sequence, in order, so rows can be copied in with their
-    ids and need no reading back; None on SQLite (its ids come from the insert: read them back)."""
-    if db.get_bind().dialect.name != "postgresql":
-        return None
+def reserve_ids(db: Session, model: type[DeclarativeBase], n: int) -> list[int]:
+    """``n`` ids for new rows of ``model``'s table, in order, so rows can be written with their ids and
+    need no reading back: from the table's sequence on PostgreSQL; on SQLite the ones it would assign
+    itself (after the largest), which no other writer can take first: every transaction there begins
+    with ``BEGIN IMMEDIATE`` (``db.engine``), holding the one write lock until it ends."""
     table = cast(Table, model.__table__)
+    if db.get_bind().dialect.name != "postgresql":
+        db.flush()  # rows the ORM still holds take their ids first
+        last = db.scalar(select(func.max(table.c.id))) or 0
+        return list(range(last + 1, last + 1 + n))
     sequence = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
     return sorted(db.scalars(sequence, {"table": table.name, "n": n}))
 
