@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 from quorum.core.json_text import dumps
+from quorum.db.dialect import is_postgresql
 
 
 def insert_rows(db: Session, model: type[DeclarativeBase], rows: Sequence[dict[str, Any]]) -> None:
@@ -63,7 +64,7 @@ def reserve_ids(db: Session, model: type[DeclarativeBase], n: int) -> list[int]:
     itself (after the largest), which no other writer can take first: every transaction there begins
     with ``BEGIN IMMEDIATE`` (``db.engine``), holding the one write lock until it ends."""
     table = cast(Table, model.__table__)
-    if db.get_bind().dialect.name != "postgresql":
+    if not is_postgresql(db):
         db.flush()  # rows the ORM still holds take their ids first
         last = db.scalar(select(func.max(table.c.id))) or 0
         return list(range(last + 1, last + 1 + n))
@@ -74,7 +75,7 @@ def reserve_ids(db: Session, model: type[DeclarativeBase], n: int) -> list[int]:
 def among(db: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     """``column IN values`` for a page of values: on PostgreSQL one array parameter, ``= ANY(...)``; a
     thousand-value ``IN`` list cost more to render and for psycopg to split than the query to run."""
-    if db.get_bind().dialect.name == "postgresql":
+    if is_postgresql(db):
         return cast(ColumnElement[bool], column == any_(literal(list(values), ARRAY(column.type))))
     return cast(ColumnElement[bool], column.in_(values))
 
@@ -87,7 +88,7 @@ def analyze(db: Session, model: type[DeclarativeBase], *columns: str) -> None:
     table that was empty the planner still assumes a few rows per project: a keyset page then sorts every
     remaining row (an export ran quadratic in the project's size). ``ANALYZE`` counts the transaction's own
     rows; without the right to it PostgreSQL only warns, and the plans stay as they were."""
-    if db.get_bind().dialect.name != "postgresql":
+    if not is_postgresql(db):
         return
     table = cast(Table, model.__table__)
     names = ", ".join(f'"{table.c[c].name}"' for c in columns)
