@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from factories import import_rows, jsonl, pairwise_rows, person, project
+from factories import import_rows, jsonl, pairwise_rows, person, project, text_rows
 from quorum.db import Database, bulk
 from quorum.errors import Conflict
 from quorum.items import importer
@@ -193,3 +193,86 @@ def test_a_duplicate_written_in_bulk_is_a_conflict(database: Database) -> None:
         bulk.insert_rows(db, Item, [row])
     with database.session() as db:
         assert db.scalar(select(func.count()).select_from(Item).where(Item.project_id == pid)) == 1
+
+
+def test_a_project_with_no_items_gets_every_row_new_whatever_other_projects_hold(
+    client: TestClient, database: Database, small_batches: None
+) -> None:
+    admin = person(database, "admin", admin=True)
+    first, second = (
+        project(database, "one", task_type="pairwise"),
+        project(database, "two", task_type="pairwise"),
+    )
+    rows = pairwise_rows(12)
+    assert import_rows(client, admin, first, rows)["created"] == 12
+    # The same external ids in another project: the second, empty, project skips the lookup of existing
+    # items and still creates every row; a re-import there then looks them up and changes nothing.
+    assert import_rows(client, admin, second, rows) == {
+        "total": 12,
+        "created": 12,
+        "updated": 0,
+        "unchanged": 0,
+    }
+    assert import_rows(client, admin, second, rows) == {
+        "total": 12,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 12,
+    }
+    assert _counts(database, first) == _counts(database, second) == (12, 24)
+
+
+def test_a_large_import_leaves_statistics_that_count_its_rows(
+    client: TestClient, database: Database, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 20)
+    admin = person(database, "admin", admin=True)
+    pid = project(database, "pw", task_type="pairwise")
+    assert import_rows(client, admin, pid, pairwise_rows(23))["created"] == 23
+    if database.engine.dialect.name != "postgresql":
+        return  # SQLite plans without statistics; bulk.analyze leaves it alone
+    with database.session() as db:
+        # Analyzed inside the import's transaction: counted before autovacuum could see the rows.
+        tuples = dict(
+            db.execute(
+                text("SELECT relname, reltuples FROM pg_class WHERE relname IN ('items', 'candidates')")
+            ).all()
+        )
+        analyzed = db.scalar(
+            text("SELECT count(*) FROM pg_stats WHERE tablename = 'items' AND attname = 'project_id'")
+        )
+    assert tuples == {"items": 23, "candidates": 46}
+    assert analyzed == 1
+
+
+def test_a_refusal_from_an_early_batch_written_in_the_background_stops_the_rest(
+    client: TestClient, database: Database, small_batches: None
+) -> None:
+    admin, ann = person(database, "admin", admin=True), person(database, "ann")
+    pid = project(database, "p", members={ann: "annotator"})
+    import_rows(client, admin, pid, text_rows(12))
+    task = client.post(f"/api/v1/projects/{pid}/next", headers=ann.headers).json()
+    r = client.post(
+        f"/api/v1/assignments/{task['assignment']['id']}/submit",
+        json={"answer": {"labels": ["pos"]}, "time_spent_ms": 5},
+        headers=ann.headers,
+    )
+    assert r.status_code == 201, r.text
+    with database.session() as db:
+        judged = db.scalar(select(Item.external_id).where(Item.id == r.json()["judgment"]["item_id"]))
+    rows = text_rows(23)  # 12 known, 11 new: several batches after the refused one
+    for row in rows:
+        row["payload"]["text"] += " (rewritten)"
+    r = client.post(
+        f"/api/v1/projects/{pid}/items/import",
+        content=jsonl(rows),
+        params={"format": "jsonl"},
+        headers=admin.headers,
+    )
+    assert r.status_code == 422
+    assert [d["msg"] for d in r.json()["error"]["details"]] == [
+        f"item {judged!r} already has judgments; its payload and gold are fixed"
+    ]
+    with database.session() as db:
+        texts = db.scalars(select(Item.payload).where(Item.project_id == pid)).all()
+    assert sorted(t["text"] for t in texts) == sorted(f"text number {i}" for i in range(12))

@@ -19,7 +19,12 @@ _DIGITS = b"0123456789"
 
 
 def may_hold_long_int(data: bytes) -> bool:
-    return len(data) - len(data.translate(None, _DIGITS)) >= 19 and _LONG_DIGITS.search(data) is not None
+    # Most stored values are short ({}, [0, 1], an answer): no count needed below 19 bytes.
+    return (
+        len(data) >= 19
+        and len(data) - len(data.translate(None, _DIGITS)) >= 19
+        and _LONG_DIGITS.search(data) is not None
+    )
 
 
 def loads(data: bytes | str) -> Any:

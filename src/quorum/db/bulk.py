@@ -12,12 +12,14 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import psycopg
-from sqlalchemy import JSON, ColumnDefault, Table, text
+from sqlalchemy import JSON, ColumnDefault, ColumnElement, Table, any_, func, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 from quorum.core.json_text import dumps
+from quorum.db.dialect import is_postgresql
 
 
 def insert_rows(db: Session, model: type[DeclarativeBase], rows: Sequence[dict[str, Any]]) -> None:
@@ -56,14 +58,41 @@ def insert_rows(db: Session, model: type[DeclarativeBase], rows: Sequence[dict[s
         connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', list(values))
 
 
-def reserve_ids(db: Session, model: type[DeclarativeBase], n: int) -> list[int] | None:
-    """On PostgreSQL, ``n`` ids from the table's sequence, in order, so rows can be copied in with their
-    ids and need no reading back; None on SQLite (its ids come from the insert: read them back)."""
-    if db.get_bind().dialect.name != "postgresql":
-        return None
+def reserve_ids(db: Session, model: type[DeclarativeBase], n: int) -> list[int]:
+    """``n`` ids for new rows of ``model``'s table, in order, so rows can be written with their ids and
+    need no reading back: from the table's sequence on PostgreSQL; on SQLite the ones it would assign
+    itself (after the largest), which no other writer can take first: every transaction there begins
+    with ``BEGIN IMMEDIATE`` (``db.engine``), holding the one write lock until it ends."""
     table = cast(Table, model.__table__)
+    if not is_postgresql(db):
+        db.flush()  # rows the ORM still holds take their ids first
+        last = db.scalar(select(func.max(table.c.id))) or 0
+        return list(range(last + 1, last + 1 + n))
     sequence = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
     return sorted(db.scalars(sequence, {"table": table.name, "n": n}))
+
+
+def among(db: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN values`` for a page of values: on PostgreSQL one array parameter, ``= ANY(...)``; a
+    thousand-value ``IN`` list cost more to render and for psycopg to split than the query to run."""
+    if is_postgresql(db):
+        return cast(ColumnElement[bool], column == any_(literal(list(values), ARRAY(column.type))))
+    return cast(ColumnElement[bool], column.in_(values))
+
+
+def analyze(db: Session, model: type[DeclarativeBase], *columns: str) -> None:
+    """On PostgreSQL, refresh the planner's statistics of ``model``'s table (``columns`` only: the ones
+    queries filter on; the JSON columns would cost most of it) inside the session's transaction.
+
+    Rows a transaction writes stay invisible to autovacuum until it commits, so after a bulk write into a
+    table that was empty the planner still assumes a few rows per project: a keyset page then sorts every
+    remaining row (an export ran quadratic in the project's size). ``ANALYZE`` counts the transaction's own
+    rows; without the right to it PostgreSQL only warns, and the plans stay as they were."""
+    if not is_postgresql(db):
+        return
+    table = cast(Table, model.__table__)
+    names = ", ".join(f'"{table.c[c].name}"' for c in columns)
+    db.execute(text(f'ANALYZE "{table.name}" ({names})'))
 
 
 _NONE = object()

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from quorum import audit
 from quorum.consensus.precedence import item_consensus
 from quorum.core.json_text import dumps
+from quorum.db import bulk
 from quorum.errors import Invalid, field_error
 from quorum.exports.writers import OUTPUTS, write
 from quorum.judgments.repository import with_annotator
-from quorum.models import Candidate, Item, Judgment, Project, User
+from quorum.models import Candidate, Item, Judgment, Project, Review, User
 from quorum.reviews.decisions import outcomes
 from quorum.task_types import registry
 from quorum.task_types.base import CandidateInfo, ExportItem, JudgmentRecord
@@ -83,6 +84,8 @@ def _batches(
     """Keyset pages of items, each with its judgments, candidates and reviews in one query apiece; plain
     rows throughout (no ORM object per row), so a page costs its queries and little else."""
     after = 0
+    # Most projects are exported before anyone reviews: then no page needs the query of review outcomes.
+    reviews = db.scalar(select(Review.id).where(Review.project_id == project.id).limit(1)) is not None
     while True:
         query = select(Item.id, Item.external_id, Item.payload, Item.meta, Item.gold).where(
             Item.project_id == project.id, Item.id > after
@@ -96,7 +99,7 @@ def _batches(
         ids = [i.id for i in items]
         judgments: dict[int, list[JudgmentRecord]] = defaultdict(list)
         votes: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        reviewed = outcomes(db, ids)
+        reviewed = outcomes(db, ids) if reviews else {}
         judgment_columns = with_annotator(
             Judgment.id,
             Judgment.item_id,
@@ -106,7 +109,9 @@ def _batches(
             Judgment.created_at,
             Judgment.display_order,
         )
-        for j in db.execute(judgment_columns.where(Judgment.item_id.in_(ids)).order_by(Judgment.id)):
+        for j in db.execute(
+            judgment_columns.where(bulk.among(db, Judgment.item_id, ids)).order_by(Judgment.id)
+        ):
             judgments[j.item_id].append(
                 JudgmentRecord(
                     name(j.username),
@@ -123,7 +128,9 @@ def _batches(
         candidate_columns = select(
             Candidate.item_id, Candidate.position, Candidate.model, Candidate.provider, Candidate.params
         )
-        for c in db.execute(candidate_columns.where(Candidate.item_id.in_(ids)).order_by(Candidate.position)):
+        for c in db.execute(
+            candidate_columns.where(bulk.among(db, Candidate.item_id, ids)).order_by(Candidate.position)
+        ):
             candidates[c.item_id].append(CandidateInfo(c.position, c.model, c.provider, c.params))
         yield [
             _Reviewed(

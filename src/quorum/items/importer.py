@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,15 +19,19 @@ from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.config import DEFAULT_MAX_FIELD_BYTES
+from quorum.db import bulk
 from quorum.errors import Invalid, QuorumError
 from quorum.items.payloads import ItemRow, same_prompt, write_items
 from quorum.items.readers import Format, RowError, detect_format, read_rows
-from quorum.models import Item, Project, User
+from quorum.models import Candidate, Item, Project, User
 from quorum.task_types import registry
 from quorum.task_types.base import AnswerT, ConfigT, PayloadT, TaskType
 
 BATCH = 1000
 MAX_REPORTED = 200
+# Created rows from which an import refreshes the planner's statistics (``bulk.analyze``): its cost
+# (about 0.1 s) is bounded by the sample, and below this a stale estimate costs less than that.
+ANALYZE_AFTER = 10 * BATCH
 ROW_KEYS = {"external_id", "payload", "metadata", "gold", "priority"}
 
 
@@ -105,33 +110,70 @@ class _Writer:
     def __init__(self, db: Session, project: Project, report: ImportReport) -> None:
         self.db, self.project, self.report = db, project, report
         self.batch: list[ItemRow] = []
+        # A project with no items yet gets only new ones (the file's own repeats are refused before
+        # here), so no batch needs the lookup, whose plan PostgreSQL would make from an empty table's
+        # statistics: the import's own rows stay invisible to autovacuum until the commit.
+        self.empty = db.scalar(select(Item.id).where(Item.project_id == project.id).limit(1)) is None
+
+        # One batch is written (mostly waiting on the database: COPY, its indexes and foreign keys) while
+        # the caller validates the next. Only this thread uses the session while a write is in flight.
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
+        self.pending: Future[list[dict[str, Any]]] | None = None
 
     def add(self, row: ItemRow) -> list[dict[str, Any]]:
+        """Queue ``row``; the errors of an earlier batch's write, if any (then nothing more is written)."""
         self.batch.append(row)
-        return self.flush() if len(self.batch) >= BATCH else []
+        if len(self.batch) < BATCH:
+            return []
+        errors = self._wait()
+        if not errors:
+            batch, self.batch = self.batch, []
+            self.pending = self.pool.submit(self._write, batch)
+        return errors
 
     def flush(self) -> list[dict[str, Any]]:
+        """Write what is left; the errors of the writes."""
+        errors = self._wait()
         batch, self.batch = self.batch, []
+        return errors or self._write(batch)
+
+    def close(self) -> None:
+        """Wait for a write in flight (its errors already reported or moot), so the session is the
+        caller's alone again, before it commits or rolls back."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            wait([pending])
+        self.pool.shutdown()
+
+    def _wait(self) -> list[dict[str, Any]]:
+        pending, self.pending = self.pending, None
+        return pending.result() if pending is not None else []
+
+    def _write(self, batch: list[ItemRow]) -> list[dict[str, Any]]:
         if not batch:
             return []
         # Plain rows, not ORM objects: a re-import compares every row and changes few.
-        existing = {
-            r.external_id: r
-            for r in self.db.execute(
-                select(
-                    Item.id,
-                    Item.external_id,
-                    Item.payload,
-                    Item.meta,
-                    Item.gold,
-                    Item.priority,
-                    Item.judgment_count,
-                ).where(
-                    Item.project_id == self.project.id,
-                    Item.external_id.in_([r.external_id for r in batch]),
+        existing = (
+            {}
+            if self.empty
+            else {
+                r.external_id: r
+                for r in self.db.execute(
+                    select(
+                        Item.id,
+                        Item.external_id,
+                        Item.payload,
+                        Item.meta,
+                        Item.gold,
+                        Item.priority,
+                        Item.judgment_count,
+                    ).where(
+                        Item.project_id == self.project.id,
+                        bulk.among(self.db, Item.external_id, [r.external_id for r in batch]),
+                    )
                 )
-            )
-        }
+            }
+        )
         errors: list[dict[str, Any]] = []
         new: list[ItemRow] = []
         changed_rows: dict[int, ItemRow] = {}
@@ -201,28 +243,31 @@ def import_rows(
     errors: list[dict[str, Any]] = []
     n_bad_rows = 0
     seen: set[str] = set()
-    for number, raw in rows:
-        report.total += 1
-        row_errors: list[dict[str, Any]]
-        if isinstance(raw, RowError):
-            row_errors = [_fail(number, raw.field, raw.msg)]
-        else:
-            result = _validate(kind, config, number, raw)
-            if isinstance(result, list):
-                row_errors = result
-            elif result.external_id in seen:
-                row_errors = [
-                    _fail(number, "external_id", f"{result.external_id!r} appears twice in the file")
-                ]
+    try:
+        for number, raw in rows:
+            report.total += 1
+            row_errors: list[dict[str, Any]]
+            if isinstance(raw, RowError):
+                row_errors = [_fail(number, raw.field, raw.msg)]
             else:
-                seen.add(result.external_id)
-                row_errors = [] if errors else writer.add(result)
-        if row_errors:
-            n_bad_rows += 1
-            errors.extend(row_errors[: max(0, MAX_REPORTED - len(errors))])
-    if not errors:
-        errors = writer.flush()
-        n_bad_rows = len({e["row"] for e in errors})
+                result = _validate(kind, config, number, raw)
+                if isinstance(result, list):
+                    row_errors = result
+                elif result.external_id in seen:
+                    row_errors = [
+                        _fail(number, "external_id", f"{result.external_id!r} appears twice in the file")
+                    ]
+                else:
+                    seen.add(result.external_id)
+                    row_errors = [] if errors else writer.add(result)
+            if row_errors:
+                n_bad_rows += 1
+                errors.extend(row_errors[: max(0, MAX_REPORTED - len(errors))])
+        if not errors:
+            errors = writer.flush()
+            n_bad_rows = len({e["row"] for e in errors})
+    finally:
+        writer.close()
     if errors:
         raise Invalid(
             f"{n_bad_rows} of {report.total} rows are invalid; nothing was imported "
@@ -231,5 +276,8 @@ def import_rows(
         )
     if report.total == 0:
         raise Invalid("the file holds no rows", [{"row": 0, "field": "", "msg": "empty file"}])
+    if report.created >= ANALYZE_AFTER:
+        bulk.analyze(db, Item, "project_id", "status")
+        bulk.analyze(db, Candidate, "item_id")
     audit.record(db, actor, action, "project", project.id, project_id=project.id, data=report.as_dict())
     return report

@@ -61,13 +61,13 @@ def write_items(
     ids: list[int] = []
     if new:
         # COPY on PostgreSQL, one executemany on SQLite (``db.bulk``): the bulk import's write path.
-        reserved = bulk.reserve_ids(db, Item, len(new))
+        ids = bulk.reserve_ids(db, Item, len(new))
         bulk.insert_rows(
             db,
             Item,
             [
                 {
-                    **({"id": reserved[i]} if reserved else {}),
+                    "id": ids[i],
                     "project_id": project.id,
                     "external_id": r.external_id,
                     "payload": r.payload,
@@ -79,7 +79,6 @@ def write_items(
                 for i, r in enumerate(new)
             ],
         )
-        ids = reserved or _ids_of(db, project, new)
     for item, row in changed:
         item.payload, item.meta, item.gold, item.priority = row.payload, row.metadata, row.gold, row.priority
         item.status = status_for(item.status, row.awaiting)
@@ -89,12 +88,6 @@ def write_items(
     candidates = [{"item_id": item_id, **c} for item_id, row in pairs for c in row.candidates]
     bulk.insert_rows(db, Candidate, candidates)
     return ids
-
-
-def _ids_of(db: Session, project: Project, rows: Sequence[ItemRow]) -> list[int]:
-    """The new rows' ids, read back by external id (unique in the project)."""
-    by_external_id = ids_by_external_id(db, project.id, [r.external_id for r in rows])
-    return [by_external_id[r.external_id] for r in rows]
 
 
 def ids_by_external_id(db: Session, project_id: int, external_ids: Sequence[str]) -> dict[str, int]:
