@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from factories import import_rows, jsonl, pairwise_rows, person, project, text_rows
+from factories import import_rows, jsonl, pairwise_rows, person, project
 from quorum.db import Database, bulk
 from quorum.errors import Conflict
 from quorum.items import importer
@@ -243,36 +243,3 @@ def test_a_large_import_leaves_statistics_that_count_its_rows(
         )
     assert tuples == {"items": 23, "candidates": 46}
     assert analyzed == 1
-
-
-def test_a_refusal_from_an_early_batch_written_in_the_background_stops_the_rest(
-    client: TestClient, database: Database, small_batches: None
-) -> None:
-    admin, ann = person(database, "admin", admin=True), person(database, "ann")
-    pid = project(database, "p", members={ann: "annotator"})
-    import_rows(client, admin, pid, text_rows(12))
-    task = client.post(f"/api/v1/projects/{pid}/next", headers=ann.headers).json()
-    r = client.post(
-        f"/api/v1/assignments/{task['assignment']['id']}/submit",
-        json={"answer": {"labels": ["pos"]}, "time_spent_ms": 5},
-        headers=ann.headers,
-    )
-    assert r.status_code == 201, r.text
-    with database.session() as db:
-        judged = db.scalar(select(Item.external_id).where(Item.id == r.json()["judgment"]["item_id"]))
-    rows = text_rows(23)  # 12 known, 11 new: several batches after the refused one
-    for row in rows:
-        row["payload"]["text"] += " (rewritten)"
-    r = client.post(
-        f"/api/v1/projects/{pid}/items/import",
-        content=jsonl(rows),
-        params={"format": "jsonl"},
-        headers=admin.headers,
-    )
-    assert r.status_code == 422
-    assert [d["msg"] for d in r.json()["error"]["details"]] == [
-        f"item {judged!r} already has judgments; its payload and gold are fixed"
-    ]
-    with database.session() as db:
-        texts = db.scalars(select(Item.payload).where(Item.project_id == pid)).all()
-    assert sorted(t["text"] for t in texts) == sorted(f"text number {i}" for i in range(12))

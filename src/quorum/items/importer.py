@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,41 +114,12 @@ class _Writer:
         # statistics: the import's own rows stay invisible to autovacuum until the commit.
         self.empty = db.scalar(select(Item.id).where(Item.project_id == project.id).limit(1)) is None
 
-        # One batch is written (mostly waiting on the database: COPY, its indexes and foreign keys) while
-        # the caller validates the next. Only this thread uses the session while a write is in flight.
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
-        self.pending: Future[list[dict[str, Any]]] | None = None
-
     def add(self, row: ItemRow) -> list[dict[str, Any]]:
-        """Queue ``row``; the errors of an earlier batch's write, if any (then nothing more is written)."""
         self.batch.append(row)
-        if len(self.batch) < BATCH:
-            return []
-        errors = self._wait()
-        if not errors:
-            batch, self.batch = self.batch, []
-            self.pending = self.pool.submit(self._write, batch)
-        return errors
+        return self.flush() if len(self.batch) >= BATCH else []
 
     def flush(self) -> list[dict[str, Any]]:
-        """Write what is left; the errors of the writes."""
-        errors = self._wait()
         batch, self.batch = self.batch, []
-        return errors or self._write(batch)
-
-    def close(self) -> None:
-        """Wait for a write in flight (its errors already reported or moot), so the session is the
-        caller's alone again, before it commits or rolls back."""
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            wait([pending])
-        self.pool.shutdown()
-
-    def _wait(self) -> list[dict[str, Any]]:
-        pending, self.pending = self.pending, None
-        return pending.result() if pending is not None else []
-
-    def _write(self, batch: list[ItemRow]) -> list[dict[str, Any]]:
         if not batch:
             return []
         # Plain rows, not ORM objects: a re-import compares every row and changes few.
@@ -243,31 +213,28 @@ def import_rows(
     errors: list[dict[str, Any]] = []
     n_bad_rows = 0
     seen: set[str] = set()
-    try:
-        for number, raw in rows:
-            report.total += 1
-            row_errors: list[dict[str, Any]]
-            if isinstance(raw, RowError):
-                row_errors = [_fail(number, raw.field, raw.msg)]
+    for number, raw in rows:
+        report.total += 1
+        row_errors: list[dict[str, Any]]
+        if isinstance(raw, RowError):
+            row_errors = [_fail(number, raw.field, raw.msg)]
+        else:
+            result = _validate(kind, config, number, raw)
+            if isinstance(result, list):
+                row_errors = result
+            elif result.external_id in seen:
+                row_errors = [
+                    _fail(number, "external_id", f"{result.external_id!r} appears twice in the file")
+                ]
             else:
-                result = _validate(kind, config, number, raw)
-                if isinstance(result, list):
-                    row_errors = result
-                elif result.external_id in seen:
-                    row_errors = [
-                        _fail(number, "external_id", f"{result.external_id!r} appears twice in the file")
-                    ]
-                else:
-                    seen.add(result.external_id)
-                    row_errors = [] if errors else writer.add(result)
-            if row_errors:
-                n_bad_rows += 1
-                errors.extend(row_errors[: max(0, MAX_REPORTED - len(errors))])
-        if not errors:
-            errors = writer.flush()
-            n_bad_rows = len({e["row"] for e in errors})
-    finally:
-        writer.close()
+                seen.add(result.external_id)
+                row_errors = [] if errors else writer.add(result)
+        if row_errors:
+            n_bad_rows += 1
+            errors.extend(row_errors[: max(0, MAX_REPORTED - len(errors))])
+    if not errors:
+        errors = writer.flush()
+        n_bad_rows = len({e["row"] for e in errors})
     if errors:
         raise Invalid(
             f"{n_bad_rows} of {report.total} rows are invalid; nothing was imported "
