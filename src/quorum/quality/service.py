@@ -54,6 +54,7 @@ from quorum.quality.details import (
     RankAgreement,
 )
 from quorum.quality.details import num as _num
+from quorum.quality.position_bias import Positions
 from quorum.task_types import registry
 from quorum.task_types.base import QuestionLevel
 
@@ -154,16 +155,6 @@ class _Question:
     items: list[int] = field(default_factory=list)
     users: list[int] = field(default_factory=list)
     values: list[Any] = field(default_factory=list)
-
-
-@dataclass
-class _Positions:
-    """One annotator's answers that prefer one candidate: how many, how many preferred the first shown,
-    and the sum of each answer's chance of the first place (1/k)."""
-
-    n: int = 0
-    first: int = 0
-    chance: float = 0.0
 
 
 def _rows(
@@ -287,7 +278,7 @@ def quality_report(
     # Each stays None unless the task type answers its hook: rankings, comparisons of candidates.
     ranked: dict[int, dict[int, list[float]]] | None = None
     compared: list[tuple[int, list[tuple[int, int, float]]]] | None = None
-    positions: dict[int, _Positions] = {}
+    positions: dict[int, Positions] = {}
     for item_id, user_id, username, answer, ms, gold_score, created_at, order in _rows(db, project):
         items.add(item_id)
         if item_id not in last_at or created_at > last_at[item_id]:
@@ -302,10 +293,7 @@ def quality_report(
             ranked.setdefault(item_id, {})[user_id] = ranks
         chosen = kind.position_choice(answer, order)
         if chosen is not None:
-            counts = positions.setdefault(user_id, _Positions())
-            counts.n += 1
-            counts.first += chosen[0] == 0
-            counts.chance += 1 / chosen[1]
+            positions.setdefault(user_id, Positions()).add(*chosen)
         person = people.setdefault(user_id, AnnotatorQuality(username))
         person.judgments += 1
         times.append((user_id, ms))
@@ -491,18 +479,9 @@ def _external_ids(db: Session, item_ids: list[int]) -> dict[int, str]:
     return names
 
 
-def _position_bias(positions: dict[int, _Positions], people: dict[int, AnnotatorQuality]) -> None:
+def _position_bias(positions: dict[int, Positions], people: dict[int, AnnotatorQuality]) -> None:
     for user_id, counts in positions.items():
         person = people[user_id]
         person.position_choices = counts.n
-        person.position_a_share = counts.first / counts.n
-        person.position_p_value = _binomial_p(counts.first, counts.n, counts.chance / counts.n)
-
-
-def _binomial_p(k: int, n: int, p: float) -> float:
-    """The two-sided exact binomial test's p-value of ``k`` successes in ``n`` at rate ``p``."""
-    # Imported on first use: scipy.stats costs about half a second of start-up for every command and for
-    # the server, and only this report needs it.
-    from scipy.stats import binomtest
-
-    return float(binomtest(k, n, p).pvalue)
+        person.position_a_share = counts.first_share
+        person.position_p_value = counts.p_value()
