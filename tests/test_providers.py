@@ -183,3 +183,42 @@ def test_the_rpm_bucket_allows_a_burst_then_waits() -> None:
     start = time.monotonic()
     bucket.take()
     assert 0.05 <= time.monotonic() - start < 0.5
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b'{"choices": ["not a message"]}',
+        b"[1, 2]",
+        b'{"choices": [], "usage": {"prompt_tokens": "many"}}',
+        b"<html>",
+    ],
+)
+def test_a_reply_that_is_not_a_chat_completion_is_a_clear_bad_gateway(reply: bytes) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        provider = OpenAICompatible(
+            Connection(name="odd", base_url=url, remote_model="m", api_key=KEY, retry=FAST)
+        )
+        with pytest.raises(BadGateway, match="model 'odd'"):
+            provider.chat([{"role": "user", "content": "hi"}], {})
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -98,20 +98,22 @@ class OpenAICompatible:
             raise BadGateway(
                 f"model {c.name!r}: {c.base_url} answered with something that is not JSON"
             ) from None
-        if not isinstance(done, dict):
+        try:
+            choices = done.get("choices") or []
+            message = (choices[0].get("message") or {}) if choices else {}
+            usage = done.get("usage") or {}
+            return ChatResult(
+                text=str(message.get("content") or ""),
+                tokens_in=int(usage.get("prompt_tokens") or 0),
+                tokens_out=int(usage.get("completion_tokens") or 0),
+                latency_ms=(time.perf_counter() - start) * 1000,
+                raw_model=str(done.get("model") or ""),
+            )
+        except (AttributeError, TypeError, ValueError, IndexError):
+            # Not the chat-completions shape (a proxy's error page in JSON, a different protocol).
             raise BadGateway(
                 f"model {self.connection.name!r}: {self.connection.base_url} sent an unexpected reply"
-            )
-        choices = done.get("choices") or []
-        message = (choices[0].get("message") or {}) if choices else {}
-        usage = done.get("usage") or {}
-        return ChatResult(
-            text=message.get("content") or "",
-            tokens_in=int(usage.get("prompt_tokens") or 0),
-            tokens_out=int(usage.get("completion_tokens") or 0),
-            latency_ms=(time.perf_counter() - start) * 1000,
-            raw_model=str(done.get("model") or ""),
-        )
+            ) from None
 
     def chat_stream(
         self, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any], on_token: OnToken
