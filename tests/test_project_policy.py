@@ -27,6 +27,7 @@ SOME = {
     "review_confidence": 0.7,
     "qualification_size": 2,
     "flag_threshold": 2,
+    "probe_flag_threshold": 0.3,
 }
 # (field, bad value, the message the model gives): each refused the same way everywhere.
 BAD: list[tuple[str, Any, str]] = [
@@ -35,6 +36,8 @@ BAD: list[tuple[str, Any, str]] = [
     ("overlap_max", 1, "Value error, must be at least the overlap (2)"),
     ("lease_seconds", 0, "Input should be greater than or equal to 1"),
     ("gold_rate", 1.5, "Input should be less than or equal to 1"),
+    ("suggestion_share", -0.1, "Input should be greater than or equal to 0"),
+    ("suggestion_mode", "loud", "Input should be 'hint' or 'prefill'"),
     ("qualification_size", 0, "Input should be greater than or equal to 1"),
     ("flag_threshold", 0, "Input should be greater than or equal to 1"),
     ("min_gold_judged", 0, "Input should be greater than or equal to 1"),

@@ -45,9 +45,10 @@ from quorum.accounts.access import require_working
 from quorum.assignments import qualification
 from quorum.assignments.quality_gate import gold_record
 from quorum.assignments.rules import policy_of
+from quorum.core import assistance
 from quorum.core.policy import AnnotatorState, Reason, annotator_reason, is_gold_turn, qualifying
 from quorum.db.dialect import advisory_lock, advisory_lock_filter, is_postgresql
-from quorum.db.types import utcnow
+from quorum.db.types import JSONType, utcnow
 from quorum.errors import Conflict, Forbidden
 from quorum.models import Assignment, Item, ItemPin, Project, Qualification, User
 from quorum.models.item import GOLD_SQL
@@ -321,6 +322,7 @@ def _lease_insert(*, gold: bool) -> Insert:
         bindparam("expires", type_=Assignment.expires_at.type),
         now,
         bindparam("seed", type_=Integer),
+        bindparam("assistance", type_=JSONType),
     ).where(*guard)
     table = Assignment.__table__.c
     columns = [
@@ -331,6 +333,7 @@ def _lease_insert(*, gold: bool) -> Insert:
         table.expires_at,
         table.created_at,
         table.order_seed,
+        table.assistance,
     ]
     # "orm": one statement whose parameters bind the guard, not a bulk INSERT of parameter rows.
     return (
@@ -354,6 +357,8 @@ def _lease(db: Session, user: User, project: Project, item: Item, now: datetime)
         "max_leases": project.max_leases,
         # Not a secret, only a coin: the order this lease shows the item's candidates in.
         "seed": random.randrange(ORDER_SEEDS),
+        # Which assistance this lease shows and which it withholds: the randomised control.
+        "assistance": assistance.draw(project, gold=gold),
     }
     if not gold:
         params["room"] = target_of(project, item) - item.judgment_count

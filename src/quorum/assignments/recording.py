@@ -48,6 +48,7 @@ JUDGMENT_COLUMNS = (
     "idempotency_key",
     "gold_score",
     "display_order",
+    "assistance",
     "created_at",
 )
 

@@ -234,6 +234,8 @@ def submit(
         # Scored now, never shown to the annotator; gold items keep their gold as their answer.
         gold_score=kind.gold_score(answer_data, gold, config) if gold is not None else None,
         display_order=order,
+        # The arms this lease drew: what was shown and what withheld stays with the label.
+        assistance=assignment.assistance,
         created_at=now,
     )
     count = item.judgment_count + 1

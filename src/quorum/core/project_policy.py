@@ -122,6 +122,34 @@ class ProjectPolicy(BaseModel):
         description="an item flagged by this many people leaves the queue; none: never",
     )
 
+    # Assistance: each kind runs with a randomised control, drawn per assignment at claim and recorded
+    # (``core/assistance.py``), so its effect on the data is measured against the blind share.
+    suggestion_share: Float = _share(
+        0.0,
+        "Suggestion share",
+        "share of assignments shown the item's model suggestion; the rest are served blind",
+    )
+    suggestion_mode: Literal["hint", "prefill"] = Field(
+        "hint",
+        title="Suggestion mode",
+        description="how a suggestion is shown: hint (beside the form) or prefill (the form starts from it)",
+    )
+    probe_rate: Float = _share(
+        0.0,
+        "Probe rate",
+        "on gold items, share of suggested assignments shown a known-wrong suggestion (measures over-reliance)",
+    )
+    probe_flag_threshold: Float | None = _share(
+        None,
+        "Probe acceptance flag",
+        "an annotator who accepts more than this share of wrong probe suggestions is flagged; none: off",
+    )
+    critique_share: Float = _share(
+        0.0,
+        "Critique share",
+        "share of assignments shown the model critic's comments; the rest are served without them",
+    )
+
     @field_validator("overlap_max")
     @classmethod
     def _at_least_the_overlap(cls, value: int | None, info: ValidationInfo) -> int | None:

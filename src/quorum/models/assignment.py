@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from quorum.db.types import UTCDateTime
+from quorum.db.types import JSONType, UTCDateTime
 from quorum.models.base import Base, CreatedAt
 
 
@@ -29,3 +30,6 @@ class Assignment(CreatedAt, Base):
     # Drawn at claim: the task type turns it into the order this assignment shows the candidates in. None
     # on leases taken before the column existed: shown as stored.
     order_seed: Mapped[int | None] = mapped_column(Integer)
+    # The assistance arms drawn at claim (``core/assistance.py``), e.g. {"suggestion": "shown", "probe":
+    # false}; None where the project offered no assistance then.
+    assistance: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

@@ -34,3 +34,6 @@ class Judgment(CreatedAt, Base):
     # The candidate index shown at each screen position (the answer itself is stored against candidate
     # indexes); None: shown as stored, as every judgment made before display orders were recorded.
     display_order: Mapped[list[int] | None] = mapped_column(JSONType)
+    # What assistance the annotator was shown (the assignment's arms, and what each arm showed), so a
+    # training team can drop assisted labels; None: no assistance was offered.
+    assistance: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

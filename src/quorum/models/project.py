@@ -53,6 +53,14 @@ class Project(CreatedAt, Base):
     # Flags: an item flagged by this many different people (open flags) leaves the queue as "flagged"
     # until a manager resolves them; none means flags never take an item out of the queue.
     flag_threshold: Mapped[int | None] = mapped_column(Integer)
+    # Assistance and its randomised control (``core/assistance.py`` draws each assignment's arms).
+    suggestion_share: Mapped[float] = mapped_column(Float, default=0.0, server_default="0", nullable=False)
+    suggestion_mode: Mapped[str] = mapped_column(
+        String(16), default="hint", server_default="hint", nullable=False
+    )
+    probe_rate: Mapped[float] = mapped_column(Float, default=0.0, server_default="0", nullable=False)
+    probe_flag_threshold: Mapped[float | None] = mapped_column(Float)
+    critique_share: Mapped[float] = mapped_column(Float, default=0.0, server_default="0", nullable=False)
     # Automatic candidate generation for messages-only imports (``generation/service.py`` validates it):
     # models, samples, params, pairing and the user whose jobs they become; none means off.
     auto_generate: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
