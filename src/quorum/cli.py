@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from quorum.accounts.cli import tokens, users
+from quorum.assistance import cli as assistance_cli
 from quorum.catalog.cli import types
 from quorum.cli_support import database, err, fail, handle_errors, out, settings
 from quorum.config import Settings
@@ -23,6 +24,7 @@ from quorum.providers.recorded import MODEL_NAMES, register_recorded_models, sta
 from quorum.providers.recorded_data import find_data
 from quorum.quality import cli as quality_cli
 from quorum.simulate import cli as simulate_cli
+from quorum.suggestions import cli as suggestions_cli
 from quorum.synthetic import cli as synthetic_cli
 
 app = typer.Typer(
@@ -45,6 +47,8 @@ generation_cli.register(app)
 quality_cli.register(app)
 simulate_cli.register(app)
 synthetic_cli.register(app)
+suggestions_cli.register(app)
+assistance_cli.register(app)
 
 
 @db_app.command("upgrade")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 from sqlalchemy.orm import Session
@@ -20,10 +20,13 @@ from quorum.assignments.schemas import (
     SkipOut,
     SubmitIn,
     SubmitOut,
+    SuggestionOut,
     TaskItem,
 )
+from quorum.core import assistance
 from quorum.core.input_checks import Id
 from quorum.models import User
+from quorum.suggestions import serving
 from quorum.web.deps import DB, CurrentUser, as_current_user, credentials_sent
 
 router = APIRouter(prefix="/api/v1", tags=["annotation"])
@@ -32,6 +35,8 @@ router = APIRouter(prefix="/api/v1", tags=["annotation"])
 @router.post(
     "/projects/{ref}/next",
     response_model=NextTask,
+    # ``suggestion`` is left out unless the project offers suggestions: no trace of them otherwise.
+    response_model_exclude_unset=True,
     responses={204: {"description": "nothing is available for you now"}},
     dependencies=[Depends(credentials_sent)],
 )
@@ -42,11 +47,11 @@ async def next_task(ref: str, request: Request) -> NextTask | Response:
             return None
         assignment = claimed.assignment
         view = service.annotator_view(claimed.project, claimed.item, assignment)
-        return NextTask(
-            assignment=AssignmentOut(
-                id=assignment.id, expires_at=assignment.expires_at, item=TaskItem(**view)
-            )
-        )
+        fields: dict[str, Any] = {"id": assignment.id, "expires_at": assignment.expires_at}
+        if assistance.offers(assignment.assistance, "suggestion"):
+            shown = serving.offer(db, claimed.project, claimed.item, assignment)
+            fields["suggestion"] = SuggestionOut(**shown) if shown is not None else None
+        return NextTask(assignment=AssignmentOut(**fields, item=TaskItem(**view)))
 
     found = await as_current_user(request, work)
     return found if found is not None else Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -22,10 +22,19 @@ class TaskItem(BaseModel):
     display_order: list[int] | None = Field(default=None, description=DISPLAY_ORDER)
 
 
+class SuggestionOut(BaseModel):
+    answer: dict[str, Any] = Field(description="A proposed answer, in this assignment's screen positions.")
+
+
 class AssignmentOut(BaseModel):
     id: int
     expires_at: datetime
     item: TaskItem
+    suggestion: SuggestionOut | None = Field(
+        default=None,
+        description="Only in projects that offer suggestions: the model's proposed answer, or null when "
+        "this assignment is served blind or the item has none.",
+    )
 
 
 class NextTask(BaseModel):

@@ -21,6 +21,7 @@ from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from quorum.judgments.repository import with_annotator
 from quorum.models import Assignment, Item, Judgment, Membership, Project, User
+from quorum.suggestions import serving
 from quorum.task_types import registry
 from quorum.task_types.base import TaskType
 
@@ -234,8 +235,9 @@ def submit(
         # Scored now, never shown to the annotator; gold items keep their gold as their answer.
         gold_score=kind.gold_score(answer_data, gold, config) if gold is not None else None,
         display_order=order,
-        # The arms this lease drew: what was shown and what withheld stays with the label.
-        assistance=assignment.assistance,
+        # The arms this lease drew: what was shown and what withheld stays with the label, and whether
+        # the answer accepted a shown suggestion.
+        assistance=serving.settle(kind, config, assignment.assistance, answer_data),
         created_at=now,
     )
     count = item.judgment_count + 1

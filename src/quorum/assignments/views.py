@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from quorum.accounts.access import ANNOTATE, require_project
 from quorum.assignments import qualification, service
+from quorum.core import assistance
 from quorum.errors import Conflict, Forbidden
+from quorum.models import Assignment, Item, Project
 from quorum.projects.service import guidelines
+from quorum.suggestions import serving
 from quorum.task_types import registry
 from quorum.web.deps import DB, CurrentUser, PageUser
 from quorum.web.templating import render
@@ -67,5 +72,14 @@ def next_fragment(request: Request, ref: str, user: CurrentUser, db: DB) -> Resp
             # Candidates in the lease's order: the widget's answer speaks of these positions.
             "payload": service.annotator_view(project, item, assignment)["payload"],
             "qualifying": qualifying,
+            # Only when the project offers suggestions and this lease shows one: {"answer", "mode"}.
+            "suggestion": _suggestion(db, project, item, assignment),
         },
     )
+
+
+def _suggestion(db: DB, project: Project, item: Item, assignment: Assignment) -> dict[str, Any] | None:
+    if not assistance.offers(assignment.assistance, "suggestion"):
+        return None
+    shown = serving.offer(db, project, item, assignment)
+    return None if shown is None else {**shown, "mode": project.suggestion_mode}

@@ -38,3 +38,8 @@ def draw(policy: AssistancePolicy, *, gold: bool, rng: random.Random | None = No
 def shown(arms: dict[str, Any] | None, kind: str) -> bool:
     """Whether this assignment's draw shows ``kind`` ("suggestion" or "critique")."""
     return arms is not None and arms.get(kind) == "shown"
+
+
+def offers(arms: dict[str, Any] | None, kind: str) -> bool:
+    """Whether this assignment's draw includes ``kind`` at all (shown or blind): the project offered it."""
+    return arms is not None and kind in arms

@@ -20,6 +20,7 @@ from quorum.models.project import Project
 from quorum.models.qualification import Qualification
 from quorum.models.quality_report import QualityReportCache
 from quorum.models.review import Review
+from quorum.models.suggestion import Suggestion
 from quorum.models.synthetic_batch import SyntheticBatch
 from quorum.models.synthetic_prompt import SyntheticPrompt
 from quorum.models.user import User
@@ -45,6 +46,7 @@ __all__ = [
     "Qualification",
     "QualityReportCache",
     "Review",
+    "Suggestion",
     "SyntheticBatch",
     "SyntheticPrompt",
     "User",

@@ -193,6 +193,13 @@ class TaskType(ABC, Generic[ConfigT, PayloadT, AnswerT]):
         answer: dict[str, Any] = self.example()["answer"]
         return answer
 
+    def wrong_answer(
+        self, gold: dict[str, Any], config: ConfigT, rng: random.Random
+    ) -> dict[str, Any] | None:
+        """A valid answer (stored form) that a gold item's ``gold`` marks wrong: the known-wrong suggestion
+        a probe shows to measure over-reliance. None where the type cannot make one: it never probes."""
+        return None
+
     # ---- the annotation form ---------------------------------------------------------------------
     def assets_dir(self) -> Path:
         """The type's folder. Beside its code live ``view.html`` (the item, read-only), ``form.html`` (the

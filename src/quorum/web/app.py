@@ -15,6 +15,7 @@ from quorum.accounts.api import router as accounts_router
 from quorum.accounts.views import router as accounts_pages
 from quorum.assignments.api import router as assignments_router
 from quorum.assignments.views import router as work_pages
+from quorum.assistance.api import router as assistance_router
 from quorum.blobs.api import router as blobs_router
 from quorum.blobs.store import LocalBlobStore
 from quorum.config import Settings
@@ -40,6 +41,7 @@ from quorum.quality.api import router as quality_router
 from quorum.quality.views import router as quality_pages
 from quorum.reviews.api import router as reviews_router
 from quorum.reviews.views import router as reviews_pages
+from quorum.suggestions.api import router as suggestions_router
 from quorum.synthetic.api import router as synthetic_router
 from quorum.synthetic.views import router as synthetic_pages
 from quorum.web import errors
@@ -114,6 +116,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         models_router,
         synthetic_router,
         generation_router,
+        suggestions_router,
+        assistance_router,
         blobs_router,
         assets_router,
         accounts_pages,

@@ -114,6 +114,16 @@ class Classification(TaskType[Config, Payload, Answer]):
             return {"labels": rng.sample(config.labels, rng.randint(1, len(config.labels)))}
         return {"labels": [rng.choice(config.labels)]}
 
+    def wrong_answer(self, gold: dict[str, Any], config: Config, rng: random.Random) -> dict[str, Any] | None:
+        chosen = set(gold.get("labels") or [])
+        if config.multi:
+            # One label toggled: still an answer, never the gold's set (an empty set is no answer).
+            flip = rng.choice(config.labels)
+            toggled = [label for label in config.labels if (label in chosen) != (label == flip)]
+            return {"labels": toggled} if toggled else None
+        others = [label for label in config.labels if label not in chosen]
+        return {"labels": [rng.choice(others)]} if others else None
+
     def example(self) -> dict[str, Any]:
         return {
             "config": {"labels": ["positive", "negative", "neutral"], "multi": False},

@@ -154,6 +154,12 @@ class Pairwise(ShuffledCandidates, TaskType[Config, Payload, Answer]):
             return {"choice": "tie"}
         return {"choice": choice, "strength": rng.choice(["slightly", "significantly"])}
 
+    def wrong_answer(self, gold: dict[str, Any], config: Config, rng: random.Random) -> dict[str, Any] | None:
+        # The other response preferred, firmly: a tie's gold gets a side, a side's gold the other side.
+        choice = gold.get("choice")
+        side = rng.choice(["A", "B"]) if choice == "tie" else {"A": "B", "B": "A"}.get(str(choice))
+        return {"choice": side, "strength": "significantly"} if side is not None else None
+
     def agreement_values(self, answer: dict[str, Any], config: Config) -> dict[str, Any]:
         values: dict[str, Any] = {"choice": answer["choice"]}
         for axis, choice in (answer.get("axes") or {}).items():

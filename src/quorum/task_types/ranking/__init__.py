@@ -224,6 +224,11 @@ class Ranking(ShuffledCandidates, TaskType[Config, Payload, Answer]):
         rng.shuffle(indexes)
         return {"order": [[index] for index in indexes]}
 
+    def wrong_answer(self, gold: dict[str, Any], config: Config, rng: random.Random) -> dict[str, Any] | None:
+        # The gold's order turned upside down; an all-tied gold has no wrong order to show.
+        tiers = [list(tier) for tier in gold.get("order") or []]
+        return {"order": tiers[::-1]} if len(tiers) > 1 else None
+
     def agreement_values(self, answer: dict[str, Any], config: Config) -> dict[str, Any]:
         """One ordinal question per candidate: its rank (tied candidates share the mean of their places)."""
         return {f"rank.{i}": rank for i, rank in enumerate(self.ranks(answer))}

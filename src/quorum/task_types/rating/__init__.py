@@ -7,6 +7,7 @@ Answer shape: ``{"scores": {"helpfulness": 4, "factual": "yes"}, "flags": ["hall
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
@@ -220,6 +221,27 @@ class Rating(TaskType[Config, Payload, Answer]):
                 )
         confidence = sum(parts) / len(parts) if parts else 1.0
         return Consensus(answer, confidence, "median", n)
+
+    def wrong_answer(self, gold: dict[str, Any], config: Config, rng: random.Random) -> dict[str, Any] | None:
+        """The gold with its overall score (or, without one, its first criterion) moved to the far end of
+        its scale: the gold's other fields kept, so only the judgement itself is wrong."""
+        scores = dict(gold.get("scores") or {})
+        if any(c.name not in scores for c in config.criteria):
+            return None
+        wrong: dict[str, Any] = {"scores": scores, "flags": list(gold.get("flags") or [])}
+        if config.overall is not None:
+            low, high = config.overall.min, config.overall.max
+            if not isinstance(gold.get("overall"), int):
+                return None
+            wrong["overall"] = low if gold["overall"] - low >= high - gold["overall"] else high
+            return wrong
+        first = config.criteria[0]
+        value = scores[first.name]
+        if first.scale == "yes_no":
+            scores[first.name] = "no" if value == "yes" else "yes"
+        else:
+            scores[first.name] = 1 if int(value) - 1 >= first.points - int(value) else first.points
+        return wrong
 
     def exports(self) -> Mapping[str, ExportWriter]:
         return {"rated": _rated_rows}

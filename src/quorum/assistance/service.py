@@ -1,0 +1,101 @@
+"""The assistance report: one section per kind of assistance, each ``section(db, project) -> dict``.
+
+``SECTIONS`` is the one list: a new kind (AI critiques, AI judges) plugs in with one line there."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quorum.core.suggestions_report import FAST_ACCEPT_MS, Judgments, measure
+from quorum.models import Judgment, Project, User
+from quorum.suggestions.service import current_answers
+from quorum.suggestions.serving import matches
+from quorum.task_types import registry
+
+Section = Callable[[Session, Project], dict[str, Any]]
+
+
+def suggestions_section(db: Session, project: Project, *, n_boot: int = 1000) -> dict[str, Any]:
+    """Acceptance, anchoring (shown vs blind), gold accuracy and time by arm, per-annotator probes."""
+    kind = registry.get(project.task_type)
+    config = kind.parse_config(project.config)
+    current = current_answers(db, project)
+    query = (
+        select(
+            Judgment.item_id, User.username, Judgment.answer, Judgment.assistance, Judgment.gold_score,
+            Judgment.time_spent_ms,
+        )
+        .join(User, User.id == Judgment.user_id)
+        .where(Judgment.project_id == project.id, Judgment.assistance.is_not(None))
+        .order_by(Judgment.id)
+    )  # fmt: skip
+    rows: list[tuple[int, str, bool, bool, bool, float, int]] = []
+    for item_id, username, answer, arms, gold_score, spent in db.execute(query):
+        arm = arms.get("suggestion") if isinstance(arms, dict) else None
+        if arm == "shown":
+            shown_answer = arms.get("answer")
+            if not isinstance(shown_answer, dict):
+                continue  # the item had no suggestion to show: nothing was shown
+            agree = arms.get("accepted")
+            if agree is None:
+                agree = matches(kind, config, answer, shown_answer)
+            probe = bool(arms.get("probe"))
+        elif arm == "blind":
+            found = current.get(item_id)
+            if found is None:
+                continue  # nothing to compare the blind answer with
+            agree, probe = matches(kind, config, answer, found[1]), False
+        else:
+            continue
+        score = float(gold_score) if gold_score is not None else float("nan")
+        rows.append((item_id, username, arm == "shown", probe, bool(agree), score, spent))
+    judgments, usernames = to_judgments(rows)
+    return measure(
+        judgments,
+        usernames,
+        flag_threshold=project.probe_flag_threshold,
+        fast_ms=FAST_ACCEPT_MS,
+        n_boot=n_boot,
+    )
+
+
+def to_judgments(rows: list[tuple[int, str, bool, bool, bool, float, int]]) -> tuple[Judgments, list[str]]:
+    """Rows (item id, username, shown, probe, agree, gold score, time) as the arrays ``measure`` takes."""
+    items: dict[int, int] = {}
+    people: dict[str, int] = {}
+    for item_id, username, *_ in rows:
+        items.setdefault(item_id, len(items))
+        people.setdefault(username, len(people))
+    j = Judgments(
+        item=np.array([items[r[0]] for r in rows], dtype=np.int64),
+        annotator=np.array([people[r[1]] for r in rows], dtype=np.int64),
+        shown=np.array([r[2] for r in rows], dtype=np.bool_),
+        probe=np.array([r[3] for r in rows], dtype=np.bool_),
+        agree=np.array([r[4] for r in rows], dtype=np.bool_),
+        gold_score=np.array([r[5] for r in rows], dtype=np.float64),
+        time_ms=np.array([r[6] for r in rows], dtype=np.float64),
+    )
+    return j, list(people)
+
+
+SECTIONS: dict[str, Section] = {
+    "suggestions": suggestions_section,
+    # At merge: "critiques": quorum.critiques.report.section, "judges": quorum.judges.report.section
+}
+
+
+def report(db: Session, project: Project) -> dict[str, Any]:
+    return {name: section(db, project) for name, section in SECTIONS.items()}
+
+
+def flagged(db: Session, project: Project) -> list[str]:
+    """Annotators whose probe acceptance is over the project's threshold (for managers' pages)."""
+    if project.probe_flag_threshold is None:
+        return []
+    section = suggestions_section(db, project, n_boot=0)
+    return [a["username"] for a in section["annotators"] if a["flagged"]]
