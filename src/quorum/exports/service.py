@@ -21,6 +21,7 @@ from quorum.exports.writers import OUTPUTS, write
 from quorum.judgments.repository import with_annotator
 from quorum.models import Candidate, Item, Judgment, Project, Review, User
 from quorum.reviews.decisions import outcomes
+from quorum.suggestions import exported as suggestion_exports
 from quorum.task_types import registry
 from quorum.task_types.base import CandidateInfo, ExportItem, JudgmentRecord
 
@@ -108,10 +109,14 @@ def _batches(
             Judgment.guideline_version,
             Judgment.created_at,
             Judgment.display_order,
+            Judgment.assistance,
         )
-        for j in db.execute(
+        page = db.execute(
             judgment_columns.where(bulk.among(db, Judgment.item_id, ids)).order_by(Judgment.id)
-        ):
+        ).all()
+        # The suggestions' provenance: one query for the page, only where any judgment was shown one.
+        known = suggestion_exports.provenance_of(db, (j.assistance for j in page))
+        for j in page:
             judgments[j.item_id].append(
                 JudgmentRecord(
                     name(j.username),
@@ -120,6 +125,7 @@ def _batches(
                     j.guideline_version,
                     j.created_at,
                     j.display_order,
+                    suggestion_exports.view(j.assistance, known),
                 )
             )
             if j.item_id not in reviewed or j.id not in reviewed[j.item_id].rejected:
@@ -160,6 +166,7 @@ def _generic_row(item: ExportItem, consensus: dict[str, Any] | None) -> dict[str
                 "guideline_version": j.guideline_version,
                 "created_at": j.created_at.isoformat(),
                 "display_order": j.display_order,
+                "suggestion": j.suggestion,
             }
             for j in item.judgments
         ],

@@ -37,6 +37,9 @@ class Behaviour:
     """Stop after the queue has had nothing for this long (it must outlast a lease to see expired ones)."""
     max_tasks: int | None = None
     poll_seconds: float = 0.05
+    anchoring: float = 0.0
+    """Planted anchoring: share of shown suggestions submitted as they are, whatever the truth (else the
+    annotator answers as usual). The assistance report's anchoring tendency should recover it."""
 
 
 @dataclass
@@ -125,7 +128,12 @@ class Annotator:
         b, rng = self.behaviour, self.rng
         if b.think_seconds[1] > 0:
             time.sleep(rng.uniform(*b.think_seconds))
-        body = {"answer": self.answer(assignment["item"], rng), "time_spent_ms": rng.randint(500, 60_000)}
+        suggestion = assignment.get("suggestion")
+        if suggestion and b.anchoring > 0 and rng.random() < b.anchoring:
+            answer = dict(suggestion["answer"])
+        else:
+            answer = self.answer(assignment["item"], rng)
+        body = {"answer": answer, "time_spent_ms": rng.randint(500, 60_000)}
         key = uuid.uuid4().hex
         roll = rng.random()
         if roll < b.abandon_rate:

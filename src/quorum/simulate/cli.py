@@ -76,6 +76,9 @@ def simulate(
     max_tasks: Annotated[
         int, typer.Option(help="Stop each annotator after this many items (0: no limit).")
     ] = 0,
+    anchoring: Annotated[
+        float, typer.Option(help="Planted anchoring q: share of shown suggestions taken as they are.")
+    ] = 0.0,
 ) -> None:
     """Work a project's queue with simulated annotators through the real API (their names start with
     ``sim-``, so their judgments are plainly labelled as simulated)."""
@@ -83,10 +86,16 @@ def simulate(
         raise Invalid(f"--annotators must be between 1 and {MAX_ANNOTATORS}")
     if not 0.0 <= accuracy <= 1.0:
         raise Invalid("--accuracy must be between 0 and 1")
+    if not 0.0 <= anchoring <= 1.0:
+        raise Invalid("--anchoring must be between 0 and 1")
     with unit_of_work() as db:
         crowd = prepare(db, project, annotators, accuracy, seed)
     behaviour = Behaviour(
-        think_seconds=(0.0, think), skip_rate=skip_rate, max_tasks=max_tasks or None, idle_stop_seconds=1.0
+        think_seconds=(0.0, think),
+        skip_rate=skip_rate,
+        max_tasks=max_tasks or None,
+        idle_stop_seconds=1.0,
+        anchoring=anchoring,
     )
     if url:
         outcomes = run_crowd(url.rstrip("/"), crowd, behaviour, seed=seed)

@@ -71,6 +71,8 @@ class JudgmentRecord:
     guideline_version: int
     created_at: datetime
     display_order: list[int] | None = None
+    suggestion: dict[str, Any] | None = None
+    """Exports: whether a suggestion was shown to this judgment, its provenance and acceptance."""
 
 
 @dataclass(frozen=True)
