@@ -87,6 +87,7 @@
         expired: false,
       };
       setEnabled(true);
+      if (Quorum.onItem) Quorum.onItem(task); // e.g. suggestion.js, where the project offers suggestions
       area.scrollTop = 0;
       tick();
     } catch (e) {
@@ -97,12 +98,13 @@
     }
   }
 
-  async function submit() {
+  // ``given``: an answer submitted as it is (an accepted suggestion); otherwise the widget collects it.
+  async function submit(given) {
     if (!current || busy) return;
     const widget = Quorum.widgets[current.type];
     let answer;
     try {
-      answer = widget.collect(document.getElementById("task"));
+      answer = given || widget.collect(document.getElementById("task"));
     } catch (e) {
       showError(e.message);
       return;
@@ -252,6 +254,8 @@
     const keyed = document.querySelector(`#task [data-key="${CSS.escape(event.key)}"]`);
     if (keyed) { event.preventDefault(); pressChoice(keyed); }
   });
+
+  Quorum.submitAnswer = (answer) => submit(answer);
 
   loadNext();
 })();

@@ -1,0 +1,62 @@
+// Suggestions in the workspace: a model's proposed answer, clearly marked, beside the form (hint mode) or
+// filled into it (prefill mode). "g" accepts it as it is (Quorum.shortcutActs rules: never while typing);
+// the normal controls change it. The page only ever gets the answer: never the model's name, never whether
+// it is a probe. Loaded only in projects that offer suggestions.
+(function () {
+  "use strict";
+  const Quorum = (window.Quorum = window.Quorum || { widgets: {} });
+
+  function box() { return document.querySelector("#task [data-suggestion]"); }
+
+  function answerOf(el) {
+    try { return JSON.parse(el.dataset.answer); } catch (e) { return null; }
+  }
+
+  function show(value) {
+    if (Array.isArray(value)) return value.map(show).join(", ");
+    if (value && typeof value === "object") return Object.entries(value).map(([k, v]) => `${k} ${show(v)}`).join(", ");
+    return String(value);
+  }
+
+  // Press the choice buttons of each form group named like an answer field; a widget with its own fill()
+  // (for controls that are not choice groups) does it itself.
+  function fill(root, answer) {
+    const widget = Quorum.widgets[root.dataset.taskType];
+    if (widget && typeof widget.fill === "function") { widget.fill(root, answer); return; }
+    Object.entries(answer).forEach(([field, value]) => {
+      const group = root.querySelector(`[data-group="${CSS.escape(field)}"]`);
+      if (!group) return;
+      const wanted = new Set((Array.isArray(value) ? value : [value]).map(String));
+      group.querySelectorAll("[aria-pressed]").forEach((b) => {
+        b.setAttribute("aria-pressed", wanted.has(b.dataset.value) ? "true" : "false");
+      });
+    });
+  }
+
+  // Called by the workspace after each item loads.
+  Quorum.onItem = function (root) {
+    const el = box();
+    if (!el) return;
+    const answer = answerOf(el);
+    if (!answer) { el.hidden = true; return; }
+    el.querySelector("[data-suggestion-text]").textContent = show(answer);
+    if (el.dataset.mode === "prefill") fill(root, answer);
+  };
+
+  function accept() {
+    const el = box();
+    const answer = el && answerOf(el);
+    if (!answer || typeof Quorum.submitAnswer !== "function") return false;
+    Quorum.submitAnswer(answer);
+    return true;
+  }
+
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-action=accept-suggestion]")) accept();
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "g" || !Quorum.shortcutActs(event)) return;
+    if (accept()) event.preventDefault();
+  });
+})();
