@@ -66,21 +66,27 @@ def suggestions_section(db: Session, project: Project, *, n_boot: int = 1000) ->
 
 def to_judgments(rows: list[tuple[int, str, bool, bool, bool, float, int]]) -> tuple[Judgments, list[str]]:
     """Rows (item id, username, shown, probe, agree, gold score, time) as the arrays ``measure`` takes."""
-    items: dict[int, int] = {}
-    people: dict[str, int] = {}
-    for item_id, username, *_ in rows:
-        items.setdefault(item_id, len(items))
-        people.setdefault(username, len(people))
-    j = Judgments(
-        item=np.array([items[r[0]] for r in rows], dtype=np.int64),
-        annotator=np.array([people[r[1]] for r in rows], dtype=np.int64),
-        shown=np.array([r[2] for r in rows], dtype=np.bool_),
-        probe=np.array([r[3] for r in rows], dtype=np.bool_),
-        agree=np.array([r[4] for r in rows], dtype=np.bool_),
-        gold_score=np.array([r[5] for r in rows], dtype=np.float64),
-        time_ms=np.array([r[6] for r in rows], dtype=np.float64),
+    if not rows:
+        empty = np.zeros(0)
+        none = np.zeros(0, dtype=np.bool_)
+        ints = np.zeros(0, dtype=np.int64)
+        return Judgments(ints, ints, none, none, none, empty, empty), []
+    items, users, shown, probe, agree, gold, spent = zip(*rows, strict=True)
+    item_codes = np.unique(np.asarray(items, dtype=np.int64), return_inverse=True)[1]
+    codes: dict[str, int] = {}
+    user_codes = np.fromiter(
+        (codes.setdefault(u, len(codes)) for u in users), dtype=np.int64, count=len(users)
     )
-    return j, list(people)
+    j = Judgments(
+        item=item_codes.astype(np.int64),
+        annotator=user_codes.astype(np.int64),
+        shown=np.asarray(shown, dtype=np.bool_),
+        probe=np.asarray(probe, dtype=np.bool_),
+        agree=np.asarray(agree, dtype=np.bool_),
+        gold_score=np.asarray(gold, dtype=np.float64),
+        time_ms=np.asarray(spent, dtype=np.float64),
+    )
+    return j, list(codes)
 
 
 SECTIONS: dict[str, Section] = {
