@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from quorum.accounts.access import MANAGE, require_project
+from quorum.core.input_checks import Id
 from quorum.jobs.service import job_view
 from quorum.suggestions import service
 from quorum.web.deps import DB, CurrentUser
@@ -22,7 +23,7 @@ def suggest(ref: str, body: service.Request, user: CurrentUser, db: DB) -> dict[
 
 @router.get("/suggestions")
 def list_suggestions(
-    ref: str, user: CurrentUser, db: DB, after: int = 0, limit: int = 100
+    ref: str, user: CurrentUser, db: DB, after: Id = 0, limit: int = Query(100, ge=1, le=1000)
 ) -> list[dict[str, Any]]:
     """The project's suggestions with their provenance and status, invalid outputs included (manager)."""
     project = require_project(db, user, ref, MANAGE)
@@ -33,5 +34,5 @@ def list_suggestions(
             "status": s.status, "answer": s.answer, "score": s.score, "error": s.error,
             "created_at": s.created_at.isoformat(),
         }
-        for s in service.list_suggestions(db, project, after=after, limit=max(1, min(limit, 1000)))
+        for s in service.list_suggestions(db, project, after=after, limit=limit)
     ]  # fmt: skip

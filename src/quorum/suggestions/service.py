@@ -14,6 +14,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from quorum import audit
+from quorum.core.input_checks import Id
 from quorum.errors import Invalid, field_error
 from quorum.jobs.service import submit_job
 from quorum.models import Item, Job, ModelEndpoint, Project, Suggestion, User
@@ -30,7 +31,7 @@ class Request(BaseModel):
 
     model: str = Field(min_length=1, max_length=100, description="A registered model's name, or 'learned'.")
     items: Literal["all", "new"] = Field("new", description="new: items with no valid suggestion yet.")
-    item_ids: list[int] | None = Field(None, max_length=100_000, description="Only these items.")
+    item_ids: list[Id] | None = Field(None, max_length=100_000, description="Only these items.")
     params: dict[str, Any] = Field(default_factory=dict, description="Sampling params for a model.")
     embedding_model: str | None = Field(
         None, max_length=100, description="learned: the registered embedding model (default local MiniLM)."
