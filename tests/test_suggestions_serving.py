@@ -120,5 +120,9 @@ def test_probes_show_a_wrong_answer_on_gold_and_flag_who_takes_them(
     assert people["ann"]["probe_shown"] == 3 and people["ann"]["probe_accepted"] == 3
     assert people["ann"]["probe_acceptance_rate"] == 1.0 and people["ann"]["flagged"] is True
     assert people["ann"]["fast_accepts"] == 3
+    # Managers see who over-relies on suggestions on the quality page.
+    assert client.post("/login", data={"username": "admin", "password": "correct horse"}).status_code == 200
+    page = client.get(f"/projects/{pid}/quality")
+    assert page.status_code == 200 and "assistance-flagged" in page.text and "ann" in page.text
     # Annotators may not read the report.
     assert client.get(f"/api/v1/projects/{pid}/assistance", headers=ann.headers).status_code == 403

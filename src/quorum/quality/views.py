@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from quorum.accounts.access import MANAGE, require_project
+from quorum.assistance import page as assistance_page
 from quorum.core.aggregation import METHODS
 from quorum.errors import QuorumError
 from quorum.jobs.runner import FINISHED
@@ -28,7 +29,14 @@ def quality_page(
     request: Request, ref: str, user: PageUser, db: DB, method: str = "mv", bootstrap: int = 200
 ) -> Response:
     project = require_project(db, user, ref, MANAGE)
-    context = {"project": project, "tab": "quality", "methods": list(METHODS), "method": method}
+    context = {
+        "project": project,
+        "tab": "quality",
+        "methods": list(METHODS),
+        "method": method,
+        # Where the project runs suggestions: their measured effect and the annotators flagged by probes.
+        "assistance": assistance_page.section(db, project),
+    }
     try:
         answer = cache.report_for(
             db,
