@@ -118,9 +118,12 @@ class Classification(TaskType[Config, Payload, Answer]):
         chosen = set(gold.get("labels") or [])
         if config.multi:
             # One label toggled: still an answer, never the gold's set (an empty set is no answer).
-            flip = rng.choice(config.labels)
-            toggled = [label for label in config.labels if (label in chosen) != (label == flip)]
-            return {"labels": toggled} if toggled else None
+            options = [
+                toggled
+                for flip in config.labels
+                if (toggled := [label for label in config.labels if (label in chosen) != (label == flip)])
+            ]
+            return {"labels": rng.choice(options)} if options else None
         others = [label for label in config.labels if label not in chosen]
         return {"labels": [rng.choice(others)]} if others else None
 
