@@ -8,7 +8,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from quorum.assistance.service import suggestions_section
-from quorum.models import Judgment, Project
+from quorum.models import Project, Suggestion
 
 PAGE_RESAMPLES = 200
 
@@ -16,7 +16,7 @@ PAGE_RESAMPLES = 200
 def section(db: Session, project: Project) -> dict[str, Any] | None:
     """None where the project has never run suggestions (no cost, no card)."""
     if project.suggestion_share <= 0 and not db.scalar(
-        select(exists().where(Judgment.project_id == project.id, Judgment.assistance.is_not(None)))
+        select(exists().where(Suggestion.project_id == project.id))
     ):
         return None
     found = suggestions_section(db, project, n_boot=PAGE_RESAMPLES)

@@ -31,6 +31,7 @@ def suggestions_section(db: Session, project: Project, *, n_boot: int = 1000) ->
             Judgment.time_spent_ms,
         )
         .join(User, User.id == Judgment.user_id)
+        # A JSON null (no assistance offered) is stored as JSON, not SQL NULL: such rows are skipped below.
         .where(Judgment.project_id == project.id, Judgment.assistance.is_not(None))
         .order_by(Judgment.id)
     )  # fmt: skip
