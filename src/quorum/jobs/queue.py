@@ -20,6 +20,7 @@ from quorum.generation import jobs as generation_jobs
 from quorum.jobs import runner
 from quorum.jobs.registry import BLOBS_INFO_KEY, QUEUE_INFO_KEY, SETTINGS_INFO_KEY
 from quorum.quality import jobs as quality_jobs
+from quorum.reward import jobs as reward_jobs
 from quorum.synthetic import jobs as synthetic_jobs
 
 # Every job kind registers itself when imported; a worker runs the kinds listed here.
@@ -29,6 +30,8 @@ KINDS = (
     quality_jobs.KIND,
     synthetic_jobs.KIND,
     generation_jobs.KIND,
+    reward_jobs.TRAIN,
+    reward_jobs.SCORE,
 )
 
 

@@ -23,6 +23,8 @@ class RewardModel(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     n_labels: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Completed items when it was trained: the retrain interval counts completions from here.
+    n_items: Mapped[int] = mapped_column(Integer, nullable=False)
     item_ids: Mapped[list[int]] = mapped_column(JSONType, nullable=False)
     judgment_ids: Mapped[list[int]] = mapped_column(JSONType, nullable=False)
     last_judgment_id: Mapped[int] = mapped_column(Integer, nullable=False)

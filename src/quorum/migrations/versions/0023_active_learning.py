@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", quorum.db.types.UTCDateTime(), nullable=False),
         sa.Column("n_labels", sa.Integer(), nullable=False),
+        sa.Column("n_items", sa.Integer(), nullable=False),
         sa.Column("item_ids", JSON, nullable=False),
         sa.Column("judgment_ids", JSON, nullable=False),
         sa.Column("last_judgment_id", sa.Integer(), nullable=False),

@@ -1,0 +1,148 @@
+"""Train a project's reward model on its consensus comparisons and store it as a new version.
+
+The held-out share is fixed per item (a hash of its id), so every version of a project is judged on the
+same kind of split and versions compare. Each version also records a learning curve per arm: the model
+refitted on growing prefixes of the training labels from actively chosen items and from the random control
+arm, each scored on the same held-out labels, so the project can see whether active choice pays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quorum.errors import Invalid, field_error
+from quorum.models import Project, RewardModel
+from quorum.reward import engine, features_store, labels, settings
+
+MIN_LABELS = 10
+HELD_OUT_EVERY = 5  # one item in five is held out
+CURVE_POINTS = 4
+CURVE_HEADS = 4
+ARMS = ("active", "control")
+
+
+def held_out(item_id: int) -> bool:
+    return (item_id * 2654435761) % 2**32 % HELD_OUT_EVERY == 0
+
+
+def latest(db: Session, project: Project) -> RewardModel | None:
+    return db.scalar(
+        select(RewardModel).where(RewardModel.project_id == project.id).order_by(RewardModel.version.desc())
+    )
+
+
+def require_trainable(project: Project) -> None:
+    if not labels.supports(project):
+        raise Invalid(
+            f"a {project.task_type} project has no candidate comparisons to train a reward model on",
+            [field_error("project", "the task type must compare candidates (pairwise, ranking)")],
+        )
+
+
+def _too_few(n: int, why: str) -> Invalid:
+    return Invalid(
+        f"too few consensus labels to train a reward model: {n} ({why})",
+        [field_error("labels", f"at least {MIN_LABELS} non-tied consensus comparisons, with some held out")],
+    )
+
+
+def train(db: Session, project: Project, *, job_id: int | None, allow_link_local: bool) -> RewardModel:
+    """Fit, evaluate and store the next version (flushes; commits only around the embedding calls)."""
+    require_trainable(project)
+    found = list(labels.read(db, project))
+    train_set = [x for x in found if not held_out(x.item_id)]
+    test_set = [x for x in found if held_out(x.item_id)]
+    if len(found) < MIN_LABELS:
+        raise _too_few(len(found), "comparisons that are not ties")
+    if len(train_set) < 2 or not test_set:
+        raise _too_few(len(found), "none fell in the held-out share")
+    n_items = labels.count(db, project)
+    model = features_store.model_name(settings.get(db, project)["embedding_model"])
+    texts = [features_store.pair_text(x.prompt, t) for x in found for t in (x.first, x.second)]
+    vectors = features_store.embed(db, model, texts, job_id=job_id, allow_link_local=allow_link_local)
+    first, second = vectors[0::2], vectors[1::2]
+    is_test = np.array([held_out(x.item_id) for x in found])
+    weight = np.array([x.weight for x in found], dtype=np.float64)
+    seed = project.id
+    ensemble = engine.fit(first[~is_test], second[~is_test], weight[~is_test], seed=seed)
+    report = engine.evaluate(
+        ensemble,
+        first[is_test],
+        second[is_test],
+        {"by_strength": [x.strength for x in test_set], "by_arm": [x.arm for x in test_set]},
+        seed=seed,
+    )
+    report["curve"] = _curves(
+        train_set, first[~is_test], second[~is_test], first[is_test], second[is_test], seed
+    )
+    overall = report["overall"]
+    previous = db.scalar(select(func.max(RewardModel.version)).where(RewardModel.project_id == project.id))
+    row = RewardModel(
+        project_id=project.id,
+        version=(previous or 0) + 1,
+        n_labels=len(train_set),
+        n_items=n_items,
+        item_ids=sorted({x.item_id for x in train_set}),
+        judgment_ids=sorted({j for x in train_set for j in x.judgment_ids}),
+        last_judgment_id=max((j for x in found for j in x.judgment_ids), default=0),
+        accuracy=overall["accuracy"],
+        accuracy_low=overall["low"],
+        accuracy_high=overall["high"],
+        report={**report, "held_out": len(test_set)},
+        ensemble=engine.to_json(ensemble),
+        embedding_model=model,
+        job_id=job_id,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _curves(
+    train_set: list[labels.Label],
+    first: engine.FloatArray,
+    second: engine.FloatArray,
+    test_first: engine.FloatArray,
+    test_second: engine.FloatArray,
+    seed: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """Held-out accuracy by number of training labels from each arm's items (in the order they were
+    labelled), with intervals; an arm with under two labels has no curve yet."""
+    curves: dict[str, list[dict[str, Any]]] = {}
+    for arm in ARMS:
+        index = np.array([i for i, x in enumerate(train_set) if x.arm == arm], dtype=np.int64)
+        points: list[dict[str, Any]] = []
+        sizes = sorted({max(2, round(len(index) * (p + 1) / CURVE_POINTS)) for p in range(CURVE_POINTS)})
+        for size in sizes if len(index) >= 2 else []:
+            take = index[:size]
+            weight = np.array([train_set[i].weight for i in take], dtype=np.float64)
+            fitted = engine.fit(first[take], second[take], weight, seed=seed, heads=CURVE_HEADS)
+            correct = (fitted.predict(test_first, test_second).mean_p > 0.5).astype(np.float64)
+            points.append({"labels": int(size), **engine.accuracy(correct, seed=seed)})
+        curves[arm] = points
+    return curves
+
+
+def view(row: RewardModel | None) -> dict[str, Any]:
+    """``quorum rm status --json`` and the API: ``version``, ``labels``, ``accuracy`` (held-out) and its
+    interval; None values before any version."""
+    if row is None:
+        return {"version": None, "labels": 0, "accuracy": None, "accuracy_low": None, "accuracy_high": None}
+    return {
+        "version": row.version,
+        "labels": row.n_labels,
+        "accuracy": row.accuracy,
+        "accuracy_low": row.accuracy_low,
+        "accuracy_high": row.accuracy_high,
+        "held_out": row.report.get("held_out"),
+        "created_at": row.created_at.isoformat(),
+        "embedding_model": row.embedding_model,
+        "job_id": row.job_id,
+        "items": len(row.item_ids),
+        "judgments": len(row.judgment_ids),
+        "report": row.report,
+    }
