@@ -41,7 +41,7 @@ def curve_chart(curves: dict[str, list[dict[str, Any]]]) -> CurveChart | None:
     if not points:
         return None
     x_max = max(int(p["labels"]) for p in points)
-    values = [v for p in points for v in (p["accuracy"], p.get("low"), p.get("high")) if v is not None]
+    values = [v for p in points for v in (p["accuracy"], p.get("accuracy_low"), p.get("accuracy_high")) if v is not None]
     bottom, top = float(min(0.5, *values)), float(max(1.0, *values))
     inner_w, inner_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
 
@@ -57,8 +57,8 @@ def curve_chart(curves: dict[str, list[dict[str, Any]]]) -> CurveChart | None:
             Mark(
                 x_of(int(p["labels"])),
                 y_of(p["accuracy"]),
-                y_of(p["low"]) if p.get("low") is not None else None,
-                y_of(p["high"]) if p.get("high") is not None else None,
+                y_of(p["accuracy_low"]) if p.get("accuracy_low") is not None else None,
+                y_of(p["accuracy_high"]) if p.get("accuracy_high") is not None else None,
                 f"{arm}: {p['labels']} labels, accuracy {p['accuracy']:.3f}",
             )
             for p in arm_points

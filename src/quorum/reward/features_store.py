@@ -1,4 +1,4 @@
-"""Embeddings of (prompt, response) texts for the reward model: the one place that asks for them, so the
+"""Embeddings of prompts and responses for the reward model: the one place that asks for them, so the
 cached embedding store (``quorum.embeddings``) can replace the direct calls here without touching callers.
 
 Calls go through the providers' batch executor with no transaction open (on SQLite an open one would hold
@@ -25,10 +25,6 @@ def model_name(configured: str | None) -> str:
     return configured or DEFAULT_EMBEDDING.name
 
 
-def pair_text(prompt: str, response: str) -> str:
-    return f"{prompt}\n\nassistant: {response}"
-
-
 def embed(
     db: Session, model: str, texts: list[str], *, job_id: int | None, allow_link_local: bool
 ) -> FloatArray:
@@ -49,8 +45,10 @@ def embed(
             error = error or outcome.error.message
         elif outcome.result is not None:
             rows.extend(outcome.result.vectors)
+    # The ledger lands now: the fit that follows must not hold a transaction (on SQLite, the write lock
+    # every submit waits for); a failed call's row stays too.
+    db.commit()
     if error is not None:
-        db.commit()  # the ledger keeps the failed calls
         raise BadGateway(f"embedding model {model!r}: {error}")
     matrix = np.asarray(rows, dtype=np.float64)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)

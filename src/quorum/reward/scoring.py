@@ -37,7 +37,7 @@ def current(db: Session, project: Project) -> RewardModel:
 def _pool(db: Session, project: Project) -> list[Any]:
     """Open items with at least two candidates, no judgment yet and no gold (gold has turns of its own)."""
     rows = db.execute(
-        select(Item.id, Item.payload)
+        select(Item.id, Item.payload, Item.meta)
         .where(Item.project_id == project.id, Item.status == "open", Item.judgment_count == 0)
         .where(text(f"NOT ({GOLD_SQL})"))
         .order_by(Item.id)
@@ -57,14 +57,15 @@ def score(
     if pool:
         ensemble = engine.from_json(model.ensemble)
         model_id, version = model.id, model.version
-        texts: list[str] = []
-        for r in pool:
-            prompt, (a, b, *_) = labels.prompt_text(r.payload), labels.candidate_texts(r.payload)
-            texts += [features_store.pair_text(prompt, a), features_store.pair_text(prompt, b), prompt]
+        n = len(pool)
+        texts = [labels.prompt_text(r.payload) for r in pool]
+        texts += [labels.candidate_texts(r.payload)[0] for r in pool]
+        texts += [labels.candidate_texts(r.payload)[1] for r in pool]
         vectors = features_store.embed(
             db, model.embedding_model, texts, job_id=job_id, allow_link_local=allow_link_local
         )
-        scores = ensemble.predict(vectors[0::3], vectors[1::3])
+        prompt, first, second = vectors[:n], vectors[n : 2 * n], vectors[2 * n :]
+        scores = engine.score(ensemble, prompt, first, second)
         ids = [r.id for r in pool]
         db.execute(delete(RewardScore).where(bulk.among(db, RewardScore.item_id, ids)))
         bulk.insert_rows(
@@ -84,7 +85,9 @@ def score(
         )
         config = settings.get(db, project)
         if config["enabled"]:
-            chosen = _prioritise(db, project, ids, scores, vectors[2::3], config, model_id, seed)
+            wrong = np.array([bool((r.meta or {}).get("wrong")) for r in pool])
+            verifiable = (engine.rewards(ensemble, prompt, first), wrong)
+            chosen = _prioritise(db, project, ids, scores, prompt, verifiable, config, model_id, seed)
         db.flush()
     else:
         version = model.version
@@ -95,15 +98,24 @@ def _prioritise(
     db: Session,
     project: Project,
     ids: list[int],
-    scores: engine.Scores,
+    scores: engine.ScoreSet,
     prompt_vecs: engine.FloatArray,
+    verifiable: tuple[engine.FloatArray, Any],
     config: dict[str, Any],
     model_id: int,
     seed: int | None,
 ) -> list[dict[str, Any]]:
     rng = np.random.default_rng(seed)
+    reward_values, wrong = verifiable if config["strategy"] == "convincing_wrong" else (None, None)
     active, control = engine.select(
-        config["strategy"], scores, prompt_vecs, config["batch_size"], config["control_share"], rng
+        config["strategy"],
+        scores,
+        prompt_vecs,
+        config["batch_size"],
+        config["control_share"],
+        rng,
+        reward_values=reward_values,
+        wrong=wrong,
     )
     batch: list[tuple[int, str]] = [(i, "active") for i in active]
     # The control arm's places in the batch are drawn at random too: neither arm is served first.

@@ -18,10 +18,11 @@ from quorum.errors import Invalid, field_error
 from quorum.models import Project, RewardModel
 from quorum.reward import engine, features_store, labels, settings
 
-MIN_LABELS = 10
+MIN_LABELS = engine.MIN_LABELS
 HELD_OUT_EVERY = 5  # one item in five is held out
 CURVE_POINTS = 4
 CURVE_HEADS = 4
+CURVE_MIN = 4
 ARMS = ("active", "control")
 
 
@@ -62,24 +63,26 @@ def train(db: Session, project: Project, *, job_id: int | None, allow_link_local
         raise _too_few(len(found), "none fell in the held-out share")
     n_items = labels.count(db, project)
     model = features_store.model_name(settings.get(db, project)["embedding_model"])
-    texts = [features_store.pair_text(x.prompt, t) for x in found for t in (x.first, x.second)]
+    n = len(found)
+    texts = [x.prompt for x in found] + [x.first for x in found] + [x.second for x in found]
     vectors = features_store.embed(db, model, texts, job_id=job_id, allow_link_local=allow_link_local)
-    first, second = vectors[0::2], vectors[1::2]
-    is_test = np.array([held_out(x.item_id) for x in found])
+    prompt, first, second = vectors[:n], vectors[n : 2 * n], vectors[2 * n :]
+    test = np.array([held_out(x.item_id) for x in found])
+    fit = ~test
     weight = np.array([x.weight for x in found], dtype=np.float64)
     seed = project.id
-    ensemble = engine.fit(first[~is_test], second[~is_test], weight[~is_test], seed=seed)
-    report = engine.evaluate(
-        ensemble,
-        first[is_test],
-        second[is_test],
-        {"by_strength": [x.strength for x in test_set], "by_arm": [x.arm for x in test_set]},
-        seed=seed,
+    ensemble = engine.fit(prompt[fit], first[fit], second[fit], weight[fit], seed=seed)
+    report = engine.report(
+        ensemble, prompt[test], first[test], second[test], [x.strength for x in test_set], seed=seed
     )
+    hits = engine.correct(ensemble, prompt[test], first[test], second[test])
+    arms = np.array([x.arm or "none" for x in test_set])
+    report["by_arm"] = {
+        arm: engine.bootstrap_accuracy(hits[arms == arm], seed=seed) for arm in sorted(set(arms.tolist()))
+    }
     report["curve"] = _curves(
-        train_set, first[~is_test], second[~is_test], first[is_test], second[is_test], seed
+        train_set, (prompt[fit], first[fit], second[fit]), (prompt[test], first[test], second[test]), seed
     )
-    overall = report["overall"]
     previous = db.scalar(select(func.max(RewardModel.version)).where(RewardModel.project_id == project.id))
     row = RewardModel(
         project_id=project.id,
@@ -89,9 +92,9 @@ def train(db: Session, project: Project, *, job_id: int | None, allow_link_local
         item_ids=sorted({x.item_id for x in train_set}),
         judgment_ids=sorted({j for x in train_set for j in x.judgment_ids}),
         last_judgment_id=max((j for x in found for j in x.judgment_ids), default=0),
-        accuracy=overall["accuracy"],
-        accuracy_low=overall["low"],
-        accuracy_high=overall["high"],
+        accuracy=report["accuracy"],
+        accuracy_low=report["accuracy_low"],
+        accuracy_high=report["accuracy_high"],
         report={**report, "held_out": len(test_set)},
         ensemble=engine.to_json(ensemble),
         embedding_model=model,
@@ -104,25 +107,34 @@ def train(db: Session, project: Project, *, job_id: int | None, allow_link_local
 
 def _curves(
     train_set: list[labels.Label],
-    first: engine.FloatArray,
-    second: engine.FloatArray,
-    test_first: engine.FloatArray,
-    test_second: engine.FloatArray,
+    train: tuple[engine.FloatArray, engine.FloatArray, engine.FloatArray],
+    test: tuple[engine.FloatArray, engine.FloatArray, engine.FloatArray],
     seed: int,
 ) -> dict[str, list[dict[str, Any]]]:
     """Held-out accuracy by number of training labels from each arm's items (in the order they were
-    labelled), with intervals; an arm with under two labels has no curve yet."""
+    labelled), with intervals; an arm with fewer than ``CURVE_MIN`` labels has no curve yet."""
     curves: dict[str, list[dict[str, Any]]] = {}
     for arm in ARMS:
         index = np.array([i for i, x in enumerate(train_set) if x.arm == arm], dtype=np.int64)
         points: list[dict[str, Any]] = []
-        sizes = sorted({max(2, round(len(index) * (p + 1) / CURVE_POINTS)) for p in range(CURVE_POINTS)})
-        for size in sizes if len(index) >= 2 else []:
-            take = index[:size]
-            weight = np.array([train_set[i].weight for i in take], dtype=np.float64)
-            fitted = engine.fit(first[take], second[take], weight, seed=seed, heads=CURVE_HEADS)
-            correct = (fitted.predict(test_first, test_second).mean_p > 0.5).astype(np.float64)
-            points.append({"labels": int(size), **engine.accuracy(correct, seed=seed)})
+        if len(index) >= CURVE_MIN:
+            sizes = sorted(
+                {max(CURVE_MIN, round(len(index) * (p + 1) / CURVE_POINTS)) for p in range(CURVE_POINTS)}
+            )
+            for size in sizes:
+                take = index[:size]
+                weight = np.array([train_set[i].weight for i in take], dtype=np.float64)
+                fitted = engine.fit(
+                    train[0][take],
+                    train[1][take],
+                    train[2][take],
+                    weight,
+                    seed=seed,
+                    heads=CURVE_HEADS,
+                    min_labels=CURVE_MIN,
+                )
+                hits = engine.correct(fitted, *test)
+                points.append({"labels": int(size), **engine.bootstrap_accuracy(hits, seed=seed)})
         curves[arm] = points
     return curves
 

@@ -31,7 +31,8 @@ def active_page(request: Request, ref: str, user: PageUser, db: DB) -> Response:
             "chart": curve_chart(report.get("curve") or {}),
             "curve": report.get("curve") or {},
             "by_strength": report.get("by_strength") or {},
-            "calibration": report.get("calibration") or [],
+            "calibration": report.get("reliability") or [],
+            "ece": report.get("ece"),
             "selections": scoring.selections(db, project, limit=100),
         },
     )
