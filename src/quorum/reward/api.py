@@ -12,7 +12,7 @@ from quorum.accounts.access import require_project as access
 from quorum.core.input_checks import Id
 from quorum.errors import Invalid, field_error
 from quorum.jobs.service import job_view
-from quorum.reward import scoring, service
+from quorum.reward import service, versions
 from quorum.web.deps import DB, CurrentUser
 
 router = APIRouter(prefix="/api/v1/projects/{ref}", tags=["active learning"])
@@ -69,4 +69,4 @@ def set_active_settings(
 def active_selections(ref: str, user: CurrentUser, db: DB) -> dict[str, Any]:
     """The latest items the reward model prioritised, newest first: version, strategy, arm, score,
     disagreement, margin and the priority given."""
-    return {"selections": scoring.selections(db, access(db, user, ref, VIEW))}
+    return {"selections": versions.selections(db, access(db, user, ref, VIEW))}

@@ -41,7 +41,12 @@ def curve_chart(curves: dict[str, list[dict[str, Any]]]) -> CurveChart | None:
     if not points:
         return None
     x_max = max(int(p["labels"]) for p in points)
-    values = [v for p in points for v in (p["accuracy"], p.get("accuracy_low"), p.get("accuracy_high")) if v is not None]
+    values = [
+        v
+        for p in points
+        for v in (p["accuracy"], p.get("accuracy_low"), p.get("accuracy_high"))
+        if v is not None
+    ]
     bottom, top = float(min(0.5, *values)), float(max(1.0, *values))
     inner_w, inner_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
 

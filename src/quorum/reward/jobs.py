@@ -13,7 +13,7 @@ from quorum.errors import Invalid, NotFound, field_error
 from quorum.jobs import service as jobs
 from quorum.jobs.registry import JobContext, register
 from quorum.models import Job, Project
-from quorum.reward import hook, scoring, settings, training
+from quorum.reward import hook, labels, settings, versions
 
 TRAIN = hook.TRAIN
 SCORE = hook.SCORE
@@ -21,7 +21,7 @@ SCORE = hook.SCORE
 
 def _no_params(kind: str) -> Any:
     def check(project: Project, params: dict[str, Any]) -> dict[str, Any]:
-        training.require_trainable(project)
+        labels.require_trainable(project)
         if params:
             raise Invalid(
                 f"an {kind} job takes no params", [field_error("params", "must be empty", at="body")]
@@ -57,6 +57,8 @@ def _score_summary(result: dict[str, Any]) -> str:
 )
 def run_train(ctx: JobContext, job: Job) -> dict[str, Any]:
     project = _project(ctx, job)
+    from quorum.reward import training  # NumPy and SciPy load when a job trains
+
     row = training.train(
         ctx.db, project, job_id=job.id, allow_link_local=ctx.settings.allow_link_local_models
     )
@@ -79,7 +81,7 @@ def run_train(ctx: JobContext, job: Job) -> dict[str, Any]:
             params={},
         )
     ctx.progress(row.n_labels, row.n_labels)
-    return training.view(row) | {"report": None}
+    return versions.view(row) | {"report": None}
 
 
 @register(
@@ -91,6 +93,8 @@ def run_train(ctx: JobContext, job: Job) -> dict[str, Any]:
 )
 def run_score(ctx: JobContext, job: Job) -> dict[str, Any]:
     project = _project(ctx, job)
+    from quorum.reward import scoring
+
     result = scoring.score(
         ctx.db, project, job_id=job.id, allow_link_local=ctx.settings.allow_link_local_models, seed=job.id
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from quorum.consensus.precedence import item_consensus
 from quorum.db import bulk
+from quorum.errors import Invalid, field_error
 from quorum.models import ActiveSelection, Item, Judgment, Project
 from quorum.reviews.decisions import outcomes
 from quorum.task_types import registry
@@ -56,6 +57,14 @@ def supports(project: Project) -> bool:
     """Whether the project's task type compares candidates (the only kind a reward model learns from)."""
     kind = registry.get(project.task_type)
     return kind.candidate_slots(kind.parse_config(project.config)) is not None
+
+
+def require_trainable(project: Project) -> None:
+    if not supports(project):
+        raise Invalid(
+            f"a {project.task_type} project has no candidate comparisons to train a reward model on",
+            [field_error("project", "the task type must compare candidates (pairwise, ranking)")],
+        )
 
 
 def count(db: Session, project: Project) -> int:

@@ -16,22 +16,11 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from quorum.db import bulk
-from quorum.errors import Invalid, field_error
-from quorum.models import ActiveSelection, Item, Project, RewardModel, RewardScore
+from quorum.models import ActiveSelection, Item, Project, RewardScore
 from quorum.models.item import GOLD_SQL
-from quorum.reward import engine, features_store, labels, settings, training
+from quorum.reward import engine, features_store, labels, settings, versions
 
 MAX_POOL = 100_000
-
-
-def current(db: Session, project: Project) -> RewardModel:
-    row = training.latest(db, project)
-    if row is None:
-        raise Invalid(
-            "no reward model is trained for this project yet; run `quorum rm train` first",
-            [field_error("reward_model", "none trained yet")],
-        )
-    return row
 
 
 def _pool(db: Session, project: Project) -> list[Any]:
@@ -50,8 +39,8 @@ def score(
     db: Session, project: Project, *, job_id: int | None, allow_link_local: bool, seed: int | None = None
 ) -> dict[str, Any]:
     """Score the pool, store each item's score, and (with active learning on) prioritise a batch."""
-    training.require_trainable(project)
-    model = current(db, project)
+    labels.require_trainable(project)
+    model = versions.current(db, project)
     pool = _pool(db, project)
     chosen: list[dict[str, Any]] = []
     if pool:
@@ -147,31 +136,3 @@ def _prioritise(
         )
     bulk.insert_rows(db, ActiveSelection, rows)
     return [{k: v for k, v in r.items() if k != "project_id"} for r in rows]
-
-
-def selections(db: Session, project: Project, *, limit: int = 200) -> list[dict[str, Any]]:
-    """The latest selections, newest first, with the version that made them."""
-    query = (
-        select(ActiveSelection, RewardModel.version, Item.external_id, Item.status)
-        .join(RewardModel, RewardModel.id == ActiveSelection.reward_model_id)
-        .join(Item, Item.id == ActiveSelection.item_id)
-        .where(ActiveSelection.project_id == project.id)
-        .order_by(ActiveSelection.id.desc())
-        .limit(limit)
-    )
-    return [
-        {
-            "item_id": s.item_id,
-            "external_id": external_id,
-            "item_status": status,
-            "version": version,
-            "strategy": s.strategy,
-            "arm": s.arm,
-            "score": s.score,
-            "disagreement": s.disagreement,
-            "margin": s.margin,
-            "priority": s.priority,
-            "created_at": s.created_at.isoformat(),
-        }
-        for s, version, external_id, status in db.execute(query)
-    ]

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 from quorum.errors import Conflict, NotFound
 from quorum.jobs import service as jobs
 from quorum.models import Job, Project, RewardModel, User
-from quorum.reward import hook, labels, scoring, settings, training
+from quorum.reward import hook, labels, settings
+from quorum.reward import versions as stored
 
 
 def status(db: Session, project: Project) -> dict[str, Any]:
-    found = training.view(training.latest(db, project))
+    found = stored.view(stored.latest(db, project))
     return {**found, "consensus_labels": labels.count(db, project), "settings": settings.get(db, project)}
 
 
@@ -23,7 +24,7 @@ def versions(db: Session, project: Project) -> list[dict[str, Any]]:
     rows = db.scalars(
         select(RewardModel).where(RewardModel.project_id == project.id).order_by(RewardModel.version.desc())
     )
-    return [{k: v for k, v in training.view(row).items() if k != "report"} for row in rows]
+    return [{k: v for k, v in stored.view(row).items() if k != "report"} for row in rows]
 
 
 def version(db: Session, project: Project, number: int) -> dict[str, Any]:
@@ -32,14 +33,14 @@ def version(db: Session, project: Project, number: int) -> dict[str, Any]:
     )
     if row is None:
         raise NotFound(f"no reward-model version {number} in project {project.name!r}")
-    return training.view(row) | {"item_ids": row.item_ids, "judgment_ids": row.judgment_ids}
+    return stored.view(row) | {"item_ids": row.item_ids, "judgment_ids": row.judgment_ids}
 
 
 def _submit(db: Session, owner: User, project: Project, kind: str) -> Job:
     """The pending job of ``kind`` for the project, or a new one (one pending per project)."""
-    training.require_trainable(project)
+    labels.require_trainable(project)
     if kind == hook.SCORE:
-        scoring.current(db, project)  # no model yet: a clear error now rather than a failed job
+        stored.current(db, project)  # no model yet: a clear error now rather than a failed job
     key = hook.key(kind, project.id)
     new_id = jobs.submit_once(db, kind, key, owner_id=owner.id, project_id=project.id, params={})
     job = db.get(Job, new_id) if new_id is not None else jobs.pending_job(db, key)
@@ -61,5 +62,5 @@ def get_settings(db: Session, project: Project) -> dict[str, Any]:
 
 
 def set_settings(db: Session, project: Project, values: dict[str, Any]) -> dict[str, Any]:
-    training.require_trainable(project)
+    labels.require_trainable(project)
     return settings.update(db, project, values)

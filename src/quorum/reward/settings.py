@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from quorum.db.types import utcnow
 from quorum.errors import Invalid, field_error
 from quorum.models import ActiveSetting, Project
-from quorum.reward.engine import STRATEGIES
 
 DEFAULTS: dict[str, Any] = {
     "strategy": "uncertainty",
@@ -21,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     "embedding_model": None,
 }
 MAX_BATCH = 10_000
+# The library's strategies (``quorum.core.reward.acquire.STRATEGIES``; a test keeps them equal), named
+# here so that reading settings loads no NumPy.
+STRATEGIES = ("random", "uncertainty", "margin", "diversity", "hybrid", "convincing_wrong")
 MAX_RETRAIN_EVERY = 1_000_000
 FIELDS = tuple(DEFAULTS)
 

@@ -30,20 +30,6 @@ def held_out(item_id: int) -> bool:
     return (item_id * 2654435761) % 2**32 % HELD_OUT_EVERY == 0
 
 
-def latest(db: Session, project: Project) -> RewardModel | None:
-    return db.scalar(
-        select(RewardModel).where(RewardModel.project_id == project.id).order_by(RewardModel.version.desc())
-    )
-
-
-def require_trainable(project: Project) -> None:
-    if not labels.supports(project):
-        raise Invalid(
-            f"a {project.task_type} project has no candidate comparisons to train a reward model on",
-            [field_error("project", "the task type must compare candidates (pairwise, ranking)")],
-        )
-
-
 def _too_few(n: int, why: str) -> Invalid:
     return Invalid(
         f"too few consensus labels to train a reward model: {n} ({why})",
@@ -53,7 +39,7 @@ def _too_few(n: int, why: str) -> Invalid:
 
 def train(db: Session, project: Project, *, job_id: int | None, allow_link_local: bool) -> RewardModel:
     """Fit, evaluate and store the next version (flushes; commits only around the embedding calls)."""
-    require_trainable(project)
+    labels.require_trainable(project)
     found = list(labels.read(db, project))
     train_set = [x for x in found if not held_out(x.item_id)]
     test_set = [x for x in found if held_out(x.item_id)]
@@ -137,24 +123,3 @@ def _curves(
                 points.append({"labels": int(size), **engine.bootstrap_accuracy(hits, seed=seed)})
         curves[arm] = points
     return curves
-
-
-def view(row: RewardModel | None) -> dict[str, Any]:
-    """``quorum rm status --json`` and the API: ``version``, ``labels``, ``accuracy`` (held-out) and its
-    interval; None values before any version."""
-    if row is None:
-        return {"version": None, "labels": 0, "accuracy": None, "accuracy_low": None, "accuracy_high": None}
-    return {
-        "version": row.version,
-        "labels": row.n_labels,
-        "accuracy": row.accuracy,
-        "accuracy_low": row.accuracy_low,
-        "accuracy_high": row.accuracy_high,
-        "held_out": row.report.get("held_out"),
-        "created_at": row.created_at.isoformat(),
-        "embedding_model": row.embedding_model,
-        "job_id": row.job_id,
-        "items": len(row.item_ids),
-        "judgments": len(row.judgment_ids),
-        "report": row.report,
-    }

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from quorum.accounts.access import MANAGE, require_project
-from quorum.reward import scoring, service
+from quorum.reward import service, versions
 from quorum.reward.chart import curve_chart
 from quorum.web.deps import DB, PageUser
 from quorum.web.templating import render
@@ -33,6 +33,6 @@ def active_page(request: Request, ref: str, user: PageUser, db: DB) -> Response:
             "by_strength": report.get("by_strength") or {},
             "calibration": report.get("reliability") or [],
             "ece": report.get("ece"),
-            "selections": scoring.selections(db, project, limit=100),
+            "selections": versions.selections(db, project, limit=100),
         },
     )
