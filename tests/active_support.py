@@ -57,9 +57,7 @@ class Active:
 
 def setup(client: TestClient, database: Database, fake_url: str, items: list[dict[str, Any]]) -> Active:
     manager, annotator = person(database, "boss"), person(database, "ann")
-    pid = project(
-        database, "al", task_type="pairwise", members={manager: "manager", annotator: "annotator"}
-    )
+    pid = project(database, "al", task_type="pairwise", members={manager: "manager", annotator: "annotator"})
     add_model(database, "emb", fake_url, remote="fake-embed")
     import_rows(client, manager, pid, items)
     r = client.put(

@@ -6,13 +6,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from active_support import label, rows, setup
-from fake_openai import FakeOpenAI
 from factories import next_task
+from fake_openai import FakeOpenAI
 from generation_support import fake
 from quorum.config import Settings
 from quorum.db import Database
@@ -62,6 +61,7 @@ def test_no_planted_effect_gives_chance_accuracy(
     _planted(fake)
     build_queue(settings, database, immediate=True)
     s = setup(client, database, fake.url, rows(60))
+
     # Coin-flip labels (by a hash of the item): nothing to learn, so held-out accuracy is chance.
     def coin(task: dict[str, Any]) -> dict[str, Any]:
         flip = hashlib.sha256(task["item"]["external_id"].encode()).digest()[0] % 2
@@ -101,7 +101,9 @@ def test_the_queue_serves_the_strategys_priorities_in_order_and_marks_the_contro
     with database.session() as db:
         ext = dict(db.execute(select(Item.id, Item.external_id).where(Item.project_id == s.pid)).all())
     active = [i for i, c in by_id.items() if c["arm"] == "active"]
-    assert all(int(ext[i][1:]) in neutral for i in active), [(ext[i], by_id[i]["margin"], by_id[i]["score"]) for i in by_id]
+    assert all(int(ext[i][1:]) in neutral for i in active), [
+        (ext[i], by_id[i]["margin"], by_id[i]["score"]) for i in by_id
+    ]
     # The queue serves the batch first, in its priority order, both arms mixed as prioritised.
     expected = [c["item_id"] for c in sorted(chosen, key=lambda c: -c["priority"])]
     served = label(client, s.annotator, s.pid, 10)
@@ -130,7 +132,10 @@ def test_the_control_arm_is_a_random_draw_marked_per_item(
         _job(client, s.manager, f"/api/v1/projects/{s.pid}/reward-model/score")
         with database.session() as db:
             latest = db.scalars(
-                select(ActiveSelection).where(ActiveSelection.project_id == s.pid).order_by(ActiveSelection.id.desc()).limit(20)
+                select(ActiveSelection)
+                .where(ActiveSelection.project_id == s.pid)
+                .order_by(ActiveSelection.id.desc())
+                .limit(20)
             ).all()
         control = {x.item_id for x in latest if x.arm == "control"}
         active = {x.item_id for x in latest if x.arm == "active"}

@@ -24,6 +24,8 @@ from quorum.reviews.decisions import outcomes
 from quorum.task_types import registry
 
 BATCH = 1000
+# The library's least (``quorum.core.reward.model.MIN_LABELS``), named here to spare the request NumPy.
+MIN_LABELS = 10
 # How much a stated strength weighs; no strength (or a ranking) weighs 1.
 STRENGTH_WEIGHT = {"negligibly": 0.25, "slightly": 0.5, "better": 0.75, "significantly": 1.0}
 

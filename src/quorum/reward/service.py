@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quorum.errors import Conflict, NotFound
+from quorum.errors import Conflict, Invalid, NotFound, field_error
 from quorum.jobs import service as jobs
 from quorum.models import Job, Project, RewardModel, User
 from quorum.reward import hook, labels, settings
@@ -39,8 +39,14 @@ def version(db: Session, project: Project, number: int) -> dict[str, Any]:
 def _submit(db: Session, owner: User, project: Project, kind: str) -> Job:
     """The pending job of ``kind`` for the project, or a new one (one pending per project)."""
     labels.require_trainable(project)
+    # Clear errors now rather than a failed job: no model to score with, or too little to train on.
     if kind == hook.SCORE:
-        stored.current(db, project)  # no model yet: a clear error now rather than a failed job
+        stored.current(db, project)
+    elif (done := labels.count(db, project)) < labels.MIN_LABELS:
+        raise Invalid(
+            f"too few consensus labels to train a reward model: {done} completed items",
+            [field_error("labels", f"at least {labels.MIN_LABELS} completed comparisons")],
+        )
     key = hook.key(kind, project.id)
     new_id = jobs.submit_once(db, kind, key, owner_id=owner.id, project_id=project.id, params={})
     job = db.get(Job, new_id) if new_id is not None else jobs.pending_job(db, key)
