@@ -4,8 +4,10 @@ versions, the strategy's priorities served by the queue, the random control arm,
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -111,6 +113,25 @@ def test_the_queue_serves_the_strategys_priorities_in_order_and_marks_the_contro
     # Past the batch the queue goes back to its usual order (oldest first).
     task = next_task(client, s.annotator, s.pid)
     assert task is not None and task["item"]["id"] not in by_id
+    # Exports carry each scored item's reward-model score and disagreement (additive keys).
+    export = client.get(
+        f"/api/v1/projects/{s.pid}/export", params={"format": "jsonl"}, headers=s.manager.headers
+    )
+    assert export.status_code == 200
+    lines = [json.loads(line) for line in export.text.splitlines()]
+    scored = {r["external_id"]: r["reward_model"] for r in lines if "reward_model" in r}
+    assert {ext[i] for i in by_id} <= set(scored) and "p0" not in scored
+    assert scored[ext[active[0]]]["disagreement"] == pytest.approx(by_id[active[0]]["disagreement"])
+    # The manager's page shows the version, the curve's table and the prioritised items with their arm.
+    client.cookies.clear()
+    assert client.post("/login", data={"username": "boss", "password": "correct horse"}).status_code in (
+        200,
+        303,
+    )
+    page = client.get(f"/projects/{s.pid}/active")
+    assert page.status_code == 200 and 'id="rm-current"' in page.text and "<script>" not in page.text
+    assert 'id="rm-selections"' in page.text and 'data-arm="control"' in page.text
+    assert f"/projects/{s.pid}/items/{active[0]}" in page.text
 
 
 def test_the_control_arm_is_a_random_draw_marked_per_item(

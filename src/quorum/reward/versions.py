@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quorum.db import bulk
 from quorum.errors import Invalid, field_error
-from quorum.models import ActiveSelection, Item, Project, RewardModel
+from quorum.models import ActiveSelection, Item, Project, RewardModel, RewardScore
 
 
 def latest(db: Session, project: Project) -> RewardModel | None:
@@ -75,3 +76,23 @@ def selections(db: Session, project: Project, *, limit: int = 200) -> list[dict[
         }
         for s, version, external_id, status in db.execute(query)
     ]
+
+
+def scores_for(db: Session, project_id: int, item_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The latest reward-model score of each of these items that has one (exports carry it)."""
+    query = (
+        select(RewardScore, RewardModel.version)
+        .join(RewardModel, RewardModel.id == RewardScore.reward_model_id)
+        .where(RewardScore.project_id == project_id, bulk.among(db, RewardScore.item_id, item_ids))
+    )
+    return {
+        s.item_id: {"version": version, "score": s.score, "disagreement": s.disagreement, "margin": s.margin}
+        for s, version in db.execute(query)
+    }
+
+
+def any_scores(db: Session, project_id: int) -> bool:
+    return (
+        db.scalar(select(RewardScore.item_id).where(RewardScore.project_id == project_id).limit(1))
+        is not None
+    )
