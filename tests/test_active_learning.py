@@ -168,3 +168,13 @@ def test_the_control_arm_is_a_random_draw_marked_per_item(
     with database.session() as db:
         ext = dict(db.execute(select(Item.id, Item.external_id).where(Item.project_id == s.pid)).all())
     assert any(int(ext[i][1:]) not in neutral for d in draws for i in d)
+    # Label the latest batch (both arms) and retrain: the version reports a learning curve per arm, each
+    # point with its interval, and accuracy per arm on the held-out labels.
+    label(client, s.annotator, s.pid, 20)
+    _job(client, s.manager, f"/api/v1/projects/{s.pid}/reward-model/train")
+    report = client.get(f"/api/v1/projects/{s.pid}/reward-model", headers=s.manager.headers).json()["report"]
+    for arm in ("active", "control"):
+        points = report["curve"][arm]
+        assert points and points[-1]["labels"] >= 4, report["curve"]
+        assert all(p["accuracy_low"] <= p["accuracy"] <= p["accuracy_high"] for p in points)
+    assert [p["labels"] for p in points] == sorted(p["labels"] for p in points)
