@@ -129,10 +129,11 @@ def test_bad_training_input_names_the_field(kwargs: dict[str, object], field: st
 
 def test_fit_on_20k_comparisons_is_fast() -> None:
     x, y, _ = planted(11, 20_000, 768)
-    start = time.perf_counter()
+    start = time.process_time()
     model.fit(x, y, heads=8)
-    # The bar is 5 s on two cores; the margin is for a machine shared with other test workers.
-    assert time.perf_counter() - start < 10
+    # The bar is 5 s on two cores. CPU seconds of this process (all its threads), not the wall
+    # clock: on a machine shared with other test workers the wall clock measures them too.
+    assert time.process_time() - start < 5
 
 
 def test_report_accuracy_interval_strength_split_and_calibration() -> None:

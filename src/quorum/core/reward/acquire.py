@@ -98,11 +98,14 @@ def _min_distance(pool: FloatArray, centers: FloatArray) -> FloatArray:
 def _k_center(
     vecs: FloatArray, rest: IntArray, take: int, centers: FloatArray | None, rng: np.random.Generator
 ) -> tuple[IntArray, FloatArray]:
-    pool = vecs[rest]
+    # Squared distances from dot products in float32: one (n, d) product per pick, no (n, d) temporaries.
+    pool = vecs[rest].astype(np.float32)
+    pool_sq = (pool * pool).sum(axis=1)
     has_centers = centers is not None and len(centers) > 0
-    nearest = (
-        _min_distance(pool, centers) if centers is not None and has_centers else np.full(len(rest), np.inf)
-    )
+    if centers is not None and has_centers:
+        nearest = _min_distance(vecs[rest], centers) ** 2
+    else:
+        nearest = np.full(len(rest), np.inf)
     picks: list[int] = []
     dist: list[float] = []
     for step in range(take):
@@ -110,10 +113,11 @@ def _k_center(
             j, gap = int(rng.integers(len(rest))), float("nan")
         else:
             j = int(np.argmax(nearest))
-            gap = float(nearest[j])
+            gap = float(np.sqrt(max(nearest[j], 0.0)))
         picks.append(j)
         dist.append(gap)
-        nearest = np.minimum(nearest, np.linalg.norm(pool - pool[j], axis=1))
+        to_j = np.maximum(pool_sq + pool_sq[j] - 2 * (pool @ pool[j]), 0.0)
+        nearest = np.minimum(nearest, to_j)
         nearest[picks] = -np.inf
     return rest[np.array(picks, dtype=np.int64)], np.array(dist)
 
@@ -123,7 +127,7 @@ def _hybrid(
 ) -> tuple[IntArray, FloatArray]:
     mi = scores.mutual_information[rest]
     u = mi / mi.max() if mi.max() > 0 else 1.0 - scores.margin[rest]
-    pool = vecs[rest]
+    pool = vecs[rest].astype(np.float32)
     norms = np.linalg.norm(pool, axis=1)
     unit = pool / np.where(norms > 0, norms, 1.0)[:, None]
     similar = np.full(len(rest), -np.inf)

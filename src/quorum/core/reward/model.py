@@ -32,9 +32,9 @@ FloatArray = NDArray[np.float64]
 
 MIN_LABELS = 10
 """Fewer comparisons than this are refused: a head on a handful of labels only says which were drawn."""
-DEFAULT_L2 = 30.0
-"""Tuned on hh-rlhf harmless-base with MiniLM features (benchmarks/active.py): strong, since 50 labels
-must not fit 768 weights."""
+DEFAULT_L2 = 1000.0
+"""Tuned on hh-rlhf harmless-base (benchmarks/active.py): strong, since the signal in embedding
+differences is weak and a few hundred labels must not fit hundreds of weights."""
 FORMAT = "quorum.bt-ensemble/1"
 _EPS = 1e-12
 
@@ -86,13 +86,16 @@ class Ensemble:
         return int(self.weights.shape[1])
 
     def _logits(self, features: ArrayLike, field: str) -> FloatArray:
-        x = _matrix(features, field)
+        x = _matrix(features, field, keep_float32=True)
         if x.shape[1] != self.dim:
             raise Invalid(
                 f"{field} has {x.shape[1]} features, the model {self.dim}",
                 [field_error(field, f"expected {self.dim} features")],
             )
-        logits: FloatArray = (x / self.scale) @ self.weights.T
+        # The scale folded into the weights: no scaled copy of a large (n, dim) input; float32 input is
+        # scored in float32 (100,000 pairs of 768 features are 300 MB in float64).
+        effective = (self.weights / self.scale).T.astype(x.dtype)
+        logits: FloatArray = (x @ effective).astype(np.float64)
         return logits
 
     def head_probabilities(self, diff: ArrayLike) -> FloatArray:
@@ -149,8 +152,10 @@ class Ensemble:
         return cls.from_dict(data)
 
 
-def _matrix(values: ArrayLike, field: str) -> FloatArray:
-    x = np.asarray(values, dtype=np.float64)
+def _matrix(values: ArrayLike, field: str, *, keep_float32: bool = False) -> FloatArray:
+    x = np.asarray(values)
+    if not (keep_float32 and x.dtype == np.float32):
+        x = np.asarray(x, dtype=np.float64)
     if x.ndim == 1:
         x = x[None, :]
     if x.ndim != 2:
