@@ -1,4 +1,4 @@
-"""After a submit that completes an item: is a reward-model retrain due? One statement, no NumPy.
+"""After a submit that completes an item: is a reward-model retrain due? Two small statements, no NumPy.
 
 Due when the project has active learning on with a retrain interval N and at least N items completed
 since the latest version was trained (or N in all before the first). The retrain is a job, at most one
@@ -23,9 +23,10 @@ def key(kind: str, project_id: int) -> str:
 
 
 def due(db: Session, project: Project) -> bool:
-    every = (
-        select(ActiveSetting.retrain_every).where(ActiveSetting.project_id == project.id).scalar_subquery()
-    )
+    """One primary-key read for a project without active learning; the two counts only with it."""
+    every = db.scalar(select(ActiveSetting.retrain_every).where(ActiveSetting.project_id == project.id))
+    if every is None:
+        return False
     trained = (
         select(RewardModel.n_items)
         .where(RewardModel.project_id == project.id)
@@ -36,8 +37,8 @@ def due(db: Session, project: Project) -> bool:
     done = (
         select(func.count()).where(Item.project_id == project.id, Item.status == "complete").scalar_subquery()
     )
-    n_every, n_trained, n_done = db.execute(select(every, trained, done)).one()
-    return n_every is not None and int(n_done) - int(n_trained or 0) >= int(n_every)
+    n_trained, n_done = db.execute(select(trained, done)).one()
+    return int(n_done) - int(n_trained or 0) >= int(every)
 
 
 def after_complete(db: Session, project: Project, requester: int) -> None:
