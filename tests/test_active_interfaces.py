@@ -107,6 +107,16 @@ def test_api_settings_errors_name_the_field_and_need_a_manager(
     assert client.put(url, json={"strategy": "margin"}, headers=s.annotator.headers).status_code == 403
     few = client.post(f"/api/v1/projects/{s.pid}/reward-model/train", headers=s.manager.headers)
     assert few.status_code == 422 and few.json()["error"]["details"][0]["field"] == "labels"
+    # The manager's page before any version says how to train one; annotators may not see it.
+    client.post("/login", data={"username": "ann", "password": "correct horse"})
+    assert client.get(f"/projects/{s.pid}/active").status_code == 403
+    client.cookies.clear()
+    client.post("/login", data={"username": "boss", "password": "correct horse"})
+    page = client.get(f"/projects/{s.pid}/active")
+    assert (
+        page.status_code == 200 and 'id="rm-empty"' in page.text and 'id="rm-selections-empty"' in page.text
+    )
+    client.cookies.clear()
     # A task type without candidates has nothing to train on.
 
     other = project(database, "texts", members={s.manager: "manager"})
