@@ -23,6 +23,7 @@ from quorum.providers.cli import models
 from quorum.providers.recorded import MODEL_NAMES, register_recorded_models, start_recorded_server
 from quorum.providers.recorded_data import find_data
 from quorum.quality import cli as quality_cli
+from quorum.reward import cli as reward_cli
 from quorum.simulate import cli as simulate_cli
 from quorum.suggestions import cli as suggestions_cli
 from quorum.synthetic import cli as synthetic_cli
@@ -49,6 +50,7 @@ simulate_cli.register(app)
 synthetic_cli.register(app)
 suggestions_cli.register(app)
 assistance_cli.register(app)
+reward_cli.register(app)
 
 
 @db_app.command("upgrade")

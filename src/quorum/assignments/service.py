@@ -21,6 +21,7 @@ from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from quorum.judgments.repository import with_annotator
 from quorum.models import Assignment, Item, Judgment, Membership, Project, User
+from quorum.reward import hook as reward_hook
 from quorum.suggestions import serving
 from quorum.task_types import registry
 from quorum.task_types.base import TaskType
@@ -244,7 +245,10 @@ def submit(
     status, target = item.status, item.overlap_target
     if gold is None:
         status, target = _settle(db, project, item, (count, answer_data, user.id), kind, config)
+    completes = status == "complete" and item.status != "complete"
     recording.record(db, judgment, assignment, item, count=count, status=status, overlap_target=target)
+    if completes:
+        reward_hook.after_complete(db, project, user.id)
     return Submitted(judgment, replayed=False)
 
 

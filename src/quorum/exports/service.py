@@ -21,6 +21,7 @@ from quorum.exports.writers import OUTPUTS, write
 from quorum.judgments.repository import with_annotator
 from quorum.models import Candidate, Item, Judgment, Project, Review, User
 from quorum.reviews.decisions import outcomes
+from quorum.reward import versions as reward_versions
 from quorum.suggestions import exported as suggestion_exports
 from quorum.task_types import registry
 from quorum.task_types.base import CandidateInfo, ExportItem, JudgmentRecord
@@ -199,9 +200,13 @@ def rows(
         from quorum.consensus.service import fit_project
 
         model = fit_project(db, project, options.method)
+    scored = reward_versions.any_scores(db, project.id)
     for batch in _batches(db, project, only_judged=writer is not None, name=options.annotator):
+        # Additive: the reward model's latest score of the item's pair, where it has one.
+        scores = reward_versions.scores_for(db, project.id, [r.item_id for r in batch]) if scored else {}
         for reviewed in batch:
             item = reviewed.item
+            extra = {"reward_model": scores[reviewed.item_id]} if reviewed.item_id in scores else {}
             consensus = item_consensus(
                 kind,
                 config,
@@ -223,11 +228,11 @@ def rows(
                         "n_judgments": consensus.n_judgments,
                     }
                 )
-                yield _generic_row(item, summary)
+                yield {**_generic_row(item, summary), **extra}
             else:
                 provenance = _provenance(item, consensus.method)
                 for row in writer(item, config, consensus):
-                    yield {**row, "provenance": provenance}
+                    yield {**row, "provenance": provenance, **extra}
 
 
 def lines(db: Session, project: Project, fmt: str, options: ExportOptions | None = None) -> Iterator[str]:

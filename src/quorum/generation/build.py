@@ -6,7 +6,7 @@ it instead of writing it twice. Every payload goes through ``items.payloads.writ
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +67,7 @@ def derived_id(prompt_external_id: str, group: Sequence[Generation]) -> str:
 def build(
     db: Session, project: Project, items: Sequence[Item], generations: dict[int, list[Generation]], *,
     pairing: str, base_seed: int,
+    least_sure: Callable[[Item, Sequence[Generation]], tuple[int, int]] | None = None,
 ) -> Built:  # fmt: skip
     """Write the comparisons of each of ``items`` from its ``generations`` (all it was asked for)."""
     kind = registry.get(project.task_type)
@@ -79,7 +80,14 @@ def build(
     for item in items:
         gens = generations.get(item.id, [])
         seed = shuffle_seed(base_seed, item.id)
-        drawn = comparisons([Sample(g.id, g.model_name, g.sample) for g in gens], pairing, slots, seed)
+        choose = None
+        if least_sure is not None:
+
+            def choose(ordered: list[Sample], item: Item = item) -> tuple[int, int]:
+                return least_sure(item, [by_id[s.id] for s in ordered])
+
+        samples = [Sample(g.id, g.model_name, g.sample) for g in gens]
+        drawn = comparisons(samples, pairing, slots, seed, choose)
         planned.append((item, [[by_id[s.id] for s in group] for group in drawn], seed))
     wanted = [derived_id(item.external_id, group) for item, groups, _ in planned for group in groups]
     existing = set(

@@ -4,11 +4,13 @@ a seed, so a rerun builds the same comparisons."""
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-PAIRINGS = ("all_pairs", "random_pairs", "model_vs_model")
+PAIRINGS = ("all_pairs", "random_pairs", "model_vs_model", "least_sure")
+# The pair the current reward model is least sure of (``reward/pair_choice.py``); random without one.
+LEAST_SURE = "least_sure"
 KSET = "kset"
 
 
@@ -27,7 +29,11 @@ def shuffle_seed(base_seed: int, item_id: int) -> int:
 
 
 def comparisons(
-    samples: Sequence[Sample], pairing: str, slots: tuple[int, int], seed: int
+    samples: Sequence[Sample],
+    pairing: str,
+    slots: tuple[int, int],
+    seed: int,
+    least_sure: Callable[[list[Sample]], tuple[int, int]] | None = None,
 ) -> list[list[Sample]]:
     """The comparisons built from one item's ``samples``, each in its shuffled screen order. Pairwise
     pairings need ``slots == (2, 2)``; ``kset`` takes between ``slots[0]`` and ``slots[1]`` samples (a random
@@ -40,8 +46,11 @@ def comparisons(
         return []
     if pairing == "all_pairs":
         groups = [list(pair) for pair in combinations(ordered, 2)]
-    elif pairing == "random_pairs":
+    elif pairing == "random_pairs" or (pairing == LEAST_SURE and least_sure is None):
         groups = [rng.sample(ordered, 2)]
+    elif pairing == LEAST_SURE and least_sure is not None:
+        i, j = least_sure(ordered)
+        groups = [[ordered[i], ordered[j]]]
     elif pairing == "model_vs_model":
         by_model: dict[str, list[Sample]] = {}
         for s in ordered:

@@ -16,11 +16,13 @@ from quorum import audit
 from quorum.db.dialect import insert_unless_conflict
 from quorum.errors import BadGateway, NotFound
 from quorum.generation import build, spec
+from quorum.generation.pairing import LEAST_SURE
 from quorum.items.payloads import AWAITING
 from quorum.models import Generation, Item, ModelEndpoint, Project, User
 from quorum.providers.base import ChatResult
 from quorum.providers.batch import ChatCall, send_chats
 from quorum.providers.service import Sent, Target, cost_of, record_all
+from quorum.reward import pair_choice
 
 PURPOSE = "generate"
 CALLS_PER_BATCH = 512
@@ -44,6 +46,8 @@ class Tally:
     created: int = 0
     first_error: str | None = None
     errors: dict[str, int] = field(default_factory=dict)
+    # ``least_sure`` pairing without a trained reward model: random pairs were built instead.
+    pairing_fallback: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +57,11 @@ class Tally:
             "items_filled": self.filled,
             "items_created": self.created,
             "errors": self.errors,
+            **(
+                {"pairing_fallback": "random_pairs (no reward model trained yet)"}
+                if self.pairing_fallback
+                else {}
+            ),
         }
 
 
@@ -120,7 +129,15 @@ def run_batch(
         if (g.model_name, g.params_hash) in wanted and g.sample < samples and g.seed == base_seed + g.sample:
             gens.setdefault(g.item_id, []).append(g)
     complete = [items[i] for i in item_ids if len(gens.get(i, [])) == len(plans_) * samples]
-    built = build.build(db, project, complete, gens, pairing=params["pairing"], base_seed=base_seed)
+    least_sure = None
+    if params["pairing"] == LEAST_SURE:
+        least_sure = pair_choice.chooser(
+            db, project, complete, gens, job_id=job_id, allow_link_local=allow_link_local
+        )
+        tally.pairing_fallback = tally.pairing_fallback or least_sure is None
+    built = build.build(
+        db, project, complete, gens, pairing=params["pairing"], base_seed=base_seed, least_sure=least_sure
+    )
     tally.filled += built.filled
     tally.created += built.created
     if rows or built.filled or built.created:

@@ -20,6 +20,7 @@ from quorum.generation import jobs as generation_jobs
 from quorum.jobs import runner
 from quorum.jobs.registry import BLOBS_INFO_KEY, QUEUE_INFO_KEY, SETTINGS_INFO_KEY
 from quorum.quality import jobs as quality_jobs
+from quorum.reward import jobs as reward_jobs
 from quorum.suggestions import jobs as suggestion_jobs
 from quorum.synthetic import jobs as synthetic_jobs
 
@@ -31,6 +32,8 @@ KINDS = (
     synthetic_jobs.KIND,
     generation_jobs.KIND,
     suggestion_jobs.KIND,
+    reward_jobs.TRAIN,
+    reward_jobs.SCORE,
 )
 
 

@@ -1,5 +1,7 @@
 """SQLAlchemy tables, one module per table. Importing this package registers all of them on ``Base``."""
 
+from quorum.models.active_selection import ActiveSelection
+from quorum.models.active_setting import ActiveSetting
 from quorum.models.api_token import ApiToken
 from quorum.models.assignment import Assignment
 from quorum.models.audit_event import AuditEvent
@@ -20,12 +22,16 @@ from quorum.models.project import Project
 from quorum.models.qualification import Qualification
 from quorum.models.quality_report import QualityReportCache
 from quorum.models.review import Review
+from quorum.models.reward_model import RewardModel
+from quorum.models.reward_score import RewardScore
 from quorum.models.suggestion import Suggestion
 from quorum.models.synthetic_batch import SyntheticBatch
 from quorum.models.synthetic_prompt import SyntheticPrompt
 from quorum.models.user import User
 
 __all__ = [
+    "ActiveSelection",
+    "ActiveSetting",
     "ApiToken",
     "Assignment",
     "AuditEvent",
@@ -46,6 +52,8 @@ __all__ = [
     "Qualification",
     "QualityReportCache",
     "Review",
+    "RewardModel",
+    "RewardScore",
     "Suggestion",
     "SyntheticBatch",
     "SyntheticPrompt",

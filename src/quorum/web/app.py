@@ -41,6 +41,8 @@ from quorum.quality.api import router as quality_router
 from quorum.quality.views import router as quality_pages
 from quorum.reviews.api import router as reviews_router
 from quorum.reviews.views import router as reviews_pages
+from quorum.reward.api import router as reward_router
+from quorum.reward.views import router as reward_pages
 from quorum.suggestions.api import router as suggestions_router
 from quorum.synthetic.api import router as synthetic_router
 from quorum.synthetic.views import router as synthetic_pages
@@ -118,6 +120,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         generation_router,
         suggestions_router,
         assistance_router,
+        reward_router,
         blobs_router,
         assets_router,
         accounts_pages,
@@ -131,6 +134,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         reviews_pages,
         models_pages,
         synthetic_pages,
+        reward_pages,
     )
     for router in routers:
         app.include_router(router)

@@ -1,0 +1,1 @@
+"""Active learning in the product: reward-model versions, retrain and score jobs, priorities, control arm."""
