@@ -40,7 +40,9 @@ def test_smoke_run_reports_every_strategy(active, tmp_path: Path) -> None:  # ty
     assert set(sim["curves"]) == set(active.STRATEGIES)
     for curve in sim["curves"].values():
         assert len(curve["mean"]) == 4
-        assert all(lo <= m <= hi for lo, m, hi in zip(curve["low"], curve["mean"], curve["high"], strict=True))
+        assert all(
+            lo <= m <= hi for lo, m, hi in zip(curve["low"], curve["mean"], curve["high"], strict=True)
+        )
     assert sim["efficiency"]["random"]["efficiency"] == pytest.approx(1.0)
     # The planted preference is learnt: far above chance with every pool label.
     assert sim["all_labels"]["accuracy"] > 0.75
