@@ -17,6 +17,7 @@ from quorum.generation import cli as generation_cli
 from quorum.items import cli as items_cli
 from quorum.jobs import cli as jobs_cli
 from quorum.jobs.queue import build_queue
+from quorum.judges import cli as judges_cli
 from quorum.projects.cli import projects
 from quorum.providers.cli import models
 from quorum.providers.recorded import MODEL_NAMES, register_recorded_models, start_recorded_server
@@ -45,6 +46,7 @@ generation_cli.register(app)
 quality_cli.register(app)
 simulate_cli.register(app)
 synthetic_cli.register(app)
+judges_cli.register(app)
 
 
 @db_app.command("upgrade")

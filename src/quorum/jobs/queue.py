@@ -19,6 +19,7 @@ from quorum.exports import jobs as export_jobs
 from quorum.generation import jobs as generation_jobs
 from quorum.jobs import runner
 from quorum.jobs.registry import BLOBS_INFO_KEY, QUEUE_INFO_KEY, SETTINGS_INFO_KEY
+from quorum.judges import jobs as judge_jobs
 from quorum.quality import jobs as quality_jobs
 from quorum.synthetic import jobs as synthetic_jobs
 
@@ -29,6 +30,7 @@ KINDS = (
     quality_jobs.KIND,
     synthetic_jobs.KIND,
     generation_jobs.KIND,
+    judge_jobs.KIND,
 )
 
 

@@ -30,6 +30,7 @@ from quorum.items.views import router as items_pages
 from quorum.jobs.api import router as jobs_router
 from quorum.jobs.queue import build_queue
 from quorum.jobs.views import router as jobs_pages
+from quorum.judges.api import router as judges_router
 from quorum.keys import secret_key
 from quorum.projects.api import router as projects_router
 from quorum.projects.views import router as projects_pages
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         models_router,
         synthetic_router,
         generation_router,
+        judges_router,
         blobs_router,
         assets_router,
         accounts_pages,
