@@ -18,6 +18,7 @@ from quorum.core.json_text import dumps
 from quorum.db import bulk
 from quorum.errors import Invalid, field_error
 from quorum.exports.writers import OUTPUTS, write
+from quorum.judges import export as judge_export
 from quorum.judgments.repository import with_annotator
 from quorum.models import Candidate, Item, Judgment, Project, Review, User
 from quorum.reviews.decisions import outcomes
@@ -192,8 +193,12 @@ def rows(
         from quorum.consensus.service import fit_project
 
         model = fit_project(db, project, options.method)
+    # Judges' verdicts ride in their own key, apart from people's judgments and the consensus.
+    judged = judge_export.has_judges(db, project)
     for batch in _batches(db, project, only_judged=writer is not None, name=options.annotator):
+        verdicts = judge_export.verdicts(db, [r.item_id for r in batch]) if judged else {}
         for reviewed in batch:
+            extra = {"judges": verdicts.get(reviewed.item_id, [])} if judged else {}
             item = reviewed.item
             consensus = item_consensus(
                 kind,
@@ -216,11 +221,11 @@ def rows(
                         "n_judgments": consensus.n_judgments,
                     }
                 )
-                yield _generic_row(item, summary)
+                yield _generic_row(item, summary) | extra
             else:
                 provenance = _provenance(item, consensus.method)
                 for row in writer(item, config, consensus):
-                    yield {**row, "provenance": provenance}
+                    yield {**row, "provenance": provenance, **extra}
 
 
 def lines(db: Session, project: Project, fmt: str, options: ExportOptions | None = None) -> Iterator[str]:

@@ -61,7 +61,7 @@ def after_first_human(
     query = (
         select(JudgeVerdict.answer)
         .join(Judge, Judge.id == JudgeVerdict.judge_id)
-        .where(JudgeVerdict.item_id == item.id, Judge.routing.is_(True), JudgeVerdict.answer.is_not(None))
+        .where(JudgeVerdict.item_id == item.id, Judge.routing.is_(True), JudgeVerdict.error.is_(None))
     )
     human = prompt.label(kind, config, answer)
     for verdict in db.scalars(query):

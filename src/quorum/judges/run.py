@@ -86,7 +86,7 @@ def run_batch(
     kind = registry.get(plan_.kind_name)
     config = kind.parse_config(plan_.config)
     payloads: dict[int, dict[str, Any]] = dict(
-        db.execute(select(Item.id, Item.payload).where(Item.id.in_(item_ids))).tuples().all()
+        db.execute(select(Item.id, Item.payload).where(Item.id.in_(item_ids))).all()
     )
     call_params = prompt.call_params(kind, plan_.params)
     calls: list[ChatCall] = []

@@ -89,12 +89,10 @@ def judges(db: Session, project: Project) -> list[Judge]:
 def view(db: Session, judge: Judge) -> dict[str, Any]:
     counts = dict(
         db.execute(
-            select(JudgeVerdict.answer.is_not(None), func.count())
+            select(JudgeVerdict.error.is_(None), func.count())
             .where(JudgeVerdict.judge_id == judge.id)
-            .group_by(JudgeVerdict.answer.is_not(None))
-        )
-        .tuples()
-        .all()
+            .group_by(JudgeVerdict.error.is_(None))
+        ).all()
     )
     return {
         "model": judge.model_name,
