@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from cli_runner import quorum_command
 from fake_openai import FakeOpenAI, Step
 from generation_support import fake
-from judges_support import attach, first_shown, right, run, setup
+from judges_support import answer_next, attach, first_shown, right, run, setup
 from quorum.config import Settings
 from quorum.db import Database
 from quorum.jobs.queue import build_queue
@@ -170,3 +170,33 @@ def test_cli_attach_list_report_detach(
     assert "judge-model: 0 verdicts" in quorum("judge", "report", str(s.pid)).stdout
     quorum("judge", "detach", str(s.pid), "--model", "judge-model")
     assert json.loads(quorum("judge", "list", str(s.pid), "--json").stdout) == []
+
+
+def test_the_judges_page_shows_judges_and_their_agreement_to_managers_only(
+    client: TestClient, database: Database, settings: Settings, fake: FakeOpenAI
+) -> None:
+    build_queue(settings, database, immediate=True)
+    s = setup(client, database, fake.url, n=3)
+    for who, choice in ((s.people[0], "A"), (s.people[1], "A")):
+        for _ in range(3):
+            answer_next(client, who, s.pid, choice)
+
+    def login(who: str) -> None:
+        r = client.post("/login", data={"username": who, "password": "correct horse"}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+
+    login("boss")
+    empty = client.get(f"/projects/{s.pid}/judges")
+    assert empty.status_code == 200 and 'id="no-judges"' in empty.text
+    attach(client, s, routing=True)
+    fake.respond = right()
+    run(client, s)
+    page = client.get(f"/projects/{s.pid}/judges")
+    assert page.status_code == 200
+    assert 'data-model="judge-model"' in page.text
+    assert "100%" in page.text  # order-consistent
+    assert "1.00" in page.text and "on" in page.text  # agrees with everyone
+    assert "<script>" not in page.text  # CSP: no inline script
+    client.cookies.clear()
+    login("ann0")
+    assert client.get(f"/projects/{s.pid}/judges").status_code in (403, 404)

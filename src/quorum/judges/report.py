@@ -83,5 +83,4 @@ def _judge(
             "judge_vs_humans": ja.as_dict(ja.agreement(ja.judge_pairs(labels, several), n_boot=n_boot)),
             "human_vs_human": ja.as_dict(ja.agreement(ja.human_pairs(several), n_boot=n_boot)),
         },
-        "routing": judge.routing,
     }
