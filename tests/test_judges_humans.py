@@ -170,3 +170,48 @@ def test_with_routing_off_the_submit_reads_no_verdict(
         event.remove(database.engine, "before_cursor_execute", spy)
     assert seen and not any("judge_verdicts" in q or "FROM judges" in q for q in seen)
     assert sorted(t[2] for t in _targets(database)) == ["complete", "open"]  # no extra person asked
+
+
+def test_the_report_section_recovers_a_planted_judge_accuracy(
+    client: TestClient, database: Database, settings: Settings, fake: FakeOpenAI
+) -> None:
+    """``judges.report.section`` called directly: people always agree with each other; the judge is
+    wrong on every fourth item, so its agreement with the consensus is exactly 0.75."""
+    from quorum.accounts.access import find_project
+    from quorum.judges.report import section
+
+    build_queue(settings, database, immediate=True)
+    add_model(database, "judge-model", fake.url)
+    boss, rev, ann = (person(database, n) for n in ("boss", "rev", "ann"))
+    pid = project(database, members={boss: "manager", rev: "reviewer", ann: "annotator"})
+    labels = ["pos", "neg", "neu"]
+    seed(
+        database,
+        pid,
+        {
+            f"i{n:03}": {
+                "ann": ({"labels": [labels[n % 3]]}, 4000, None),
+                "rev": ({"labels": [labels[n % 3]]}, 4000, None),
+            }
+            for n in range(60)
+        },
+    )
+
+    def respond(body: dict[str, Any]) -> str:
+        n = int(json.loads(body["messages"][-1]["content"])["text"][1:])
+        given = labels[n % 3] if n % 4 else labels[(n + 1) % 3]
+        return json.dumps({"answer": {"labels": [given]}, "confidence": 0.9})
+
+    fake.respond = respond
+    client.post(f"/api/v1/projects/{pid}/judges", json={"model": "judge-model"}, headers=boss.headers)
+    client.post(f"/api/v1/projects/{pid}/judges/run", json={}, headers=boss.headers)
+    with database.session() as db:
+        found = section(db, find_project(db, pid), n_boot=200)
+    (judge,) = found["judges"]
+    assert judge["verdicts"] == 60 and judge["order_consistency"]["rate"] is None  # one order only
+    for key in ("vs_consensus", "vs_humans"):
+        percent = judge[key]["percent"]
+        assert percent["value"] == 0.75 and percent["low"] < 0.75 < percent["high"]
+    same = judge["same_items"]
+    assert same["items"] == 60 and same["human_vs_human"]["percent"]["value"] == 1.0
+    assert same["human_vs_human"]["kappa"]["value"] == 1.0 and same["judge_vs_humans"]["pairs"] == 120
