@@ -209,6 +209,9 @@ def test_the_report_section_recovers_a_planted_judge_accuracy(
         found = section(db, find_project(db, pid), n_boot=200)
     (judge,) = found["judges"]
     assert judge["verdicts"] == 60 and judge["order_consistency"]["rate"] is None  # one order only
+    assert judge["routing"] == {
+        "on": False, "min_confidence": 0.8, "lowered_target": 1, "confident_verdicts": 60,
+    }  # fmt: skip
     for key in ("vs_consensus", "vs_humans"):
         percent = judge[key]["percent"]
         assert percent["value"] == 0.75 and percent["low"] < 0.75 < percent["high"]

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quorum.core import judge_agreement as ja
-from quorum.judges import prompt
+from quorum.core import judge_routing as rules
+from quorum.judges import prompt, routing
 from quorum.models import Judge, JudgeVerdict, Judgment, Project
 from quorum.task_types import registry
 
@@ -52,16 +53,18 @@ def _judge(
     n_boot: int,
 ) -> dict[str, Any]:
     labels: dict[int, Hashable] = {}
-    invalid = both_orders = consistent = 0
-    query = select(JudgeVerdict.item_id, JudgeVerdict.answer, JudgeVerdict.consistent).where(
-        JudgeVerdict.judge_id == judge.id
-    )
-    for item_id, answer, same in db.execute(query):
+    invalid = both_orders = consistent = confident = 0
+    policy = routing.policy_of(judge)
+    query = select(
+        JudgeVerdict.item_id, JudgeVerdict.answer, JudgeVerdict.consistent, JudgeVerdict.confidence
+    ).where(JudgeVerdict.judge_id == judge.id)
+    for item_id, answer, same, sure in db.execute(query):
         found = prompt.label(kind, config, answer) if answer is not None else None
         if found is None:
             invalid += 1
             continue
         labels[item_id] = found
+        confident += int(rules.confident(policy, same, sure))
         if same is not None:
             both_orders += 1
             consistent += int(same)
@@ -78,6 +81,12 @@ def _judge(
         },
         "vs_consensus": ja.as_dict(ja.agreement(vs_consensus, n_boot=n_boot)),
         "vs_humans": ja.as_dict(ja.agreement(ja.judge_pairs(labels, people), n_boot=n_boot)),
+        "routing": {
+            "on": judge.routing,
+            "min_confidence": judge.route_min_confidence,
+            "lowered_target": judge.route_lowered_target,
+            "confident_verdicts": confident,
+        },
         "same_items": {
             "items": len(several),
             "judge_vs_humans": ja.as_dict(ja.agreement(ja.judge_pairs(labels, several), n_boot=n_boot)),
