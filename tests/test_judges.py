@@ -200,3 +200,28 @@ def test_the_judges_page_shows_judges_and_their_agreement_to_managers_only(
     client.cookies.clear()
     login("ann0")
     assert client.get(f"/projects/{s.pid}/judges").status_code in (403, 404)
+
+
+def test_training_exports_carry_verdicts_beside_the_people_s_rows(
+    client: TestClient, database: Database, settings: Settings, fake: FakeOpenAI
+) -> None:
+    build_queue(settings, database, immediate=True)
+    s = setup(client, database, fake.url, n=2)
+    for _ in range(2):
+        answer_next(client, s.people[0], s.pid, "A")
+    plain = client.get(
+        f"/api/v1/projects/{s.pid}/export", params={"format": "dpo"}, headers=s.manager.headers
+    )
+    assert all("judges" not in json.loads(line) for line in plain.text.splitlines())  # no judge: as before
+    attach(client, s)
+    fake.respond = first_shown  # says "A" as shown: candidate 0 in the first order
+    run(client, s)
+    r = client.get(f"/api/v1/projects/{s.pid}/export", params={"format": "dpo"}, headers=s.manager.headers)
+    rows = [json.loads(line) for line in r.text.splitlines()]
+    assert len(rows) == 2
+    for row in rows:
+        assert row["judges"] == [
+            {"model": "judge-model", "consistent": False, "confidence": 0.95,
+             "answer": {"choice": "A", "strength": "slightly", "axes": {}, "rationale": ""}}
+        ]  # fmt: skip
+        assert row["provenance"]["annotators"] == ["ann0"]
