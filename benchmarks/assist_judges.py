@@ -367,7 +367,9 @@ def main() -> None:
 
     for r in rows:
         extra = {
-            k: v for k, v in r.items() if k not in ("part", "measure", "value", "low", "high", "planted")
+            k: v
+            for k, v in r.items()
+            if k not in ("part", "measure", "value", "low", "high", "planted", "effect", "measured")
         }
         interval = f"[{fmt(r['low'])}, {fmt(r['high'])}]" if r["low"] is not None else ""
         planted = f"planted {fmt(r['planted'])}" if r["planted"] is not None else ""
