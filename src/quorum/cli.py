@@ -18,6 +18,7 @@ from quorum.generation import cli as generation_cli
 from quorum.items import cli as items_cli
 from quorum.jobs import cli as jobs_cli
 from quorum.jobs.queue import build_queue
+from quorum.judges import cli as judges_cli
 from quorum.projects.cli import projects
 from quorum.providers.cli import models
 from quorum.providers.recorded import MODEL_NAMES, register_recorded_models, start_recorded_server
@@ -51,6 +52,7 @@ synthetic_cli.register(app)
 suggestions_cli.register(app)
 assistance_cli.register(app)
 reward_cli.register(app)
+judges_cli.register(app)
 
 
 @db_app.command("upgrade")

@@ -19,6 +19,7 @@ from quorum.core.policy import next_target
 from quorum.db.dialect import is_postgresql, lock_for_update
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound, field_error
+from quorum.judges import routing as judge_routing
 from quorum.judgments.repository import with_annotator
 from quorum.models import Assignment, Item, Judgment, Membership, Project, User
 from quorum.reward import hook as reward_hook
@@ -264,6 +265,8 @@ def _settle(
     its status and overlap target, complete or (adaptive overlap) asking for one more judgment."""
     count, answer, user_id = latest
     target = target_of(project, item)
+    if count == 1 and project.judge_routing:
+        target = judge_routing.after_first_human(db, project, item, kind, config, answer, target)
     conclusive = True
     if count >= target and project.overlap_max is not None and count < project.overlap_max:
         rows = db.execute(
@@ -277,7 +280,7 @@ def _settle(
     after = next_target(policy_of(project), count, target, conclusive)
     if after is None:
         return "complete", item.overlap_target
-    if after != target:
+    if after != target_of(project, item):
         return item.status, after
     return item.status, item.overlap_target
 

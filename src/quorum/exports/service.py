@@ -18,6 +18,7 @@ from quorum.core.json_text import dumps
 from quorum.db import bulk
 from quorum.errors import Invalid, field_error
 from quorum.exports.writers import OUTPUTS, write
+from quorum.judges import export as judge_export
 from quorum.judgments.repository import with_annotator
 from quorum.models import Candidate, Item, Judgment, Project, Review, User
 from quorum.reviews.decisions import outcomes
@@ -201,12 +202,18 @@ def rows(
 
         model = fit_project(db, project, options.method)
     scored = reward_versions.any_scores(db, project.id)
+    # Judges' verdicts ride in their own key, apart from people's judgments and the consensus.
+    judged = judge_export.has_judges(db, project)
     for batch in _batches(db, project, only_judged=writer is not None, name=options.annotator):
+        ids = [r.item_id for r in batch]
         # Additive: the reward model's latest score of the item's pair, where it has one.
-        scores = reward_versions.scores_for(db, project.id, [r.item_id for r in batch]) if scored else {}
+        scores = reward_versions.scores_for(db, project.id, ids) if scored else {}
+        verdicts = judge_export.verdicts(db, ids) if judged else {}
         for reviewed in batch:
             item = reviewed.item
-            extra = {"reward_model": scores[reviewed.item_id]} if reviewed.item_id in scores else {}
+            extra: dict[str, Any] = {"judges": verdicts.get(reviewed.item_id, [])} if judged else {}
+            if reviewed.item_id in scores:
+                extra["reward_model"] = scores[reviewed.item_id]
             consensus = item_consensus(
                 kind,
                 config,

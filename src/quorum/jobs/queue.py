@@ -19,6 +19,7 @@ from quorum.exports import jobs as export_jobs
 from quorum.generation import jobs as generation_jobs
 from quorum.jobs import runner
 from quorum.jobs.registry import BLOBS_INFO_KEY, QUEUE_INFO_KEY, SETTINGS_INFO_KEY
+from quorum.judges import jobs as judge_jobs
 from quorum.quality import jobs as quality_jobs
 from quorum.reward import jobs as reward_jobs
 from quorum.suggestions import jobs as suggestion_jobs
@@ -34,6 +35,7 @@ KINDS = (
     suggestion_jobs.KIND,
     reward_jobs.TRAIN,
     reward_jobs.SCORE,
+    judge_jobs.KIND,
 )
 
 

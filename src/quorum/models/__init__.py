@@ -14,6 +14,8 @@ from quorum.models.guideline import Guideline
 from quorum.models.item import Item
 from quorum.models.item_pin import ItemPin
 from quorum.models.job import Job
+from quorum.models.judge import Judge
+from quorum.models.judge_verdict import JudgeVerdict
 from quorum.models.judgment import Judgment
 from quorum.models.membership import Membership
 from quorum.models.model_call import ModelCall
@@ -44,6 +46,8 @@ __all__ = [
     "Item",
     "ItemPin",
     "Job",
+    "Judge",
+    "JudgeVerdict",
     "Judgment",
     "Membership",
     "ModelCall",

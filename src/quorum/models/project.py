@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quorum.db.types import JSONType
@@ -61,6 +61,11 @@ class Project(CreatedAt, Base):
     probe_rate: Mapped[float] = mapped_column(Float, default=0.0, server_default="0", nullable=False)
     probe_flag_threshold: Mapped[float | None] = mapped_column(Float)
     critique_share: Mapped[float] = mapped_column(Float, default=0.0, server_default="0", nullable=False)
+    # Whether any attached judge routes (``judges/routing.py``): read with the project on submit, so a
+    # project without routing pays no extra query there.
+    judge_routing: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False
+    )
     # Automatic candidate generation for messages-only imports (``generation/service.py`` validates it):
     # models, samples, params, pairing and the user whose jobs they become; none means off.
     auto_generate: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

@@ -31,6 +31,8 @@ from quorum.items.views import router as items_pages
 from quorum.jobs.api import router as jobs_router
 from quorum.jobs.queue import build_queue
 from quorum.jobs.views import router as jobs_pages
+from quorum.judges.api import router as judges_router
+from quorum.judges.views import router as judges_pages
 from quorum.keys import secret_key
 from quorum.projects.api import router as projects_router
 from quorum.projects.views import router as projects_pages
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         suggestions_router,
         assistance_router,
         reward_router,
+        judges_router,
         blobs_router,
         assets_router,
         accounts_pages,
@@ -130,6 +133,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         flags_pages,
         jobs_pages,
         generation_pages,
+        judges_pages,
         quality_pages,
         reviews_pages,
         models_pages,

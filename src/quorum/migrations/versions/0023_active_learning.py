@@ -1,7 +1,7 @@
 """active learning: reward-model versions, per-project settings, selections (with their arm) and scores
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0022
 Create Date: 2026-12-01 12:34:20.386051
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 import quorum.db.types
 
 revision: str = "0023"
-down_revision: str | None = "0020"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""AI judges: registered models that answer a project's items like annotators, kept apart from people."""
