@@ -23,6 +23,7 @@ from quorum.assignments.schemas import (
     TaskItem,
 )
 from quorum.core.input_checks import Id
+from quorum.critiques import serving
 from quorum.models import User
 from quorum.web.deps import DB, CurrentUser, as_current_user, credentials_sent
 
@@ -42,9 +43,10 @@ async def next_task(ref: str, request: Request) -> NextTask | Response:
             return None
         assignment = claimed.assignment
         view = service.annotator_view(claimed.project, claimed.item, assignment)
+        critique = serving.serve(db, claimed.item, assignment, view["display_order"])
         return NextTask(
             assignment=AssignmentOut(
-                id=assignment.id, expires_at=assignment.expires_at, item=TaskItem(**view)
+                id=assignment.id, expires_at=assignment.expires_at, item=TaskItem(**view), critique=critique
             )
         )
 
@@ -65,7 +67,10 @@ async def submit(
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> SubmitOut:
     def work(db: Session, user: User) -> tuple[SubmitOut, bool]:
-        result = service.submit(db, user, assignment_id, body.answer, body.time_spent_ms, idempotency_key)
+        result = service.submit(
+            db, user, assignment_id, body.answer, body.time_spent_ms, idempotency_key,
+            critique_fates=body.critique_fates,
+        )  # fmt: skip
         j = result.judgment
         created = JudgmentCreated(
             id=j.id,

@@ -22,10 +22,26 @@ class TaskItem(BaseModel):
     display_order: list[int] | None = Field(default=None, description=DISPLAY_ORDER)
 
 
+class CritiqueComment(BaseModel):
+    """A critic's comment as an annotator sees it: ``candidate`` is the screen position of the response
+    it quotes (0 where there is one response); never the model's name."""
+
+    index: int
+    candidate: int
+    quote: str
+    start: int
+    end: int
+    severity: str
+    comment: str
+
+
 class AssignmentOut(BaseModel):
     id: int
     expires_at: datetime
     item: TaskItem
+    critique: list[CritiqueComment] | None = Field(
+        default=None, description="The critic's comments when this assignment shows them; else null."
+    )
 
 
 class NextTask(BaseModel):
@@ -37,6 +53,11 @@ class SubmitIn(BaseModel):
 
     answer: dict[str, Any]
     time_spent_ms: Id
+    critique_fates: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Each shown critic comment's fate: {index, fate: kept|edited|deleted, comment?}.",
+        max_length=500,
+    )
 
 
 class SkipIn(BaseModel):

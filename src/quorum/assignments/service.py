@@ -15,7 +15,9 @@ from quorum.accounts.access import ANNOTATE, check_role, require_project, requir
 from quorum.assignments import overlap, recording
 from quorum.assignments.queue import claim_lease, live_leases, target_of
 from quorum.assignments.rules import policy_of
+from quorum.core.critique_comments import annotator_metadata
 from quorum.core.policy import next_target
+from quorum.critiques import serving as critique_serving
 from quorum.db.dialect import is_postgresql, lock_for_update
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound, field_error
@@ -70,7 +72,8 @@ def annotator_view(project: Project, item: Item, assignment: Assignment) -> dict
         "id": item.id,
         "external_id": item.external_id,
         "payload": kind.public_payload(shown),
-        "metadata": item.meta,
+        # Planted flaws (``metadata.inserted_flaws``) measure annotators: they never see them.
+        "metadata": annotator_metadata(item.meta),
         "display_order": order,
     }
 
@@ -176,6 +179,8 @@ def submit(
     answer: Any,
     time_spent_ms: int,
     idempotency_key: str | None = None,
+    *,
+    critique_fates: list[dict[str, Any]] | None = None,
 ) -> Submitted:
     if idempotency_key and len(idempotency_key) > 200:
         raise Invalid(
@@ -235,7 +240,8 @@ def submit(
         gold_score=kind.gold_score(answer_data, gold, config) if gold is not None else None,
         display_order=order,
         # The arms this lease drew: what was shown and what withheld stays with the label.
-        assistance=assignment.assistance,
+        # with the fate of each critic comment shown (checked against what this lease was shown).
+        assistance=critique_serving.with_fates(db, assignment, order, critique_fates),
         created_at=now,
     )
     count = item.judgment_count + 1

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from quorum.accounts.access import ANNOTATE, require_project
 from quorum.assignments import qualification, service
+from quorum.critiques import serving
 from quorum.errors import Conflict, Forbidden
 from quorum.projects.service import guidelines
 from quorum.task_types import registry
@@ -56,6 +57,7 @@ def next_fragment(request: Request, ref: str, user: CurrentUser, db: DB) -> Resp
                 "number": min(record.judged + 1, project.qualification_size),
                 "of": project.qualification_size,
             }
+    view = service.annotator_view(project, item, assignment)
     return render(
         request,
         "work/task.html",
@@ -65,7 +67,9 @@ def next_fragment(request: Request, ref: str, user: CurrentUser, db: DB) -> Resp
             "kind": kind,
             "config": project.config,
             # Candidates in the lease's order: the widget's answer speaks of these positions.
-            "payload": service.annotator_view(project, item, assignment)["payload"],
+            "payload": view["payload"],
             "qualifying": qualifying,
+            # The critic's comments when this lease shows them (``critiques/serving.py``).
+            "critique": serving.serve(db, item, assignment, view["display_order"]),
         },
     )
