@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from quorum import audit
 from quorum.consensus.precedence import item_consensus
 from quorum.core.json_text import dumps
+from quorum.critiques import provenance as critique_provenance
 from quorum.db import bulk
 from quorum.errors import Invalid, field_error
 from quorum.exports.writers import OUTPUTS, write
@@ -108,6 +109,7 @@ def _batches(
             Judgment.guideline_version,
             Judgment.created_at,
             Judgment.display_order,
+            Judgment.assistance,
         )
         for j in db.execute(
             judgment_columns.where(bulk.among(db, Judgment.item_id, ids)).order_by(Judgment.id)
@@ -120,10 +122,12 @@ def _batches(
                     j.guideline_version,
                     j.created_at,
                     j.display_order,
+                    j.assistance,
                 )
             )
             if j.item_id not in reviewed or j.id not in reviewed[j.item_id].rejected:
                 votes[j.item_id].append(j.answer)
+        critique_provenance.annotate(db, (j.assistance for js in judgments.values() for j in js))
         candidates: dict[int, list[CandidateInfo]] = defaultdict(list)
         candidate_columns = select(
             Candidate.item_id, Candidate.position, Candidate.model, Candidate.provider, Candidate.params
@@ -160,6 +164,7 @@ def _generic_row(item: ExportItem, consensus: dict[str, Any] | None) -> dict[str
                 "guideline_version": j.guideline_version,
                 "created_at": j.created_at.isoformat(),
                 "display_order": j.display_order,
+                "assistance": j.assistance,
             }
             for j in item.judgments
         ],

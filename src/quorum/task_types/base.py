@@ -81,6 +81,8 @@ class JudgmentRecord:
     guideline_version: int
     created_at: datetime
     display_order: list[int] | None = None
+    assistance: dict[str, Any] | None = None
+    """What assistance the annotator was shown (arms, critique comments' fates and provenance)."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from quorum.assignments.views import router as work_pages
 from quorum.blobs.api import router as blobs_router
 from quorum.blobs.store import LocalBlobStore
 from quorum.config import Settings
+from quorum.critiques.api import router as critiques_router
 from quorum.db import Database
 from quorum.db.engine import POOL_SIZE
 from quorum.exports.api import router as exports_router
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         models_router,
         synthetic_router,
         generation_router,
+        critiques_router,
         blobs_router,
         assets_router,
         accounts_pages,
