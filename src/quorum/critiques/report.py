@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+import orjson
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from quorum.core import flaw_recall
+from quorum.core import flaw_recall, json_text
 from quorum.core.critique_comments import FLAWS_KEY, flaw_spans, overlaps
 from quorum.critiques.serving import FATES_KEY
 from quorum.models import Item, Judgment, Project
@@ -25,25 +26,31 @@ KEPT = ("kept", "edited")
 def section(db: Session, project: Project) -> dict[str, Any]:
     kind = registry.get(project.task_type)
     flaws: dict[int, list[tuple[int, int, int]]] = {}
-    for item_id, payload, meta in db.execute(
-        select(Item.id, Item.payload, Item.meta).where(Item.project_id == project.id)
-    ):
-        if isinstance(meta, dict) and FLAWS_KEY in meta:
-            responses = [r.response for r in kind.critiqued_responses(payload)]
-            flaws[item_id] = flaw_spans(meta[FLAWS_KEY], responses)
+    # Only items with planted flaws, read as JSON text (the engine's per-value JSON reading would cost more
+    # than the whole count on a large project).
+    items = select(Item.id, cast(Item.payload, Text), cast(Item.meta[FLAWS_KEY], Text)).where(
+        Item.project_id == project.id, Item.meta[FLAWS_KEY].is_not(None)
+    )
+    for item_id, payload, planted in db.execute(items):
+        responses = [r.response for r in kind.critiqued_responses(_json(payload))]
+        flaws[item_id] = flaw_spans(_json(planted), responses)
     arms: dict[str, tuple[list[int], list[int]]] = {"shown": ([], []), "blind": ([], [])}
     kept_total = kept_unmatched = 0
     if flaws:
         rows = db.execute(
-            select(Judgment.item_id, Judgment.answer, Judgment.assistance).where(
-                Judgment.project_id == project.id
+            select(Judgment.item_id, cast(Judgment.answer, Text), cast(Judgment.assistance, Text)).where(
+                Judgment.project_id == project.id, Judgment.assistance.is_not(None)
             )
         )
-        for item_id, answer, arms_of in rows:
+        for item_id, answer_text, arms_text in rows:
             planted = flaws.get(item_id)
-            arm = (arms_of or {}).get("critique")
-            if planted is None or arm not in arms:
+            if planted is None:
                 continue
+            arms_of = _json(arms_text)
+            arm = arms_of.get("critique") if isinstance(arms_of, dict) else None
+            if arm not in arms:
+                continue
+            answer = _json(answer_text)
             kept = [
                 (int(f["candidate"]), int(f["start"]), int(f["end"]))
                 for f in (arms_of or {}).get(FATES_KEY) or []
@@ -64,3 +71,13 @@ def section(db: Session, project: Project) -> dict[str, Any]:
         "recall_difference": flaw_recall.difference(shown, blind),
         "kept_comments_unmatched": flaw_recall.share(kept_unmatched, kept_total),
     }
+
+
+def _json(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        # Our own writes: no integer past 64 bits, so orjson reads them as ``json`` would.
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json_text.loads(text)
