@@ -250,6 +250,22 @@ def test_shown_leases_get_the_comments_and_their_fates_are_stored(
     )
     assert stored  # both kinds of answer were written
 
+    # The workspace page loads the comments' script, and a shown lease's fragment lists the comments for
+    # keep / edit / delete, without the model's name or the planted flaws.
+    import_rows(client, boss, pid, [{**_rows()[0], "external_id": "good-2"}])
+    again = client.post(
+        f"/api/v1/projects/{pid}/critiques", json={"model": "critic-secret-name"}, headers=boss.headers
+    )
+    assert again.status_code == 202
+    assert client.post("/login", data={"username": "ann", "password": "correct horse"}).status_code == 200
+    page = client.get(f"/projects/{pid}/work")
+    assert page.status_code == 200 and "/static/critique_proposals.js" in page.text
+    fragment = client.post(f"/ui/projects/{pid}/next", headers=ann.headers)
+    assert fragment.status_code == 200 and "data-critique" in fragment.text
+    assert fragment.text.count('data-critique-action="keep"') == 2
+    assert "secret-name" not in fragment.text and "inserted_flaws" not in fragment.text
+    client.cookies.clear()
+
     # The export keeps the planted flaws, whether critiques were shown, and each comment's fate.
     exported = client.get(f"/api/v1/projects/{pid}/export", headers=boss.headers).text
     assert "inserted_flaws" in exported and "critique_fates" in exported
