@@ -31,9 +31,9 @@ def section(db: Session, project: Project) -> dict[str, Any]:
     items = select(Item.id, cast(Item.payload, Text), cast(Item.meta[FLAWS_KEY], Text)).where(
         Item.project_id == project.id, Item.meta[FLAWS_KEY].is_not(None)
     )
-    for item_id, payload, planted in db.execute(items):
+    for item_id, payload, planted_text in db.execute(items):
         responses = [r.response for r in kind.critiqued_responses(_json(payload))]
-        flaws[item_id] = flaw_spans(_json(planted), responses)
+        flaws[item_id] = flaw_spans(_json(planted_text), responses)
     arms: dict[str, tuple[list[int], list[int]]] = {"shown": ([], []), "blind": ([], [])}
     kept_total = kept_unmatched = 0
     if flaws:
