@@ -18,7 +18,7 @@ from quorum.config import Settings
 from quorum.critiques import report
 from quorum.db import Database
 from quorum.jobs.queue import build_queue
-from quorum.models import CritiqueProposal, Judgment, ModelCall, Project
+from quorum.models import CritiqueProposal, Item, Judgment, ModelCall, Project
 from quorum.projects import service as projects
 
 __all__ = ["fake"]
@@ -277,3 +277,67 @@ def test_shown_leases_get_the_comments_and_their_fates_are_stored(
     assert section["recall_with_critiques"]["value"] == 1.0 and section["recall_with_critiques"]["flaws"] == 2
     assert section["recall_without_critiques"]["value"] is None
     assert section["kept_comments_unmatched"]["value"] == 0.0 and section["kept_comments_unmatched"]["n"] == 2
+
+
+def test_pairwise_comments_follow_the_leases_display_order(client: TestClient, database: Database) -> None:
+    boss, ann = person(database, "boss", admin=True), person(database, "ann")
+    pid = project(database, "pw", task_type="pairwise", members={boss: "manager", ann: "annotator"})
+    rows = [
+        {
+            "external_id": f"p{i}",
+            "payload": {
+                "messages": [{"role": "user", "content": f"q{i}"}],
+                "candidates": [{"content": f"first answer {i}"}, {"content": f"second answer {i}"}],
+            },
+            "metadata": {"inserted_flaws": [{"candidate": 1, "quote": f"second answer {i}"}]},
+        }
+        for i in range(12)
+    ]
+    import_rows(client, boss, pid, rows)
+    with database.session() as db:
+        for item in db.scalars(select(Item).where(Item.project_id == pid)):
+            for position, c in enumerate(item.payload["candidates"]):
+                quote = c["content"].split()[0]
+                comment = {"quote": quote, "start": 0, "end": len(quote), "severity": "minor", "comment": "x"}
+                db.add(
+                    CritiqueProposal(
+                        project_id=pid, item_id=item.id, position=position, model_name="m", remote_model="m",
+                        template_version="critic-v1", params={}, comments=[comment], dropped=[],
+                    )
+                )  # fmt: skip
+    assert (
+        client.patch(
+            f"/api/v1/projects/{pid}", json={"critique_share": 1.0}, headers=boss.headers
+        ).status_code
+        == 200
+    )
+    orders = set()
+    while (task := next_task(client, ann, pid)) is not None:
+        candidates = task["item"]["payload"]["candidates"]
+        order = task["item"]["display_order"]
+        orders.add(tuple(order))
+        comments = task["critique"]
+        assert [c["candidate"] for c in comments] == [0, 1]
+        for c in comments:
+            assert candidates[c["candidate"]]["content"].startswith(c["quote"])
+        # Keep the comment on the candidate imported second, wherever it is shown.
+        shown_second = order.index(1)
+        body = {
+            "answer": {"choice": "A", "strength": "slightly"},
+            "time_spent_ms": 5,
+            "critique_fates": [
+                {"index": shown_second, "fate": "kept"},
+                {"index": 1 - shown_second, "fate": "deleted"},
+            ],
+        }
+        r = client.post(f"/api/v1/assignments/{task['id']}/submit", json=body, headers=ann.headers)
+        assert r.status_code == 201, r.text
+    assert orders == {(0, 1), (1, 0)}  # both orders were served
+    with database.session() as db:
+        for assistance in db.scalars(select(Judgment.assistance)):
+            kept = [f for f in assistance["critique_fates"] if f["fate"] == "kept"]
+            assert [f["candidate"] for f in kept] == [1]
+        section = report.section(db, db.get(Project, pid))
+    # Every planted flaw (in the candidate imported second) was found through the kept comment.
+    assert section["recall_with_critiques"]["value"] == 1.0
+    assert section["kept_comments_unmatched"]["value"] == 0.0
