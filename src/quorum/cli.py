@@ -11,6 +11,7 @@ from quorum.assistance import cli as assistance_cli
 from quorum.catalog.cli import types
 from quorum.cli_support import database, err, fail, handle_errors, out, settings
 from quorum.config import Settings
+from quorum.critiques import cli as critiques_cli
 from quorum.db import migrate
 from quorum.demo.seed import seed, seed_generation
 from quorum.exports import cli as exports_cli
@@ -46,6 +47,7 @@ app.add_typer(models, name="model")
 items_cli.register(app)
 exports_cli.register(app)
 generation_cli.register(app)
+critiques_cli.register(app)
 quality_cli.register(app)
 simulate_cli.register(app)
 synthetic_cli.register(app)

@@ -25,8 +25,9 @@ from quorum.assignments.schemas import (
 )
 from quorum.core import assistance
 from quorum.core.input_checks import Id
+from quorum.critiques import serving as critique_serving
 from quorum.models import User
-from quorum.suggestions import serving
+from quorum.suggestions import serving as suggestion_serving
 from quorum.web.deps import DB, CurrentUser, as_current_user, credentials_sent
 
 router = APIRouter(prefix="/api/v1", tags=["annotation"])
@@ -35,7 +36,7 @@ router = APIRouter(prefix="/api/v1", tags=["annotation"])
 @router.post(
     "/projects/{ref}/next",
     response_model=NextTask,
-    # ``suggestion`` is left out unless the project offers suggestions: no trace of them otherwise.
+    # ``suggestion`` and ``critique`` are left out unless the project offers them: no trace otherwise.
     response_model_exclude_unset=True,
     responses={204: {"description": "nothing is available for you now"}},
     dependencies=[Depends(credentials_sent)],
@@ -49,8 +50,10 @@ async def next_task(ref: str, request: Request) -> NextTask | Response:
         view = service.annotator_view(claimed.project, claimed.item, assignment)
         fields: dict[str, Any] = {"id": assignment.id, "expires_at": assignment.expires_at}
         if assistance.offers(assignment.assistance, "suggestion"):
-            shown = serving.offer(db, claimed.project, claimed.item, assignment)
+            shown = suggestion_serving.offer(db, claimed.project, claimed.item, assignment)
             fields["suggestion"] = SuggestionOut(**shown) if shown is not None else None
+        if assistance.offers(assignment.assistance, "critique"):
+            fields["critique"] = critique_serving.serve(db, claimed.item, assignment, view["display_order"])
         return NextTask(assignment=AssignmentOut(**fields, item=TaskItem(**view)))
 
     found = await as_current_user(request, work)
@@ -70,7 +73,10 @@ async def submit(
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> SubmitOut:
     def work(db: Session, user: User) -> tuple[SubmitOut, bool]:
-        result = service.submit(db, user, assignment_id, body.answer, body.time_spent_ms, idempotency_key)
+        result = service.submit(
+            db, user, assignment_id, body.answer, body.time_spent_ms, idempotency_key,
+            critique_fates=body.critique_fates,
+        )  # fmt: skip
         j = result.judgment
         created = JudgmentCreated(
             id=j.id,

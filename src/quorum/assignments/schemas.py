@@ -26,6 +26,19 @@ class SuggestionOut(BaseModel):
     answer: dict[str, Any] = Field(description="A proposed answer, in this assignment's screen positions.")
 
 
+class CritiqueComment(BaseModel):
+    """A critic's comment as an annotator sees it: ``candidate`` is the screen position of the response
+    it quotes (0 where there is one response); never the model's name."""
+
+    index: int
+    candidate: int
+    quote: str
+    start: int
+    end: int
+    severity: str
+    comment: str
+
+
 class AssignmentOut(BaseModel):
     id: int
     expires_at: datetime
@@ -34,6 +47,11 @@ class AssignmentOut(BaseModel):
         default=None,
         description="Only in projects that offer suggestions: the model's proposed answer, or null when "
         "this assignment is served blind or the item has none.",
+    )
+    critique: list[CritiqueComment] | None = Field(
+        default=None,
+        description="Only in projects that offer critiques: the critic's comments when this assignment shows "
+        "them, else null.",
     )
 
 
@@ -46,6 +64,11 @@ class SubmitIn(BaseModel):
 
     answer: dict[str, Any]
     time_spent_ms: Id
+    critique_fates: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Each shown critic comment's fate: {index, fate: kept|edited|deleted, comment?}.",
+        max_length=500,
+    )
 
 
 class SkipIn(BaseModel):

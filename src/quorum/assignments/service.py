@@ -15,7 +15,9 @@ from quorum.accounts.access import ANNOTATE, check_role, require_project, requir
 from quorum.assignments import overlap, recording
 from quorum.assignments.queue import claim_lease, live_leases, target_of
 from quorum.assignments.rules import policy_of
+from quorum.core.critique_comments import annotator_metadata
 from quorum.core.policy import next_target
+from quorum.critiques import serving as critique_serving
 from quorum.db.dialect import is_postgresql, lock_for_update
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound, field_error
@@ -23,7 +25,7 @@ from quorum.judges import routing as judge_routing
 from quorum.judgments.repository import with_annotator
 from quorum.models import Assignment, Item, Judgment, Membership, Project, User
 from quorum.reward import hook as reward_hook
-from quorum.suggestions import serving
+from quorum.suggestions import serving as suggestion_serving
 from quorum.task_types import registry
 from quorum.task_types.base import TaskType
 
@@ -73,7 +75,8 @@ def annotator_view(project: Project, item: Item, assignment: Assignment) -> dict
         "id": item.id,
         "external_id": item.external_id,
         "payload": kind.public_payload(shown),
-        "metadata": item.meta,
+        # Planted flaws (``metadata.inserted_flaws``) measure annotators: they never see them.
+        "metadata": annotator_metadata(item.meta),
         "display_order": order,
     }
 
@@ -179,6 +182,8 @@ def submit(
     answer: Any,
     time_spent_ms: int,
     idempotency_key: str | None = None,
+    *,
+    critique_fates: list[dict[str, Any]] | None = None,
 ) -> Submitted:
     if idempotency_key and len(idempotency_key) > 200:
         raise Invalid(
@@ -237,9 +242,12 @@ def submit(
         # Scored now, never shown to the annotator; gold items keep their gold as their answer.
         gold_score=kind.gold_score(answer_data, gold, config) if gold is not None else None,
         display_order=order,
-        # The arms this lease drew: what was shown and what withheld stays with the label, and whether
-        # the answer accepted a shown suggestion.
-        assistance=serving.settle(kind, config, assignment.assistance, answer_data),
+        # The arms this lease drew (what was shown and what withheld stays with the label), the fate of each
+        # critic comment shown (checked against what this lease was shown), and whether the answer
+        # accepted a shown suggestion.
+        assistance=suggestion_serving.settle(
+            kind, config, critique_serving.with_fates(db, assignment, order, critique_fates), answer_data
+        ),
         created_at=now,
     )
     count = item.judgment_count + 1

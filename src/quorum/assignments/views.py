@@ -10,10 +10,11 @@ from fastapi.responses import Response
 from quorum.accounts.access import ANNOTATE, require_project
 from quorum.assignments import qualification, service
 from quorum.core import assistance
+from quorum.critiques import serving as critique_serving
 from quorum.errors import Conflict, Forbidden
 from quorum.models import Assignment, Item, Project
 from quorum.projects.service import guidelines
-from quorum.suggestions import serving
+from quorum.suggestions import serving as suggestion_serving
 from quorum.task_types import registry
 from quorum.web.deps import DB, CurrentUser, PageUser
 from quorum.web.templating import render
@@ -61,6 +62,7 @@ def next_fragment(request: Request, ref: str, user: CurrentUser, db: DB) -> Resp
                 "number": min(record.judged + 1, project.qualification_size),
                 "of": project.qualification_size,
             }
+    view = service.annotator_view(project, item, assignment)
     return render(
         request,
         "work/task.html",
@@ -70,10 +72,12 @@ def next_fragment(request: Request, ref: str, user: CurrentUser, db: DB) -> Resp
             "kind": kind,
             "config": project.config,
             # Candidates in the lease's order: the widget's answer speaks of these positions.
-            "payload": service.annotator_view(project, item, assignment)["payload"],
+            "payload": view["payload"],
             "qualifying": qualifying,
             # Only when the project offers suggestions and this lease shows one: {"answer", "mode"}.
             "suggestion": _suggestion(db, project, item, assignment),
+            # The critic's comments when this lease shows them (``critiques/serving.py``).
+            "critique": critique_serving.serve(db, item, assignment, view["display_order"]),
         },
     )
 
@@ -81,5 +85,5 @@ def next_fragment(request: Request, ref: str, user: CurrentUser, db: DB) -> Resp
 def _suggestion(db: DB, project: Project, item: Item, assignment: Assignment) -> dict[str, Any] | None:
     if not assistance.offers(assignment.assistance, "suggestion"):
         return None
-    shown = serving.offer(db, project, item, assignment)
+    shown = suggestion_serving.offer(db, project, item, assignment)
     return None if shown is None else {**shown, "mode": project.suggestion_mode}

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quorum.core.suggestions_report import FAST_ACCEPT_MS, Judgments, measure
+from quorum.critiques import report as critiques_report
+from quorum.judges import report as judges_report
 from quorum.models import Judgment, Project, User
 from quorum.suggestions.service import current_answers
 from quorum.suggestions.serving import matches
@@ -92,7 +94,8 @@ def to_judgments(rows: list[tuple[int, str, bool, bool, bool, float, int]]) -> t
 
 SECTIONS: dict[str, Section] = {
     "suggestions": suggestions_section,
-    # At merge: "critiques": quorum.critiques.report.section, "judges": quorum.judges.report.section
+    "critiques": critiques_report.section,
+    "judges": judges_report.section,
 }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from quorum import audit
 from quorum.consensus.precedence import item_consensus
 from quorum.core.json_text import dumps
+from quorum.critiques import provenance as critique_provenance
 from quorum.db import bulk
 from quorum.errors import Invalid, field_error
 from quorum.exports.writers import OUTPUTS, write
@@ -128,10 +129,12 @@ def _batches(
                     j.created_at,
                     j.display_order,
                     suggestion_exports.view(j.assistance, known),
+                    j.assistance,
                 )
             )
             if j.item_id not in reviewed or j.id not in reviewed[j.item_id].rejected:
                 votes[j.item_id].append(j.answer)
+        critique_provenance.annotate(db, (j.assistance for js in judgments.values() for j in js))
         candidates: dict[int, list[CandidateInfo]] = defaultdict(list)
         candidate_columns = select(
             Candidate.item_id, Candidate.position, Candidate.model, Candidate.provider, Candidate.params
@@ -169,6 +172,7 @@ def _generic_row(item: ExportItem, consensus: dict[str, Any] | None) -> dict[str
                 "created_at": j.created_at.isoformat(),
                 "display_order": j.display_order,
                 "suggestion": j.suggestion,
+                "assistance": j.assistance,
             }
             for j in item.judgments
         ],

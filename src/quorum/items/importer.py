@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.config import DEFAULT_MAX_FIELD_BYTES
+from quorum.core.critique_comments import FLAWS_KEY, flaw_problems
 from quorum.db import bulk
 from quorum.errors import Invalid, QuorumError
 from quorum.items.payloads import ItemRow, same_prompt, write_items
@@ -76,6 +77,10 @@ def _validate(
     metadata = raw.get("metadata") or {}
     if not isinstance(metadata, dict):
         return [_fail(number, "metadata", "must be a JSON object")]
+    if FLAWS_KEY in metadata:
+        responses = [r.response for r in kind.critiqued_responses(payload.model_dump(mode="json"))]
+        if flaws := flaw_problems(metadata[FLAWS_KEY], responses):
+            return [_fail(number, f"metadata.{FLAWS_KEY}{at}", msg) for at, msg in flaws]
     priority = raw.get("priority", 0.0)
     if isinstance(priority, bool) or not isinstance(priority, int | float):
         return [_fail(number, "priority", "must be a number")]

@@ -14,6 +14,7 @@ from huey.consumer import Consumer
 from quorum.blobs.store import LocalBlobStore
 from quorum.config import Settings
 from quorum.consensus import jobs as consensus_jobs
+from quorum.critiques import jobs as critique_jobs
 from quorum.db import Database
 from quorum.exports import jobs as export_jobs
 from quorum.generation import jobs as generation_jobs
@@ -36,6 +37,7 @@ KINDS = (
     reward_jobs.TRAIN,
     reward_jobs.SCORE,
     judge_jobs.KIND,
+    critique_jobs.KIND,
 )
 
 

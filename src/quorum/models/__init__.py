@@ -8,6 +8,7 @@ from quorum.models.audit_event import AuditEvent
 from quorum.models.base import Base
 from quorum.models.candidate import Candidate
 from quorum.models.consensus_fit import ConsensusFit
+from quorum.models.critique_proposal import CritiqueProposal
 from quorum.models.flag import Flag
 from quorum.models.generation import Generation
 from quorum.models.guideline import Guideline
@@ -40,6 +41,7 @@ __all__ = [
     "Base",
     "Candidate",
     "ConsensusFit",
+    "CritiqueProposal",
     "Flag",
     "Generation",
     "Guideline",

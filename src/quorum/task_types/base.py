@@ -64,6 +64,16 @@ class CandidateInfo:
 
 
 @dataclass(frozen=True)
+class CritiquedResponse:
+    """One response a critic comments on: its candidate index as stored (0 for a single response), the
+    conversation it answers (chat messages) and its text, into which comment quotes are exact spans."""
+
+    position: int
+    messages: list[dict[str, Any]]
+    response: str
+
+
+@dataclass(frozen=True)
 class JudgmentRecord:
     annotator: str
     answer: dict[str, Any]
@@ -73,6 +83,8 @@ class JudgmentRecord:
     display_order: list[int] | None = None
     suggestion: dict[str, Any] | None = None
     """Exports: whether a suggestion was shown to this judgment, its provenance and acceptance."""
+    assistance: dict[str, Any] | None = None
+    """What assistance the annotator was shown (arms, critique comments' fates and provenance)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +148,16 @@ class TaskType(ABC, Generic[ConfigT, PayloadT, AnswerT]):
         return payload
 
     def candidates(self, payload: PayloadT) -> list[CandidateInfo]:
+        return []
+
+    def critiqued_responses(self, payload: dict[str, Any]) -> list[CritiquedResponse]:
+        """The model responses of a stored payload a critic may comment on (``critiques/``), each with the
+        conversation it answers; empty where the type has none."""
+        return []
+
+    def found_spans(self, answer: dict[str, Any]) -> list[tuple[int, int, int]]:
+        """The spans a stored answer marks as wrong, as (candidate index, start, end) in the response's
+        code points; the planted-flaw recall counts a flaw found when one overlaps it."""
         return []
 
     # ---- generated candidates ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from quorum.assistance.api import router as assistance_router
 from quorum.blobs.api import router as blobs_router
 from quorum.blobs.store import LocalBlobStore
 from quorum.config import Settings
+from quorum.critiques.api import router as critiques_router
 from quorum.db import Database
 from quorum.db.engine import POOL_SIZE
 from quorum.exports.api import router as exports_router
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         assistance_router,
         reward_router,
         judges_router,
+        critiques_router,
         blobs_router,
         assets_router,
         accounts_pages,

@@ -21,6 +21,7 @@ from quorum.errors import Invalid, field_error
 from quorum.task_types.base import (
     CandidateInfo,
     Consensus,
+    CritiquedResponse,
     ExportItem,
     ExportWriter,
     TaskType,
@@ -157,6 +158,18 @@ class Critique(TaskType[Config, Payload, Answer]):
     def public_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         # Annotators judge the response, not the model that wrote it.
         return {k: v for k, v in payload.items() if k != "response_model"}
+
+    def critiqued_responses(self, payload: dict[str, Any]) -> list[CritiquedResponse]:
+        prompt = payload.get("prompt")
+        messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt or [])
+        return [CritiquedResponse(0, messages, str(payload.get("response", "")))]
+
+    def found_spans(self, answer: dict[str, Any]) -> list[tuple[int, int, int]]:
+        return [
+            (0, int(i["start"]), int(i["end"]))
+            for i in answer.get("issues") or []
+            if isinstance(i, dict) and isinstance(i.get("start"), int) and isinstance(i.get("end"), int)
+        ]
 
     def candidates(self, payload: Payload) -> list[CandidateInfo]:
         # The judged text is one model output: its provenance goes with the item into exports.

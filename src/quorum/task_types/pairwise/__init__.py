@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from quorum.task_types.base import (
     CandidateInfo,
     Consensus,
+    CritiquedResponse,
     ExportItem,
     ExportWriter,
     TaskType,
@@ -110,6 +111,13 @@ class Pairwise(ShuffledCandidates, TaskType[Config, Payload, Answer]):
 
     def candidates(self, payload: Payload) -> list[CandidateInfo]:
         return provenance(payload.candidates)
+
+    def critiqued_responses(self, payload: dict[str, Any]) -> list[CritiquedResponse]:
+        messages = list(payload.get("messages") or [])
+        return [
+            CritiquedResponse(i, messages, str(c.get("content", "")))
+            for i, c in enumerate(payload.get("candidates") or [])
+        ]
 
     def consensus(self, answers: list[dict[str, Any]], config: Config) -> Consensus:
         n = len(answers)

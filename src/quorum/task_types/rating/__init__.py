@@ -24,6 +24,7 @@ from pydantic import (
 from quorum.task_types.base import (
     CandidateInfo,
     Consensus,
+    CritiquedResponse,
     ExportItem,
     ExportWriter,
     QuestionLevel,
@@ -173,6 +174,9 @@ class Rating(TaskType[Config, Payload, Answer]):
     def public_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         # Annotators rate the text, not the model's name.
         return {"messages": payload["messages"], "response": payload["response"]}
+
+    def critiqued_responses(self, payload: dict[str, Any]) -> list[CritiquedResponse]:
+        return [CritiquedResponse(0, list(payload.get("messages") or []), str(payload.get("response", "")))]
 
     def candidates(self, payload: Payload) -> list[CandidateInfo]:
         if payload.model is None and payload.provider is None and not payload.params:

@@ -103,8 +103,11 @@
     if (!current || busy) return;
     const widget = Quorum.widgets[current.type];
     let answer;
+    let extras = {};
     try {
       answer = given || widget.collect(document.getElementById("task"));
+      // Other parts of the page (a model's critique comments) add their own fields to the submit body.
+      (Quorum.submitParts || []).forEach((part) => Object.assign(extras, part(document.getElementById("task"))));
     } catch (e) {
       showError(e.message);
       return;
@@ -113,7 +116,7 @@
     const spent = Math.max(0, Math.round(performance.now() - current.started));
     try {
       const response = await post(`/api/v1/assignments/${current.id}/submit`,
-        { answer, time_spent_ms: spent }, { "Idempotency-Key": current.key });
+        { ...extras, answer, time_spent_ms: spent }, { "Idempotency-Key": current.key });
       if (response.status === 201) {
         const late = current.expired;
         done += 1;
