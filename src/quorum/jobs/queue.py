@@ -15,6 +15,7 @@ from quorum.blobs.store import LocalBlobStore
 from quorum.config import Settings
 from quorum.consensus import jobs as consensus_jobs
 from quorum.db import Database
+from quorum.embeddings import jobs as embedding_jobs
 from quorum.exports import jobs as export_jobs
 from quorum.generation import jobs as generation_jobs
 from quorum.jobs import runner
@@ -29,6 +30,7 @@ KINDS = (
     quality_jobs.KIND,
     synthetic_jobs.KIND,
     generation_jobs.KIND,
+    embedding_jobs.KIND,
 )
 
 

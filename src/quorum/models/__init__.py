@@ -6,6 +6,7 @@ from quorum.models.audit_event import AuditEvent
 from quorum.models.base import Base
 from quorum.models.candidate import Candidate
 from quorum.models.consensus_fit import ConsensusFit
+from quorum.models.embedding import BatchCheckpoint, ItemEmbedding
 from quorum.models.flag import Flag
 from quorum.models.generation import Generation
 from quorum.models.guideline import Guideline
@@ -29,12 +30,14 @@ __all__ = [
     "Assignment",
     "AuditEvent",
     "Base",
+    "BatchCheckpoint",
     "Candidate",
     "ConsensusFit",
     "Flag",
     "Generation",
     "Guideline",
     "Item",
+    "ItemEmbedding",
     "ItemPin",
     "Job",
     "Judgment",
