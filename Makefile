@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/assign.py
 	$(BIN)/python benchmarks/quality.py
 	$(BIN)/python benchmarks/models.py
+	$(BIN)/python benchmarks/embed.py
 
 clean:
 	rm -rf $(VENV) quorum-data test-output
