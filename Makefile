@@ -57,6 +57,8 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/quality.py
 	$(BIN)/python benchmarks/models.py
 	$(BIN)/python benchmarks/active.py
+	$(BIN)/python benchmarks/embed.py
+	$(BIN)/python benchmarks/assist.py
 
 clean:
 	rm -rf $(VENV) quorum-data test-output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +60,10 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description="Estimated valid share a synthetic-prompt batch must reach to be released (per batch: bar).",
+    )
+    executor: Literal["inprocess", "ray"] = Field(
+        default="inprocess",
+        description="Where batch model work (the embed job, batch scoring) runs: this process, or Ray.",
     )
     image_hosts: str = Field(
         default="", description="Comma-separated hosts pages may load item images from over HTTPS."

@@ -16,6 +16,7 @@ from quorum.config import Settings
 from quorum.consensus import jobs as consensus_jobs
 from quorum.critiques import jobs as critique_jobs
 from quorum.db import Database
+from quorum.embeddings import jobs as embedding_jobs
 from quorum.exports import jobs as export_jobs
 from quorum.generation import jobs as generation_jobs
 from quorum.jobs import runner
@@ -38,6 +39,7 @@ KINDS = (
     reward_jobs.SCORE,
     judge_jobs.KIND,
     critique_jobs.KIND,
+    embedding_jobs.KIND,
 )
 
 

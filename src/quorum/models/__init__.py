@@ -9,6 +9,7 @@ from quorum.models.base import Base
 from quorum.models.candidate import Candidate
 from quorum.models.consensus_fit import ConsensusFit
 from quorum.models.critique_proposal import CritiqueProposal
+from quorum.models.embedding import BatchCheckpoint, ItemEmbedding
 from quorum.models.flag import Flag
 from quorum.models.generation import Generation
 from quorum.models.guideline import Guideline
@@ -39,6 +40,7 @@ __all__ = [
     "Assignment",
     "AuditEvent",
     "Base",
+    "BatchCheckpoint",
     "Candidate",
     "ConsensusFit",
     "CritiqueProposal",
@@ -46,6 +48,7 @@ __all__ = [
     "Generation",
     "Guideline",
     "Item",
+    "ItemEmbedding",
     "ItemPin",
     "Job",
     "Judge",

