@@ -6,6 +6,7 @@ from quorum.models.audit_event import AuditEvent
 from quorum.models.base import Base
 from quorum.models.candidate import Candidate
 from quorum.models.consensus_fit import ConsensusFit
+from quorum.models.draft import Draft
 from quorum.models.flag import Flag
 from quorum.models.generation import Generation
 from quorum.models.guideline import Guideline
@@ -13,6 +14,7 @@ from quorum.models.item import Item
 from quorum.models.item_pin import ItemPin
 from quorum.models.job import Job
 from quorum.models.judgment import Judgment
+from quorum.models.judgment_version import JudgmentVersion
 from quorum.models.membership import Membership
 from quorum.models.model_call import ModelCall
 from quorum.models.model_endpoint import ModelEndpoint
@@ -31,6 +33,7 @@ __all__ = [
     "Base",
     "Candidate",
     "ConsensusFit",
+    "Draft",
     "Flag",
     "Generation",
     "Guideline",
@@ -38,6 +41,7 @@ __all__ = [
     "ItemPin",
     "Job",
     "Judgment",
+    "JudgmentVersion",
     "Membership",
     "ModelCall",
     "ModelEndpoint",

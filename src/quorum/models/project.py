@@ -61,6 +61,10 @@ class Project(CreatedAt, Base):
     probe_rate: Mapped[float] = mapped_column(Float, default=0.0, server_default="0", nullable=False)
     probe_flag_threshold: Mapped[float | None] = mapped_column(Float)
     critique_share: Mapped[float] = mapped_column(Float, default=0.0, server_default="0", nullable=False)
+    # How far the workspace's heartbeat may push a lease past its first expiry; none: never extended.
+    max_lease_extension_seconds: Mapped[int | None] = mapped_column(
+        Integer, default=3600, server_default="3600"
+    )
     # Automatic candidate generation for messages-only imports (``generation/service.py`` validates it):
     # models, samples, params, pairing and the user whose jobs they become; none means off.
     auto_generate: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
