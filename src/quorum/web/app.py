@@ -53,9 +53,9 @@ from quorum.web.ratelimit import LoginLimiter
 from quorum.web.security import SecurityHeaders
 from quorum.web.session import Sessions
 from quorum.web.system import router as system_router
+from quorum.web.templating import make_templates
 from quorum.workspace.api import router as workspace_router
 from quorum.workspace.views import router as workspace_pages
-from quorum.web.templating import make_templates
 
 log = logging.getLogger("quorum.web")
 

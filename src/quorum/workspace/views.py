@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -36,7 +38,8 @@ def edit_page(request: Request, ref: str, judgment_id: Id, user: PageUser, db: D
             "kind": kind,
             "config": project.config,
             "payload": kind.public_payload(shown),
-            "shown_answer": recent.shown_answer,
+            # ensure_ascii off: the person reads their own words, never \u escape codes.
+            "answer_json": json.dumps(recent.shown_answer, indent=2, ensure_ascii=False),
             "versions": recent.versions,
             "widget_types": [project.task_type],
         },
