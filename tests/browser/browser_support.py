@@ -74,7 +74,7 @@ def console_errors(page: Page) -> list[str]:
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
-            errors.append(message.text)
+            errors.append(f"{message.text} ({message.location.get('url', '')})")
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: errors.append(str(exc)))

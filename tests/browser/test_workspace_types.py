@@ -104,13 +104,20 @@ def _fill(page: Page, name: str) -> None:
         page.keyboard.press("ArrowLeft")  # the cursor, on the last pick, to the response before it
         page.keyboard.press("BracketLeft")  # which moves up one place
     elif name == "critique":
-        pre = task.locator("pre[data-response]")
-        box = pre.bounding_box()
-        assert box is not None
-        page.mouse.move(box["x"] + 4, box["y"] + 8)
-        page.mouse.down()
-        page.mouse.move(box["x"] + 120, box["y"] + 8, steps=5)
-        page.mouse.up()
+        # A double click on the response's first word selects it, as a person would with the mouse.
+        word = page.evaluate(
+            """() => {
+              const pre = document.querySelector('#task pre[data-response]');
+              const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+              const node = walker.nextNode();
+              const range = document.createRange();
+              range.setStart(node, 0);
+              range.setEnd(node, 2);
+              const r = range.getBoundingClientRect();
+              return {x: r.left + r.width / 2, y: r.top + r.height / 2};
+            }"""
+        )
+        page.mouse.dblclick(word["x"], word["y"])
         task.locator("[data-issue-action=add]").click()
         expect(task.locator(".issue-editor")).to_be_visible()
         task.locator(".issue-editor [data-value=major]").click()

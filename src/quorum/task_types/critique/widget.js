@@ -155,8 +155,21 @@
     return root.querySelector(".issue-editor");
   }
 
-  function openEditor(root) {
-    const span = selectedSpan(root);
+  // The last mouse selection in the response (kept by the mouseup handler), for when a click elsewhere
+  // took the live selection away before "add an issue" was pressed.
+  function lastMouseSpan(root) {
+    const pre = preOf(root);
+    if (!pre || !pre._caret || pre._caret.anchor === pre._caret.focus) return null;
+    const text = raw(pre);
+    let start = Math.min(pre._caret.anchor, pre._caret.focus);
+    let end = Math.max(pre._caret.anchor, pre._caret.focus);
+    while (start < end && /\s/.test(text[start])) start += 1;
+    while (end > start && /\s/.test(text[end - 1])) end -= 1;
+    return end > start ? [start, end] : null;
+  }
+
+  function openEditor(root, fromButton) {
+    const span = selectedSpan(root) || (fromButton ? lastMouseSpan(root) : null);
     const hint = field(root, "hint");
     if (!span) {
       hint.textContent = "Select a span of the response first: with the mouse, or press v and use Shift+arrows.";
@@ -293,7 +306,7 @@
     const button = event.target.closest && event.target.closest("[data-issue-action]");
     if (!root || !button || !root.contains(button)) return;
     const action = button.dataset.issueAction;
-    if (action === "add") openEditor(root);
+    if (action === "add") openEditor(root, true);
     else if (action === "save") saveIssue(root);
     else if (action === "cancel") closeEditor(root);
     else if (action === "delete") deleteIssue(root, button.closest("li"));

@@ -6,6 +6,13 @@
   const Quorum = (window.Quorum = window.Quorum || { widgets: {} });
   const CONTROLS = "input, textarea, select";
 
+  // The values of the pressed buttons of a choice group: every widget's collect() reads its choices so.
+  Quorum.pressed = function (root, group) {
+    const box = root.querySelector(`[data-group="${CSS.escape(group)}"]`);
+    if (!box) return [];
+    return Array.from(box.querySelectorAll("[aria-pressed=true]")).map((b) => b.dataset.value);
+  };
+
   function form(root) {
     return root.querySelector(".answer-form") || root;
   }

@@ -46,11 +46,7 @@
     activeMs: () => { accrue(); return current ? Math.round(current.activeMs) : 0; },
   };
 
-  Quorum.pressed = function (root, group) {
-    const box = root.querySelector(`[data-group="${CSS.escape(group)}"]`);
-    if (!box) return [];
-    return Array.from(box.querySelectorAll("[aria-pressed=true]")).map((b) => b.dataset.value);
-  };
+  // Quorum.pressed(root, group) (form_state.js) reads a choice group's pressed values.
 
   function showError(message) {
     errorBox.textContent = message;
