@@ -24,11 +24,11 @@
       label.className = "tier-label";
       label.textContent = tier.map((i) => `Response ${i + 1}`).join(" = ") + (tier.length > 1 ? " (tie)" : "");
       li.append(label);
-      [["up", "↑", "Move up"], ["down", "↓", "Move down"]].forEach(([way, text, name]) => {
+      // The arrows are drawn by the stylesheet, so the row's text stays the order itself.
+      [["up", "Move up"], ["down", "Move down"]].forEach(([way, name]) => {
         const b = document.createElement("button");
         b.type = "button";
         b.dataset.move = way;
-        b.textContent = text;
         b.setAttribute("aria-label", `${name}: ${label.textContent}`);
         li.append(b);
       });

@@ -107,6 +107,7 @@
         // A third of the lease left, at most a minute: a beat or two can be lost before it runs out.
         beatEvery: Math.min(60000, Math.max(1000, (expires - Date.now()) / 3)),
         lastBeat: Date.now(),
+        touched: false, // any key, click or typing on this item: a late draft restore stays out of the way
       };
       clock = performance.now();
       lastInput = Date.now();
@@ -116,9 +117,11 @@
       setEnabled(true);
       area.scrollTop = 0;
       tick();
-      await restoreDraft(current);
-      itemHooks.forEach((fn) => fn(task));
-      document.dispatchEvent(new CustomEvent("quorum:item", { detail: { task } }));
+      // Not awaited: the person may start at once (a restore never overwrites what they did meanwhile).
+      restoreDraft(current).finally(() => {
+        itemHooks.forEach((fn) => fn(task));
+        document.dispatchEvent(new CustomEvent("quorum:item", { detail: { task } }));
+      });
     } catch (e) {
       showError("Network problem: " + e.message + ". Retrying in 3 s.");
       setTimeout(loadNext, 3000);
@@ -209,6 +212,7 @@
       const response = await fetch(`/api/v1/assignments/${held.id}/draft`, { credentials: "same-origin" });
       if (response.status !== 200 || held !== current) return;
       const draft = await response.json();
+      if (held !== current || held.touched) return;
       Quorum.formState.restore(document.getElementById("task"), held.type, draft.state);
       held.activeMs = Math.max(held.activeMs, draft.active_ms);
       held.savedMs = held.activeMs;
@@ -269,6 +273,8 @@
   }
   ["keydown", "pointerdown", "input", "wheel", "mousemove", "touchstart"].forEach((name) =>
     document.addEventListener(name, markInput, { capture: true, passive: true }));
+  ["keydown", "pointerdown", "input"].forEach((name) =>
+    document.addEventListener(name, () => { if (current) current.touched = true; }, { capture: true, passive: true }));
   document.addEventListener("visibilitychange", () => {
     accrue();
     if (document.visibilityState === "hidden") saveDraft(true);
