@@ -55,8 +55,8 @@ class Starting:
             )
 
     def ready(self) -> LiveServer:
-        """Waits until `/readyz` answers."""
-        deadline = time.monotonic() + 60
+        """Waits until `/readyz` answers (60 s, or ``QUORUM_TEST_SERVER_START_S`` on a crowded machine)."""
+        deadline = time.monotonic() + float(os.environ.get("QUORUM_TEST_SERVER_START_S", "60"))
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.server.url}/readyz", timeout=1).status_code == 200:

@@ -23,6 +23,7 @@ NULLABLE = {f.name for f in policy_fields() if f.nullable}
 # A value for each optional policy, to show that null turns it off again.
 SOME = {
     "overlap_max": 3,
+    "max_lease_extension_seconds": 600,
     "min_gold_accuracy": 0.5,
     "review_confidence": 0.7,
     "qualification_size": 2,

@@ -7,6 +7,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import ConsoleMessage, Page
+
 from quorum.accounts import service as accounts
 from quorum.db import Database
 from quorum.items import importer
@@ -64,3 +66,16 @@ def seed_people_and_projects(database: Database, *, items: int = 2) -> dict[str,
         ],
     )
     return ids
+
+
+def console_errors(page: Page) -> list[str]:
+    """Collects console errors (a style or script the CSP blocks is one) and uncaught exceptions."""
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors

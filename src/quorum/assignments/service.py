@@ -128,6 +128,24 @@ def _own_assignment(db: Session, user: User, assignment_id: int) -> tuple[Assign
     return assignment, project
 
 
+def owned_assignment(
+    db: Session, user: User, assignment_id: int, *, working: bool = True
+) -> tuple[Assignment, Project]:
+    """One's own assignment and its project, as submit checks them (``working=False``: also in a paused
+    project, for reading back one's own draft)."""
+    if working:
+        return _own_assignment(db, user, assignment_id)
+    found = db.execute(_assignment_query(lock=False), {"aid": assignment_id}).first()
+    if found is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    assignment, project, role = found
+    if assignment.user_id != user.id:
+        raise Forbidden(f"assignment {assignment_id} belongs to someone else")
+    if role is None and not user.is_admin:
+        raise Forbidden(f"you are no longer a member of project {project.name!r}")
+    return assignment, project
+
+
 @cache
 def _submission_query(*, with_key: bool, lock: bool) -> Select[*tuple[Any, ...]]:
     """Built once per shape with bound parameters ``aid`` (and ``uid``, ``key``)."""

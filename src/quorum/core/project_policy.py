@@ -73,6 +73,14 @@ class ProjectPolicy(BaseModel):
         title="Lease (seconds)",
         description="how long an annotator holds an item, in seconds",
     )
+    max_lease_extension_seconds: Int | None = Field(
+        3600,
+        ge=1,
+        le=MAX_LEASE_SECONDS,
+        title="Lease extension (seconds)",
+        description="while the workspace is open and the person works, its heartbeat extends the lease up to "
+        "this long past its first expiry; none: leases are never extended",
+    )
     max_leases: Int = Field(
         1,
         ge=1,

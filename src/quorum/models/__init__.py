@@ -9,6 +9,7 @@ from quorum.models.base import Base
 from quorum.models.candidate import Candidate
 from quorum.models.consensus_fit import ConsensusFit
 from quorum.models.critique_proposal import CritiqueProposal
+from quorum.models.draft import Draft
 from quorum.models.embedding import BatchCheckpoint, ItemEmbedding
 from quorum.models.flag import Flag
 from quorum.models.generation import Generation
@@ -19,6 +20,7 @@ from quorum.models.job import Job
 from quorum.models.judge import Judge
 from quorum.models.judge_verdict import JudgeVerdict
 from quorum.models.judgment import Judgment
+from quorum.models.judgment_version import JudgmentVersion
 from quorum.models.membership import Membership
 from quorum.models.model_call import ModelCall
 from quorum.models.model_endpoint import ModelEndpoint
@@ -44,6 +46,7 @@ __all__ = [
     "Candidate",
     "ConsensusFit",
     "CritiqueProposal",
+    "Draft",
     "Flag",
     "Generation",
     "Guideline",
@@ -54,6 +57,7 @@ __all__ = [
     "Judge",
     "JudgeVerdict",
     "Judgment",
+    "JudgmentVersion",
     "Membership",
     "ModelCall",
     "ModelEndpoint",

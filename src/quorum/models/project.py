@@ -66,6 +66,10 @@ class Project(CreatedAt, Base):
     judge_routing: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false(), nullable=False
     )
+    # How far the workspace's heartbeat may push a lease past its first expiry; none: never extended.
+    max_lease_extension_seconds: Mapped[int | None] = mapped_column(
+        Integer, default=3600, server_default="3600"
+    )
     # Automatic candidate generation for messages-only imports (``generation/service.py`` validates it):
     # models, samples, params, pairing and the user whose jobs they become; none means off.
     auto_generate: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

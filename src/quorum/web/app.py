@@ -61,6 +61,8 @@ from quorum.web.security import SecurityHeaders
 from quorum.web.session import Sessions
 from quorum.web.system import router as system_router
 from quorum.web.templating import make_templates
+from quorum.workspace.api import router as workspace_router
+from quorum.workspace.views import router as workspace_pages
 
 log = logging.getLogger("quorum.web")
 
@@ -109,6 +111,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # Routes are matched in order, one by one: the annotator loop's (every annotator, every item) first.
     routers = (
         assignments_router,
+        workspace_router,
         system_router,
         accounts_router,
         projects_router,
@@ -132,6 +135,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         projects_pages,
         items_pages,
         work_pages,
+        workspace_pages,
         flags_pages,
         jobs_pages,
         generation_pages,

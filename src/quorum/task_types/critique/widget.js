@@ -155,8 +155,21 @@
     return root.querySelector(".issue-editor");
   }
 
-  function openEditor(root) {
-    const span = selectedSpan(root);
+  // The last mouse selection in the response (kept by the mouseup handler), for when a click elsewhere
+  // took the live selection away before "add an issue" was pressed.
+  function lastMouseSpan(root) {
+    const pre = preOf(root);
+    if (!pre || !pre._caret || pre._caret.anchor === pre._caret.focus) return null;
+    const text = raw(pre);
+    let start = Math.min(pre._caret.anchor, pre._caret.focus);
+    let end = Math.max(pre._caret.anchor, pre._caret.focus);
+    while (start < end && /\s/.test(text[start])) start += 1;
+    while (end > start && /\s/.test(text[end - 1])) end -= 1;
+    return end > start ? [start, end] : null;
+  }
+
+  function openEditor(root, fromButton) {
+    const span = selectedSpan(root) || (fromButton ? lastMouseSpan(root) : null);
     const hint = field(root, "hint");
     if (!span) {
       hint.textContent = "Select a span of the response first: with the mouse, or press v and use Shift+arrows.";
@@ -202,8 +215,7 @@
     if (!severity) { error.textContent = "Choose a severity (number keys)."; return; }
     if (!comment) { error.textContent = "Say what is wrong (c, then type)."; field(root, "comment").focus(); return; }
     const category = field(root, "category");
-    const li = document.createElement("li");
-    Object.assign(li.dataset, {
+    addItem(root, {
       start: editor.dataset.start,
       end: editor.dataset.end,
       u16Start: editor.dataset.u16Start,
@@ -213,6 +225,16 @@
       category: category ? category.value : "",
       comment,
     });
+    root.querySelectorAll("[data-group=no_issues] [aria-pressed]").forEach((b) => b.setAttribute("aria-pressed", "false"));
+    drawMarks(root);
+    closeEditor(root);
+  }
+
+  // One issue in the list, from its data (all strings, as kept in the li's dataset).
+  function addItem(root, data) {
+    const li = document.createElement("li");
+    Object.assign(li.dataset, data);
+    const { severity, comment } = data;
     const summary = document.createElement("span");
     summary.textContent = `[${severity}${li.dataset.category ? ", " + li.dataset.category : ""}] ` +
       `“${li.dataset.quote}” (${li.dataset.start}..${li.dataset.end}): ${comment} `;
@@ -223,9 +245,6 @@
     remove.setAttribute("aria-label", `Delete the issue on “${li.dataset.quote}”`);
     li.append(summary, remove);
     root.querySelector(".issue-list").append(li);
-    root.querySelectorAll("[data-group=no_issues] [aria-pressed]").forEach((b) => b.setAttribute("aria-pressed", "false"));
-    drawMarks(root);
-    closeEditor(root);
   }
 
   function deleteIssue(root, li) {
@@ -287,9 +306,15 @@
     const button = event.target.closest && event.target.closest("[data-issue-action]");
     if (!root || !button || !root.contains(button)) return;
     const action = button.dataset.issueAction;
-    if (action === "save") saveIssue(root);
+    if (action === "add") openEditor(root, true);
+    else if (action === "save") saveIssue(root);
     else if (action === "cancel") closeEditor(root);
     else if (action === "delete") deleteIssue(root, button.closest("li"));
+  });
+
+  // Pressing the "add issue" button must not take the selection away from the response.
+  document.addEventListener("mousedown", (event) => {
+    if (event.target.closest && event.target.closest("[data-issue-action=add]")) event.preventDefault();
   });
 
   // A mouse selection moves the keyboard caret too, so Shift+arrows can adjust it.
@@ -305,6 +330,29 @@
   });
 
   Quorum.widgets.critique = {
+    keys: [
+      ["v", "move into the response (arrows move, Shift+arrows select, Home / End)"],
+      ["i", "add an issue on the selection (or the “Add an issue” button)"],
+      ["1 … 9", "in an issue: its severity"],
+      ["t", "in an issue: next category"],
+      ["c", "in an issue: to the comment box"],
+      ["Enter Esc", "in an issue: save / cancel it"],
+      ["0", "the response has no issues"],
+    ],
+    snapshot(root) {
+      return { issues: issues(root).map((li) => Object.assign({}, li.dataset)) };
+    },
+    restore(root, data) {
+      if (!data || !Array.isArray(data.issues)) return;
+      root.querySelector(".issue-list").replaceChildren();
+      const keys = ["start", "end", "u16Start", "u16End", "quote", "severity", "category", "comment"];
+      data.issues.forEach((issue) => {
+        const clean = {};
+        keys.forEach((k) => { clean[k] = String(issue[k] === undefined ? "" : issue[k]); });
+        addItem(root, clean);
+      });
+      drawMarks(root);
+    },
     collect(root) {
       if (!editorOf(root).hidden) throw new Error("Save the issue you are editing (Enter) or cancel it (Esc) first.");
       const noIssues = Quorum.pressed(root, "no_issues").includes("true");

@@ -17,9 +17,7 @@
     all.forEach((row, i) => {
       const on = i === at;
       row.setAttribute("aria-current", on ? "true" : "false");
-      row.style.outline = on ? "2px solid #2563eb" : "";
-      row.style.outlineOffset = "4px";
-      row.style.borderRadius = "6px";
+      row.classList.toggle("cursor-row", on);
     });
     all[at].scrollIntoView({ block: "nearest" });
   }
@@ -31,6 +29,11 @@
   }
 
   Quorum.widgets.rating = {
+    keys: [
+      ["↑ ↓ k j", "move between criteria"],
+      ["1 … 9 y n", "the highlighted row's choice (the keys on its buttons); then the next row"],
+      ["c", "to the comment box"],
+    ],
     collect(root) {
       const scores = {};
       root.querySelectorAll("[data-criterion]").forEach((group) => {

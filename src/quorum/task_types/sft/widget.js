@@ -39,6 +39,19 @@
   }
 
   Quorum.widgets.sft = {
+    keys: [
+      ["e", "to the reply box (Esc leaves it)"],
+      ["r", "reset the reply to the model's draft"],
+      ["w", "clear it and write from scratch"],
+    ],
+    snapshot(root) {
+      return { fromDraft: root.querySelector("[data-sft]").dataset.fromDraft };
+    },
+    restore(root, data) {
+      const el = root.querySelector("[data-sft]");
+      if (data && (data.fromDraft === "true" || data.fromDraft === "false")) el.dataset.fromDraft = data.fromDraft;
+      status(el);
+    },
     collect(root) {
       const el = root.querySelector("[data-sft]");
       const reply = el.querySelector("[data-field=reply]").value;

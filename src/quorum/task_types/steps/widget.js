@@ -34,12 +34,7 @@
       const on = i === current;
       step.setAttribute("aria-current", on ? "step" : "false");
       step.classList.toggle("current", on);
-      step.style.outline = on ? "2px solid #2f5bea" : "";
-      step.style.outlineOffset = "4px";
-      step.style.borderRadius = "6px";
-      step.style.background = on ? "#f0f4ff" : "";
-      step.style.padding = "4px 8px";
-      step.style.marginBottom = "8px";
+      step.classList.toggle("cursor-row", on);
       const skipped = stopAtError && firstError >= 0 && i > firstError;
       step.style.opacity = skipped ? "0.55" : "";
       // Notes show when opened or filled (the page's CSS may override the hidden attribute on labels).
@@ -140,6 +135,12 @@
   }).observe(document.documentElement, { childList: true, subtree: true });
 
   Quorum.widgets.steps = {
+    keys: [
+      ["j k ↑ ↓", "move between steps"],
+      ["1 2 3", "label the step +1, 0, −1 and move on"],
+      ["n", "a note on the step (Esc leaves it)"],
+      ["y x", "the final answer is correct / incorrect"],
+    ],
     collect(root) {
       const box = list(root);
       const steps = stepsOf(root);

@@ -1,6 +1,10 @@
-// The annotator workspace: loads items as server-rendered fragments, measures time spent, submits with
-// an idempotency key, and drives everything from the keyboard. Task types plug in through
-// Quorum.widgets[name].collect(root); nothing here knows about any one type.
+// The annotator workspace: loads items as server-rendered fragments, submits with an idempotency key, and
+// drives everything from the keyboard. Never loses work: the form is kept as a server-side draft a moment
+// after each change (restored on reload), the lease is extended by a heartbeat while the person works, and
+// only visible, active time is counted (kept with the draft). Task types plug in through
+// Quorum.widgets[name]: collect(root) (required), keys, snapshot(root)/restore(root, data) (optional).
+// Other scripts hook in through Quorum.onItem(fn) (called with the #task element of each new item) and the
+// document events "quorum:item" and "quorum:submitted"; nothing here knows about any one type.
 (function () {
   "use strict";
   const Quorum = (window.Quorum = window.Quorum || { widgets: {} });
@@ -20,16 +24,29 @@
   const reasonDialog = document.getElementById("reason-dialog");
   const reasonInput = document.getElementById("reason-input");
   const helpDialog = document.getElementById("help-dialog");
-  let current = null; // {id, expires, started, key, type, expired}
+  const draftStatus = document.getElementById("draft-status");
+  const keysTable = document.getElementById("type-keys");
+  let current = null; // {id, expires, key, type, expired, activeMs, savedMs, beatEvery, lastBeat}
   let busy = false;
   let done = 0;
   let reasonMode = "skip";
+  // Idle detection: no input for this long and the time stops counting (and the lease is not extended).
+  const IDLE_MS = 60 * 1000;
+  const DRAFT_DELAY_MS = 600;
+  let lastInput = Date.now();
+  let workedSinceBeat = false;
+  let clock = performance.now();
+  let draftTimer = null;
+  const itemHooks = [];
 
-  Quorum.pressed = function (root, group) {
-    const box = root.querySelector(`[data-group="${CSS.escape(group)}"]`);
-    if (!box) return [];
-    return Array.from(box.querySelectorAll("[aria-pressed=true]")).map((b) => b.dataset.value);
+  Quorum.onItem = function (fn) { itemHooks.push(fn); };
+  // Read-only view for other scripts (and tests): the current assignment and its active time so far.
+  Quorum.workspace = {
+    assignment: () => (current ? current.id : null),
+    activeMs: () => { accrue(); return current ? Math.round(current.activeMs) : 0; },
   };
+
+  // Quorum.pressed(root, group) (form_state.js) reads a choice group's pressed values.
 
   function showError(message) {
     errorBox.textContent = message;
@@ -78,18 +95,34 @@
       area.innerHTML = await response.text();
       const task = document.getElementById("task");
       if (!task || task.dataset.empty) { current = null; countdown.textContent = ""; return; }
+      const expires = Date.parse(task.dataset.expires);
       current = {
         id: task.dataset.assignment,
-        expires: Date.parse(task.dataset.expires),
-        started: performance.now(),
+        expires,
         key: `${task.dataset.assignment}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
         type: task.dataset.taskType,
         expired: false,
+        activeMs: 0,
+        savedMs: 0,
+        // A third of the lease left, at most a minute: a beat or two can be lost before it runs out.
+        beatEvery: Math.min(60000, Math.max(1000, (expires - Date.now()) / 3)),
+        lastBeat: Date.now(),
+        touched: false, // any key, click or typing on this item: a late draft restore stays out of the way
       };
+      clock = performance.now();
+      lastInput = Date.now();
+      workedSinceBeat = false;
+      draftStatus.textContent = "";
+      Quorum.fillKeys(keysTable, task, current.type);
       setEnabled(true);
       if (Quorum.onItem) Quorum.onItem(task); // e.g. suggestion.js, where the project offers suggestions
       area.scrollTop = 0;
       tick();
+      // Not awaited: the person may start at once (a restore never overwrites what they did meanwhile).
+      restoreDraft(current).finally(() => {
+        itemHooks.forEach((fn) => fn(task));
+        document.dispatchEvent(new CustomEvent("quorum:item", { detail: { task } }));
+      });
     } catch (e) {
       showError("Network problem: " + e.message + ". Retrying in 3 s.");
       setTimeout(loadNext, 3000);
@@ -113,7 +146,10 @@
       return;
     }
     busy = true;
-    const spent = Math.max(0, Math.round(performance.now() - current.started));
+    accrue();
+    const spent = Math.max(0, Math.round(current.activeMs));
+    clearTimeout(draftTimer);
+    saveDraft(); // the form as submitted stays with the judgment, for editing it later (not awaited)
     try {
       const response = await post(`/api/v1/assignments/${current.id}/submit`,
         { ...extras, answer, time_spent_ms: spent }, { "Idempotency-Key": current.key });
@@ -121,6 +157,7 @@
         const late = current.expired;
         done += 1;
         document.getElementById("done-count").textContent = `Done this session: ${done}`;
+        document.dispatchEvent(new CustomEvent("quorum:submitted", { detail: { assignment: current.id } }));
         busy = false;
         await loadNext();
         if (late) showNotice("Your late answer was saved: nobody had taken the item meanwhile.", false);
@@ -147,6 +184,52 @@
       busy = false;
     }
   }
+
+  function scheduleDraft() {
+    if (!current) return;
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(() => saveDraft(), DRAFT_DELAY_MS);
+  }
+
+  // Never blocks the person: a failed save is said quietly and the next change tries again.
+  async function saveDraft(leaving) {
+    const held = current;
+    const task = document.getElementById("task");
+    if (!held || !task || task.dataset.assignment !== held.id) return;
+    const body = { state: Quorum.formState.snapshot(task, held.type), active_ms: Math.round(held.activeMs) };
+    held.savedMs = held.activeMs;
+    try {
+      const response = await fetch(`/api/v1/assignments/${held.id}/draft`, {
+        method: "PUT",
+        credentials: "same-origin",
+        keepalive: leaving === true,
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify(body),
+      });
+      if (held === current) draftStatus.textContent = response.ok ? "Draft saved" : "Draft not saved";
+    } catch (e) {
+      if (held === current) draftStatus.textContent = "Draft not saved (offline?)";
+    }
+  }
+
+  async function restoreDraft(held) {
+    try {
+      const response = await fetch(`/api/v1/assignments/${held.id}/draft`, { credentials: "same-origin" });
+      if (response.status !== 200 || held !== current) return;
+      const draft = await response.json();
+      if (held !== current || held.touched) return;
+      Quorum.formState.restore(document.getElementById("task"), held.type, draft.state);
+      held.activeMs = Math.max(held.activeMs, draft.active_ms);
+      held.savedMs = held.activeMs;
+      draftStatus.textContent = "Draft restored";
+    } catch (e) { /* no draft: the form starts empty */ }
+  }
+
+  area.addEventListener("input", scheduleDraft);
+  area.addEventListener("change", scheduleDraft);
+  // Widgets change their state on clicks and keys: after either, the draft is refreshed (debounced).
+  area.addEventListener("click", scheduleDraft);
+  document.addEventListener("keyup", (event) => { if (current && !Quorum.dialogOpen() && !event.repeat) scheduleDraft(); });
 
   function openReason(mode) {
     if (!current) return;
@@ -179,8 +262,50 @@
     countdown.classList.add("low");
   }
 
+  // Adds the time since the last call to the item's active time, if the page was visible and in use.
+  function accrue() {
+    const now = performance.now();
+    if (current && document.visibilityState === "visible" && Date.now() - lastInput < IDLE_MS) {
+      current.activeMs += now - clock;
+    }
+    clock = now;
+  }
+
+  function markInput() {
+    accrue();
+    lastInput = Date.now();
+    workedSinceBeat = true;
+  }
+  ["keydown", "pointerdown", "input", "wheel", "mousemove", "touchstart"].forEach((name) =>
+    document.addEventListener(name, markInput, { capture: true, passive: true }));
+  ["keydown", "pointerdown", "input"].forEach((name) =>
+    document.addEventListener(name, () => { if (current) current.touched = true; }, { capture: true, passive: true }));
+  document.addEventListener("visibilitychange", () => {
+    accrue();
+    if (document.visibilityState === "hidden") saveDraft(true);
+  });
+  window.addEventListener("pagehide", () => { accrue(); saveDraft(true); });
+
+  async function heartbeat() {
+    const held = current;
+    held.lastBeat = Date.now();
+    workedSinceBeat = false;
+    try {
+      const response = await post(`/api/v1/assignments/${held.id}/heartbeat`);
+      if (response.ok && held === current) {
+        const expires = Date.parse((await response.json()).expires_at);
+        if (expires > held.expires) held.expires = expires;
+      }
+    } catch (e) { /* the next beat tries again; the countdown tells the truth meanwhile */ }
+  }
+
   function tick() {
     if (!current || current.expired) return;
+    accrue();
+    if (workedSinceBeat && document.visibilityState === "visible" && Date.now() - current.lastBeat >= current.beatEvery) {
+      heartbeat();
+    }
+    if (current.activeMs - current.savedMs > 15000) saveDraft();
     const ms = current.expires - Date.now();
     if (ms <= 0) {
       // The server still takes a late answer while the item's slot is free, so nothing is thrown away here.
