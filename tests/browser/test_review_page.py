@@ -32,24 +32,31 @@ def test_reviewer_accepts_corrects_and_rejects(page: Page, server: Server) -> No
     page.goto(f"{server.url}/projects/{pid}/review")
     expect(page.locator("#review-waiting")).to_have_text("3 waiting")
     expect(page.locator("#review")).to_contain_text("text number 0")
-    expect(page.locator("#review-answer")).to_contain_text('"pos"')
+    # The judgment shows in the task type's own form (its label pressed), not as JSON, and the other
+    # annotators' answers to the item sit beside it (none here).
+    expect(page.locator("#review-form [data-value=pos]")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#review-form [data-value=neg]")).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#review-answer")).to_contain_text("pos")
+    expect(page.locator("#review-answer")).not_to_contain_text('"')
+    expect(page.locator("#review-others")).to_contain_text("No one else")
     screenshot(page, "review-page.png")
+    # Locked: the classification's own key "2" does nothing while the reviewer only reads.
+    page.keyboard.press("2")
+    expect(page.locator("#review-form [data-value=neg]")).to_have_attribute("aria-pressed", "false")
     page.keyboard.press("a")
     expect(page.locator("#review-saved")).to_be_visible()
     expect(page.locator("#review-waiting")).to_have_text("2 waiting")
 
-    expect(page.locator("#review-answer")).to_contain_text('"neg"')
+    expect(page.locator("#review-form [data-value=neg]")).to_have_attribute("aria-pressed", "true")
     page.keyboard.press("c")
-    expect(page.locator("#review-correction")).to_be_focused()
-    page.fill("#review-correction", '{"labels": ["happy"]}')
-    page.keyboard.press("Control+Enter")
-    expect(page.locator("#correction-error")).to_contain_text("corrected_answer.labels.0")
-    expect(page.locator("#review-correction")).to_be_focused()
-    page.fill("#review-correction", '{"labels": ["neu"]}')
+    expect(page.locator("#review-form-title")).to_contain_text("Your correction")
+    page.keyboard.press("3")  # the form's own key: "neu" instead of "neg"
+    expect(page.locator("#review-form [data-value=neu]")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#review-form [data-value=neg]")).to_have_attribute("aria-pressed", "false")
     page.keyboard.press("Control+Enter")
     expect(page.locator("#review-waiting")).to_have_text("1 waiting")
 
-    expect(page.locator("#review-answer")).to_contain_text('"neu"')
+    expect(page.locator("#review-answer")).to_contain_text("neu")
     page.keyboard.press("r")
     expect(page.locator("#review-reason")).to_be_focused()
     page.keyboard.press("Enter")  # no reason: refused, and the page comes back with the focus in the reason

@@ -9,7 +9,7 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from quorum.accounts.access import REVIEW, leased_items, require_project
+from quorum.accounts.access import REVIEW, leased_items, require_project, role_name
 from quorum.consensus.precedence import item_consensus
 from quorum.core.input_checks import Id
 from quorum.flags.service import flags_of
@@ -90,6 +90,7 @@ def detail(request: Request, ref: str, item_id: Id, user: PageUser, db: DB) -> R
             "project": project,
             "item": item,
             "tab": "items",
+            "role": role_name(db, user, project),
             "judgments": judgments,
             "reviews": reviews,
             "rejected": rejected,
