@@ -95,6 +95,16 @@ def queue(db: Session, reviewer: User, project: Project, limit: int = 20) -> lis
     return found
 
 
+# How far pages count what waits for review ("50+" beyond): counting further would scan every judgment.
+COUNT_UP_TO = 50
+
+
+def waiting_count(db: Session, reviewer: User, project: Project) -> str:
+    """What waits for this reviewer, as pages show it: a number, or "50+"."""
+    waiting = len(queue(db, reviewer, project, COUNT_UP_TO + 1))
+    return f"{COUNT_UP_TO}+" if waiting > COUNT_UP_TO else str(waiting)
+
+
 def _text(value: str | None) -> str | None:
     value = (value or "").strip()
     return value[:MAX_TEXT] or None

@@ -19,8 +19,6 @@ from quorum.web.forms import CSRF
 from quorum.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-# How far the page counts what is waiting ("50+" beyond).
-COUNT_UP_TO = 50
 FIELDS = ("verdict", "reason", "corrected_answer", "comment")
 
 
@@ -35,11 +33,10 @@ def _page(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    waiting = len(service.queue(db, user, project, COUNT_UP_TO + 1))
     context: dict[str, Any] = {
         "project": project,
         "tab": "review",
-        "waiting": f"{COUNT_UP_TO}+" if waiting > COUNT_UP_TO else str(waiting),
+        "waiting": service.waiting_count(db, user, project),
         "current": None,
         "errors": errors or {},
         "form": form or {},
