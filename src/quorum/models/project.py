@@ -61,6 +61,10 @@ class Project(CreatedAt, Base):
     probe_rate: Mapped[float] = mapped_column(Float, default=0.0, server_default="0", nullable=False)
     probe_flag_threshold: Mapped[float | None] = mapped_column(Float)
     critique_share: Mapped[float] = mapped_column(Float, default=0.0, server_default="0", nullable=False)
+    # Whether annotators see (read) or also write (write) the comment threads of the items they worked on.
+    annotator_comments: Mapped[str] = mapped_column(
+        String(16), default="hidden", server_default="hidden", nullable=False
+    )
     # Automatic candidate generation for messages-only imports (``generation/service.py`` validates it):
     # models, samples, params, pairing and the user whose jobs they become; none means off.
     auto_generate: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

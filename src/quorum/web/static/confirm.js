@@ -62,10 +62,23 @@
   document.addEventListener("submit", (event) => {
     const form = event.target.closest("form[data-confirm]");
     if (!form || (form.querySelector("input[name=confirmed]") || {}).value === "1") return;
+    // A form with several actions asks only for those listed in data-confirm-actions; {action} and {count}
+    // in its message name the chosen action and how many items it touches.
+    let message = form.dataset.confirm;
+    if (form.dataset.confirmActions) {
+      const select = form.querySelector("select[name=action]");
+      if (!select || !form.dataset.confirmActions.split(" ").includes(select.value)) return;
+      const all = form.querySelector("input[name=all_matching]");
+      const ticked = document.querySelectorAll(`input[name=ids][form="${form.id}"]:checked`).length;
+      const count = all && all.checked ? all.parentElement.textContent.trim().split(" ")[1] : String(ticked);
+      const verb = select.options[select.selectedIndex].text;
+      message = message.replace("{action}", verb.charAt(0).toUpperCase() + verb.slice(1))
+        .replace("{count}", `${count} item${count === "1" ? "" : "s"}`);
+    }
     event.preventDefault();
     if (!dialog) build();
     pending = form;
-    document.getElementById("confirm-dialog-text").textContent = form.dataset.confirm;
+    document.getElementById("confirm-dialog-text").textContent = message;
     const yes = document.getElementById("confirm-dialog-yes");
     yes.textContent = form.dataset.confirmButton || "Yes, do it";
     dialog.hidden = false;
