@@ -74,5 +74,5 @@ def apply(
     else:
         db.execute(delete(Item).where(*where))
     db.expire_all()
-    audit.record(db, actor, f"items.{action}", "project", project.id, project_id=project.id, data=data)
+    audit.record(db, actor, f"items.bulk.{action}", "project", project.id, project_id=project.id, data=data)
     return len(ids)

@@ -124,9 +124,9 @@ def conditions(db: Session, project: Project, query: ItemQuery) -> list[ColumnEl
             .correlate(Item)
         )
     if query.gold == "yes":
-        where.append(_gold())
+        where.append(_gold(""))
     elif query.gold == "no":
-        where.append(~_gold())
+        where.append(_gold("NOT "))
     if query.confidence_min is not None or query.confidence_max is not None:
         confidence.refresh(db, project)
         if query.confidence_min is not None:
@@ -139,8 +139,8 @@ def conditions(db: Session, project: Project, query: ItemQuery) -> list[ColumnEl
     return where
 
 
-def _gold() -> Any:
-    return text(GOLD_SQL.replace("gold", "items.gold"))
+def _gold(prefix: str) -> Any:
+    return text(f"{prefix}({GOLD_SQL.replace('gold', 'items.gold')})")
 
 
 def _after(query: ItemQuery, cursor: str) -> Any:
