@@ -42,7 +42,11 @@ def timed(fn, n: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
         fn()
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
-    return {"p50_ms": statistics.median(samples), "p95_ms": samples[int(0.95 * (n - 1))], "max_ms": samples[-1]}
+    return {
+        "p50_ms": statistics.median(samples),
+        "p95_ms": samples[int(0.95 * (n - 1))],
+        "max_ms": samples[-1],
+    }
 
 
 def main() -> None:
@@ -58,7 +62,9 @@ def main() -> None:
         rows = [
             {
                 "external_id": f"b{i}",
-                "payload": {"text": f"item {i} about {'zebras' if i % 10 == 0 else 'cats'} and more text " * 3},
+                "payload": {
+                    "text": f"item {i} about {'zebras' if i % 10 == 0 else 'cats'} and more text " * 3
+                },
                 "priority": i % 100,
             }
             for i in range(args.items)
@@ -111,7 +117,9 @@ def main() -> None:
         table.add_row(name, f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}", f"{r['max_ms']:.1f}")
     Console().print(table)
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"items": args.items, "requests": args.requests, "timings": results}, indent=2))
+    RESULTS.write_text(
+        json.dumps({"items": args.items, "requests": args.requests, "timings": results}, indent=2)
+    )
 
 
 if __name__ == "__main__":
