@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from factories import Person, import_rows, person, project
 from quorum.db import Database
-from quorum.models import AuditEvent, Item
+from quorum.models import AuditEvent, Item, Judgment
 
 ROWS = [
     {"external_id": "a", "payload": {"text": "The Café serves CRÈME brûlée"}, "priority": 1},
@@ -166,3 +166,11 @@ def test_sent_to_review_items_wait_for_a_reviewer(client: TestClient, database: 
     )
     queue = client.get(f"/api/v1/projects/{pid}/reviews/queue", headers=rev.headers).json()
     assert [j["item_id"] for j in queue] == [b]
+    # Deleting a judged item takes its judgments (and anything hanging on them) with it.
+    r = client.post(
+        f"/api/v1/projects/{pid}/items/bulk", json={"action": "delete", "ids": [b]}, headers=boss.headers
+    )
+    assert r.status_code == 200
+    with database.session() as db:
+        assert db.scalar(select(func.count()).select_from(Judgment).where(Judgment.item_id == b)) == 0
+    assert client.get(f"/api/v1/projects/{pid}/reviews/queue", headers=rev.headers).json() == []
