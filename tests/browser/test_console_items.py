@@ -20,18 +20,30 @@ def test_items_list_search_filters_and_bulk_delete(page: Page, server: Server) -
         [{"external_id": f"n{i}", "payload": {"text": f"Naïve text {i}"}, "priority": i} for i in range(6)]
         + [{"external_id": "g0", "payload": {"text": "a gold one"}, "gold": {"labels": ["pos"]}}],
     )
+    # No script error and no blocked resource (CSP) on the way; the browser's own favicon probe aside.
     console_errors: list[str] = []
-    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: (
+            console_errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    missing: list[str] = []
+    page.on(
+        "response", lambda r: missing.append(r.url) if r.status == 404 and "favicon" not in r.url else None
+    )
     login(page, server, "boss")
     page.goto(f"{server.url}/projects/{pid}/items")
     expect(page.locator("#items-total")).to_contain_text("8 items match")
-    page.fill("input[name=q]", "NAÏVE")
-    page.select_option("select[name=sort]", "-priority")
+    page.fill("#items-filter input[name=q]", "NAÏVE")
+    page.select_option("#items-filter select[name=sort]", "-priority")
     page.click("#items-filter button[type=submit]")
     expect(page.locator("#items-total")).to_contain_text("6 items match")
     expect(page.locator("#items tbody tr >> nth=0")).to_contain_text("n5")
-    page.select_option("select[name=gold]", "yes")
-    page.fill("input[name=q]", "")
+    page.select_option("#items-filter select[name=gold]", "yes")
+    page.fill("#items-filter input[name=q]", "")
     page.click("#items-filter button[type=submit]")
     expect(page.locator("#items-total")).to_contain_text("1 item match")
     page.goto(f"{server.url}/projects/{pid}/items?q=naive+text&sort=-priority")
@@ -58,13 +70,13 @@ def test_items_list_search_filters_and_bulk_delete(page: Page, server: Server) -
     page.select_option("#bulk-action", "priority")
     page.click("#bulk-apply")
     expect(page.locator("#items-done")).to_contain_text("Priority set: 1 item")
-    expect(page.locator("input[name=q]")).to_have_value("naïve")
+    expect(page.locator("#items-filter input[name=q]")).to_have_value("naïve")
     with server.database.session() as db:
         left = set(db.scalars(select(Item.external_id).where(Item.project_id == pid)))
         assert left == {"t0", "n0", "n1", "n2", "n3", "g0"}
         assert db.scalar(select(Item.priority).where(Item.external_id == "n3")) == 42
         assert db.scalar(select(func.count()).where(AuditEvent.action == "items.bulk.delete")) == 1
-    assert console_errors == []
+    assert console_errors == [] and missing == []
 
 
 def test_settings_members_and_comments(page: Page, server: Server) -> None:
