@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from quorum.accounts.access import MANAGE, REVIEW, leased_items
 from quorum.accounts.access import require_project as access
+from quorum.core.input_checks import Id
 from quorum.items import bulk, search
 from quorum.items.api import item_out
 from quorum.items.schemas import ItemOut
@@ -46,7 +47,7 @@ class BulkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["priority", "pin", "review", "archive", "delete"]
-    ids: list[int] = Field(default_factory=list, max_length=bulk.MAX_ITEMS)
+    ids: list[Id] = Field(default_factory=list, max_length=bulk.MAX_ITEMS)
     matching: ItemFilter | None = Field(
         default=None, description="Instead of ids: every item this filter matches (up to 10,000)."
     )
