@@ -69,3 +69,11 @@ Index(
 # The items list sorts a project's items by priority or by judgment count, a keyset page at a time.
 Index("ix_items_project_priority", Item.project_id, Item.priority, Item.id)
 Index("ix_items_project_judgments", Item.project_id, Item.judgment_count, Item.id)
+# The review queue asks whether a project has items sent to review: few, however large the project.
+Index(
+    "ix_items_review_requested",
+    Item.project_id,
+    Item.id,
+    postgresql_where=text("review_requested"),
+    sqlite_where=text("review_requested"),
+)

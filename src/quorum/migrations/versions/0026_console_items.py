@@ -67,6 +67,14 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_items_project_judgments", ["project_id", "judgment_count", "id"], unique=False
         )
+    op.create_index(
+        "ix_items_review_requested",
+        "items",
+        ["project_id", "id"],
+        unique=False,
+        postgresql_where=sa.text("review_requested"),
+        sqlite_where=sa.text("review_requested"),
+    )
     with op.batch_alter_table("projects", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("annotator_comments", sa.String(16), server_default="hidden", nullable=False)
@@ -93,6 +101,7 @@ def downgrade() -> None:
     op.drop_table("item_comments")
     with op.batch_alter_table("projects", schema=None) as batch_op:
         batch_op.drop_column("annotator_comments")
+    op.drop_index("ix_items_review_requested", table_name="items")
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.drop_index("ix_items_project_judgments")
         batch_op.drop_index("ix_items_project_priority")
