@@ -88,7 +88,15 @@ def test_pause_and_resume(page: Page, server: Server) -> None:
     ids = seed_people_and_projects(server.database)
     login(page, server, "boss")
     page.goto(f"{server.url}/projects/{ids['classification']}")
+    # Pausing asks first: Esc keeps the project active, the dialog's button pauses it.
     page.click("text=Pause the project")
+    expect(page.locator("#confirm-dialog")).to_be_visible()
+    expect(page.locator("#confirm-dialog-text")).to_contain_text("Nobody gets work")
+    page.keyboard.press("Escape")
+    expect(page.locator("#confirm-dialog")).to_be_hidden()
+    expect(page.locator(".workbar .badge")).to_have_text("active")
+    page.click("text=Pause the project")
+    page.click("#confirm-dialog-yes")
     expect(page.locator(".workbar .badge")).to_have_text("paused")
     page.click("text=Resume (activate) the project")
     expect(page.locator(".workbar .badge")).to_have_text("active")
@@ -110,7 +118,13 @@ def test_admin_manages_users(page: Page, server: Server) -> None:
         == "newbie"
     )
     page.click("#user-newbie >> text=Deactivate")
+    page.click("#confirm-dialog-yes")
     expect(page.locator("#user-newbie")).to_contain_text("deactivated")
+    # The last active admin cannot deactivate themself: refused, said on the page.
+    page.click("#user-boss >> text=Deactivate")
+    page.click("#confirm-dialog-yes")
+    expect(page.locator("#user-boss .field-error")).to_contain_text("last active admin")
+    expect(page.locator("#user-boss")).to_contain_text("active")
     assert (
         httpx.get(f"{server.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     )

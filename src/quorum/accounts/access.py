@@ -34,6 +34,12 @@ def role_in(db: Session, user: User, project_id: int) -> Role | None:
     return Role(role) if role else None
 
 
+def role_name(db: Session, user: User, project: Project) -> str | None:
+    """The user's role in the project as text, for pages that show only what the role can use."""
+    role = role_in(db, user, project.id)
+    return role.value if role else None
+
+
 def find_project(db: Session, ref: int | str) -> Project:
     """A project by id or by name (names made only of ASCII digits resolve as ids first)."""
     project = None

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, or_, select, update
+from sqlalchemy import Select, String, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from quorum import audit
@@ -106,6 +106,14 @@ def list_users(db: Session) -> list[User]:
     return list(db.scalars(select(User).order_by(User.id)))
 
 
+def _last_active_admin(db: Session, user: User) -> bool:
+    """Whether ``user`` is the only active admin (nobody would be left to manage users)."""
+    if not (user.is_admin and user.is_active):
+        return False
+    others = select(func.count()).where(User.is_admin.is_(True), User.is_active.is_(True), User.id != user.id)
+    return not db.scalar(others)
+
+
 def update_user(
     db: Session,
     user: User,
@@ -117,6 +125,12 @@ def update_user(
     password: str | None = None,
 ) -> User:
     changes: dict[str, Any] = {}
+    if (is_active is False or is_admin is False) and _last_active_admin(db, user):
+        who = "yourself" if actor is not None and actor.id == user.id else user.username
+        raise Conflict(
+            f"{user.username} is the last active admin: make another user an admin before you "
+            f"{'deactivate' if is_active is False else 'demote'} {who}"
+        )
     if is_active is not None:
         user.is_active = changes["is_active"] = is_active
         if not is_active:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from quorum.accounts import service
 from quorum.accounts.access import require_admin
 from quorum.errors import QuorumError
+from quorum.web.confirm import confirm_page, is_confirmed
 from quorum.web.deps import DB, PageUser, session_user, sessions
 from quorum.web.errors import retry_after
 from quorum.web.forms import CSRF
@@ -143,10 +144,21 @@ def update_user(
     action: Annotated[str, Form()],
     expertise: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
+    confirmed: Annotated[str, Form()] = "",
 ) -> Response:
     require_admin(user)
     target = service.get_user(db, ref)
     message = ""
+    if action == "deactivate" and not is_confirmed(confirmed):
+        return confirm_page(
+            request,
+            action=f"/admin/users/{target.id}",
+            message=f"Deactivate {target.username}? They can no longer log in or use their API tokens, "
+            "and the items they hold go back to the queue.",
+            button=f"Deactivate {target.username}",
+            back="/admin/users",
+            fields={"action": "deactivate"},
+        )
     try:
         if action == "deactivate":
             service.update_user(db, target, actor=user, is_active=False)

@@ -112,6 +112,12 @@ class ProjectPolicy(BaseModel):
         "Review under confidence",
         "every judgment of an item whose consensus confidence is under this goes to review; none: off",
     )
+    annotator_comments: Literal["hidden", "read", "write"] = Field(
+        "hidden",
+        title="Comments for annotators",
+        description="whether annotators see the comment threads of items they worked on (read) and may "
+        "add to them (write); managers and reviewers always do",
+    )
     qualification_size: Int | None = Field(
         None,
         ge=1,

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from quorum.core.search_text import search_text
 from quorum.db import bulk
 from quorum.models import Candidate, Item, Project
 
@@ -75,6 +76,7 @@ def write_items(
                     "gold": r.gold,
                     "priority": r.priority,
                     "status": status_for(None, r.awaiting),
+                    "search_text": search_text(r.payload),
                 }
                 for i, r in enumerate(new)
             ],
@@ -82,6 +84,7 @@ def write_items(
     for item, row in changed:
         item.payload, item.meta, item.gold, item.priority = row.payload, row.metadata, row.gold, row.priority
         item.status = status_for(item.status, row.awaiting)
+        item.search_text = search_text(row.payload)
     if changed:
         db.execute(delete(Candidate).where(Candidate.item_id.in_([item.id for item, _ in changed])))
     pairs = [*zip(ids, new, strict=True), *((item.id, row) for item, row in changed)]

@@ -11,7 +11,8 @@ from quorum.errors import Invalid, NotFound, field_error
 from quorum.judgments.repository import with_annotator
 from quorum.models import Assignment, Flag, Item, Judgment, Project, User
 
-ITEM_STATUSES = ("open", "awaiting", "complete", "flagged")
+# "archived": a manager took the item out of the work (items list, bulk archive).
+ITEM_STATUSES = ("open", "awaiting", "complete", "flagged", "archived")
 
 
 def list_items(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from quorum.accounts.access import VIEW, require_project
+from quorum.accounts.access import VIEW, require_project, role_name
 from quorum.jobs import service
 from quorum.jobs.runner import FINISHED
 from quorum.web.deps import DB, PageUser
@@ -24,6 +24,7 @@ def jobs_page(request: Request, ref: str, user: PageUser, db: DB) -> Response:
         {
             "project": project,
             "tab": "jobs",
+            "role": role_name(db, user, project),
             "jobs": jobs,
             "views": {job.id: service.job_view(job) for job in jobs},
             "finished": FINISHED,

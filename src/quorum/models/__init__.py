@@ -15,6 +15,7 @@ from quorum.models.flag import Flag
 from quorum.models.generation import Generation
 from quorum.models.guideline import Guideline
 from quorum.models.item import Item
+from quorum.models.item_comment import ItemComment
 from quorum.models.item_pin import ItemPin
 from quorum.models.job import Job
 from quorum.models.judge import Judge
@@ -51,6 +52,7 @@ __all__ = [
     "Generation",
     "Guideline",
     "Item",
+    "ItemComment",
     "ItemEmbedding",
     "ItemPin",
     "Job",

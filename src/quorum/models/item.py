@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quorum.db.types import JSONType
@@ -24,6 +24,17 @@ class Item(CreatedAt, Base):
     judgment_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     # Set by adaptive overlap when the item needs more judgments than the project's overlap.
     overlap_target: Mapped[int | None] = mapped_column(Integer)
+    # The items list's search: the payload's text, casefolded (``core/search_text.py``), written with the
+    # payload; none until written (the list fills it in for older rows).
+    search_text: Mapped[str | None] = mapped_column(Text)
+    # The items list's confidence (sort, filter): the task type's consensus confidence over the item's
+    # judgments, cached with the judgment count it was computed at (``items/confidence.py``).
+    confidence: Mapped[float | None] = mapped_column(Float)
+    confidence_n: Mapped[int | None] = mapped_column(Integer)
+    # A manager sent the item to review: every judgment of it waits for a reviewer, sampled or not.
+    review_requested: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false"), nullable=False
+    )
 
 
 # A JSON null is how "no gold" is stored; this predicate reads the same on SQLite (text) and PostgreSQL
@@ -53,4 +64,16 @@ Index(
     Item.id,
     postgresql_where=text(f"status = 'open' AND {GOLD_SQL}"),
     sqlite_where=text(f"status = 'open' AND {GOLD_SQL}"),
+)
+
+# The items list sorts a project's items by priority or by judgment count, a keyset page at a time.
+Index("ix_items_project_priority", Item.project_id, Item.priority, Item.id)
+Index("ix_items_project_judgments", Item.project_id, Item.judgment_count, Item.id)
+# The review queue asks whether a project has items sent to review: few, however large the project.
+Index(
+    "ix_items_review_requested",
+    Item.project_id,
+    Item.id,
+    postgresql_where=text("review_requested"),
+    sqlite_where=text("review_requested"),
 )

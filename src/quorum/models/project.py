@@ -70,6 +70,10 @@ class Project(CreatedAt, Base):
     max_lease_extension_seconds: Mapped[int | None] = mapped_column(
         Integer, default=3600, server_default="3600"
     )
+    # Whether annotators see (read) or also write (write) the comment threads of the items they worked on.
+    annotator_comments: Mapped[str] = mapped_column(
+        String(16), default="hidden", server_default="hidden", nullable=False
+    )
     # Automatic candidate generation for messages-only imports (``generation/service.py`` validates it):
     # models, samples, params, pairing and the user whose jobs they become; none means off.
     auto_generate: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

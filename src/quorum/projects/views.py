@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from quorum.accounts import service as accounts
-from quorum.accounts.access import ANNOTATE, MANAGE, Role, require_admin, require_project
+from quorum.accounts.access import ANNOTATE, MANAGE, REVIEW, Role, require_admin, require_project
 from quorum.assignments import qualification
 from quorum.core.project_policy import ProjectPolicy
 from quorum.errors import QuorumError
@@ -24,8 +24,10 @@ from quorum.items import importer
 from quorum.items.service import waiting_for
 from quorum.models import User
 from quorum.projects import policy_text, service, stats
+from quorum.reviews.service import waiting_count
 from quorum.task_types import registry
 from quorum.web.charts import line_chart
+from quorum.web.confirm import confirm_page, is_confirmed
 from quorum.web.deps import DB, PageUser
 from quorum.web.forms import CSRF
 from quorum.web.templating import render
@@ -45,6 +47,9 @@ def home(request: Request, user: PageUser, db: DB) -> Response:
                 "can_manage": can_manage,
                 "can_work": role in ANNOTATE,
                 "waiting": waiting_for(db, user, project),
+                "review_waiting": waiting_count(db, user, project)
+                if user.is_admin or role in REVIEW
+                else None,
             }
         )
     return render(request, "home.html", {"rows": rows})
@@ -184,6 +189,7 @@ def _settings(
     errors: dict[str, str] | None = None,
     status: int = 200,
     form: dict[str, str] | None = None,
+    member_form: dict[str, str] | None = None,
 ) -> Response:
     fields = policy_text.policy_fields()
     # A refused form shows what was typed, so the mistake can be fixed in place.
@@ -200,6 +206,11 @@ def _settings(
             "roles": [r.value for r in Role],
             "tab": "settings",
             "errors": errors or {},
+            # A new member is an annotator unless the manager picks otherwise; after an error the form
+            # keeps what was typed.
+            "member_form": member_form or {"username": "", "role": Role.ANNOTATOR.value},
+            "saved": request.query_params.get("saved") == "1",
+            "member_saved": request.query_params.get("member") == "added",
         },
         status=status,
     )
@@ -235,9 +246,29 @@ def reset_qualification(ref: str, username: str, user: PageUser, db: DB) -> Resp
     return RedirectResponse(f"/projects/{project.id}#qualification", status_code=303)
 
 
+# Statuses that stop the work of everyone in the project: the page asks before setting them.
+STOPPING = {"paused": "Pause", "archived": "Archive"}
+
+
 @router.post("/projects/{ref}/status", dependencies=[CSRF])
-def set_status(ref: str, user: PageUser, db: DB, status: Annotated[str, Form()]) -> Response:
+def set_status(
+    request: Request,
+    ref: str,
+    user: PageUser,
+    db: DB,
+    status: Annotated[str, Form()],
+    confirmed: Annotated[str, Form()] = "",
+) -> Response:
     project = require_project(db, user, ref, MANAGE)
+    if status in STOPPING and project.status != status and not is_confirmed(confirmed):
+        return confirm_page(
+            request,
+            action=f"/projects/{project.id}/status",
+            message=f"{STOPPING[status]} {project.name}? Nobody gets work from it until it is active again.",
+            button=f"{STOPPING[status]} the project",
+            back=f"/projects/{project.id}",
+            fields={"status": status},
+        )
     service.update_project(db, user, project, {"status": status})
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
 
@@ -260,16 +291,41 @@ def add_member(
 ) -> Response:
     project = require_project(db, user, ref, MANAGE)
     try:
-        service.add_member(db, user, project, accounts.get_user(db, username.strip()), role)
+        with db.begin_nested():
+            service.add_member(db, user, project, accounts.get_user(db, username.strip()), role)
     except QuorumError as exc:
-        return _settings(request, db, project, errors={"member": exc.message}, status=exc.status)
-    return RedirectResponse(f"/projects/{project.id}/settings#members", status_code=303)
+        return _settings(
+            request,
+            db,
+            project,
+            errors={"member": exc.message},
+            status=exc.status,
+            member_form={"username": username, "role": role},
+        )
+    return RedirectResponse(f"/projects/{project.id}/settings?member=added#members", status_code=303)
 
 
 @router.post("/projects/{ref}/members/{username}/remove", dependencies=[CSRF])
-def remove_member(ref: str, username: str, user: PageUser, db: DB) -> Response:
+def remove_member(
+    request: Request,
+    ref: str,
+    username: str,
+    user: PageUser,
+    db: DB,
+    confirmed: Annotated[str, Form()] = "",
+) -> Response:
     project = require_project(db, user, ref, MANAGE)
-    service.remove_member(db, user, project, accounts.get_user(db, username))
+    member = accounts.get_user(db, username)
+    if not is_confirmed(confirmed):
+        return confirm_page(
+            request,
+            action=f"/projects/{project.id}/members/{member.username}/remove",
+            message=f"Remove {member.username} from {project.name}? Their judgments stay; they get no more "
+            "work here.",
+            button=f"Remove {member.username}",
+            back=f"/projects/{project.id}/settings#members",
+        )
+    service.remove_member(db, user, project, member)
     return RedirectResponse(f"/projects/{project.id}/settings#members", status_code=303)
 
 

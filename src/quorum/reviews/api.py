@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from quorum.accounts.access import MANAGE, REVIEW, require_project
 from quorum.core.input_checks import Id
 from quorum.models import Judgment, Review
-from quorum.reviews import decisions, service
+from quorum.reviews import decisions, service, undo
 from quorum.web.deps import DB, CurrentUser
 
 router = APIRouter(prefix="/api/v1", tags=["reviews"])
@@ -101,6 +101,19 @@ def review(judgment_id: Id, body: ReviewIn, user: CurrentUser, db: DB) -> Review
         db, user, judgment_id, body.verdict, body.corrected_answer, body.comment, body.reason
     )
     return _out(created, reviewer=user.username)
+
+
+class UndoneOut(BaseModel):
+    undone: int
+    judgment_id: int
+    verdict: str
+
+
+@router.post("/reviews/{review_id}/undo")
+def undo_review(review_id: Id, user: CurrentUser, db: DB) -> UndoneOut:
+    """Takes back your own verdict within 30 s of recording it: the judgment waits for review again."""
+    gone = undo.undo(db, user, review_id)
+    return UndoneOut(undone=gone.id, judgment_id=gone.judgment_id, verdict=gone.verdict)
 
 
 @router.get("/projects/{ref}/reviews")

@@ -53,11 +53,18 @@ def _low_confidence_items(db: Session, project: Project, item_ids: Iterable[int]
     }
 
 
+def _requested_items(db: Session, item_ids: set[int]) -> set[int]:
+    return set(db.scalars(select(Item.id).where(Item.id.in_(item_ids), Item.review_requested.is_(True))))
+
+
 def queue(db: Session, reviewer: User, project: Project, limit: int = 20) -> list[tuple[Judgment, str]]:
-    """Judgments waiting for a reviewer, oldest first: sampled at the project's review rate or on an item
-    whose consensus confidence is under ``review_confidence``; never reviewed yet, never the reviewer's
-    own, never a gold item's (gold already scores those)."""
-    if project.review_rate <= 0.0 and project.review_confidence is None:
+    """Judgments waiting for a reviewer, oldest first: sampled at the project's review rate, on an item
+    whose consensus confidence is under ``review_confidence``, or on an item a manager sent to review;
+    never reviewed yet, never the reviewer's own, never a gold item's (gold already scores those)."""
+    any_requested = db.scalar(
+        select(Item.id).where(Item.project_id == project.id, Item.review_requested.is_(True)).limit(1)
+    )
+    if project.review_rate <= 0.0 and project.review_confidence is None and any_requested is None:
         return []
     reviewed = select(Review.judgment_id).where(Review.project_id == project.id)
     working = select(Assignment.item_id).where(
@@ -87,12 +94,23 @@ def queue(db: Session, reviewer: User, project: Project, limit: int = 20) -> lis
             break
         after = rows[-1][0].id
         unsure = _low_confidence_items(db, project, (j.item_id for j, _ in rows))
+        requested = _requested_items(db, {j.item_id for j, _ in rows}) if any_requested else set()
         for j, name in rows:
-            if j.item_id in unsure or sampled(j.id, project.review_rate):
+            if j.item_id in unsure or j.item_id in requested or sampled(j.id, project.review_rate):
                 found.append((j, name))
                 if len(found) == limit:
                     break
     return found
+
+
+# How far pages count what waits for review ("50+" beyond): counting further would scan every judgment.
+COUNT_UP_TO = 50
+
+
+def waiting_count(db: Session, reviewer: User, project: Project) -> str:
+    """What waits for this reviewer, as pages show it: a number, or "50+"."""
+    waiting = len(queue(db, reviewer, project, COUNT_UP_TO + 1))
+    return f"{COUNT_UP_TO}+" if waiting > COUNT_UP_TO else str(waiting)
 
 
 def _text(value: str | None) -> str | None:

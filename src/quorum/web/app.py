@@ -18,6 +18,7 @@ from quorum.assignments.views import router as work_pages
 from quorum.assistance.api import router as assistance_router
 from quorum.blobs.api import router as blobs_router
 from quorum.blobs.store import LocalBlobStore
+from quorum.comments.api import router as comments_router
 from quorum.config import Settings
 from quorum.critiques.api import router as critiques_router
 from quorum.db import Database
@@ -28,6 +29,7 @@ from quorum.flags.views import router as flags_pages
 from quorum.generation.api import router as generation_router
 from quorum.generation.views import router as generation_pages
 from quorum.items.api import router as items_router
+from quorum.items.console_api import router as items_console_router
 from quorum.items.views import router as items_pages
 from quorum.jobs.api import router as jobs_router
 from quorum.jobs.queue import build_queue
@@ -115,12 +117,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         system_router,
         accounts_router,
         projects_router,
+        items_console_router,  # before items_router: /items/search is not an item id
         items_router,
         exports_router,
         flags_router,
         jobs_router,
         quality_router,
         reviews_router,
+        comments_router,
         models_router,
         synthetic_router,
         generation_router,

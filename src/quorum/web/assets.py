@@ -21,9 +21,17 @@ def highlight() -> Response:
     return Response(highlight_css(), media_type="text/css", headers=CACHE)
 
 
-@router.get("/static/types/{name}/widget.js")
-def widget(name: str) -> Response:
+# A task type's scripts: its widget (the workspace and the review page) and, optionally, the filler that
+# puts a stored answer back into its form (the review page).
+SCRIPTS = ("widget.js", "fill.js")
+
+
+@router.get("/static/types/{name}/{script}")
+def widget(name: str, script: str) -> Response:
     kinds = {kind.name: kind for kind in registry.all_types()}
     if name not in kinds:
         raise NotFound(f"no task type {name!r}")
-    return FileResponse(kinds[name].assets_dir() / "widget.js", media_type="text/javascript", headers=CACHE)
+    path = kinds[name].assets_dir() / script
+    if script not in SCRIPTS or not path.is_file():
+        raise NotFound(f"no script {script!r} for task type {name!r}")
+    return FileResponse(path, media_type="text/javascript", headers=CACHE)

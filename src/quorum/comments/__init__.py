@@ -1,0 +1,1 @@
+"""Comment threads on items."""

@@ -1,0 +1,176 @@
+"""The items list's API: search over payload text, every filter, sorts with keyset pages, the total, and
+bulk actions with their audit. Run on SQLite and PostgreSQL: the same inputs find the same items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from factories import Person, import_rows, person, project
+from quorum.db import Database
+from quorum.models import AuditEvent, Item, Judgment
+
+ROWS = [
+    {"external_id": "a", "payload": {"text": "The Café serves CRÈME brûlée"}, "priority": 1},
+    {"external_id": "b", "payload": {"text": "café au lait, 100% arabica"}, "priority": 5},
+    {"external_id": "c", "payload": {"text": "plain tea_bag"}, "priority": 3},
+    # Gold (served only as gold turns, never here: gold_rate is 0).
+    {"external_id": "d", "payload": {"text": "nothing to see"}, "priority": 2, "gold": {"labels": ["neg"]}},
+]
+
+
+def _world(client: TestClient, database: Database) -> tuple[int, Person, Person, Person]:
+    boss = person(database, "boss", admin=True)
+    ann = person(database, "ann")
+    bob = person(database, "bob")
+    pid = project(database, "console", overlap=2, members={ann: "annotator", bob: "annotator"})
+    import_rows(client, boss, pid, ROWS)
+    return pid, boss, ann, bob
+
+
+def _judge(client: TestClient, who: Person, pid: int, answers: dict[str, str]) -> None:
+    while (r := client.post(f"/api/v1/projects/{pid}/next", headers=who.headers)).status_code == 200:
+        task = r.json()["assignment"]
+        label = answers.get(task["item"]["external_id"])
+        if label is None:
+            client.post(
+                f"/api/v1/assignments/{task['id']}/skip", json={"reason": "later"}, headers=who.headers
+            )
+            continue
+        s = client.post(
+            f"/api/v1/assignments/{task['id']}/submit",
+            json={"answer": {"labels": [label]}, "time_spent_ms": 500},
+            headers=who.headers,
+        )
+        assert s.status_code == 201, s.text
+
+
+def _find(client: TestClient, who: Person, pid: int, **params: Any) -> dict[str, Any]:
+    r = client.get(f"/api/v1/projects/{pid}/items/search", params=params, headers=who.headers)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _ids(body: dict[str, Any]) -> list[str]:
+    return [i["external_id"] for i in body["items"]]
+
+
+def test_search_filters_and_sorts(client: TestClient, database: Database) -> None:
+    pid, boss, ann, bob = _world(client, database)
+    _judge(client, ann, pid, {"a": "pos", "b": "pos", "c": "neg"})
+    _judge(client, bob, pid, {"a": "pos", "b": "neg"})
+
+    # Search: case and accents as typed, any letters; LIKE's own characters are plain text.
+    assert _ids(_find(client, boss, pid, q="CAFÉ")) == ["a", "b"]
+    assert _ids(_find(client, boss, pid, q="crème")) == ["a"]
+    assert _ids(_find(client, boss, pid, q="100%")) == ["b"]
+    assert _ids(_find(client, boss, pid, q="t_a")) == []  # "_" is no wildcard: "tea" does not match
+    assert _ids(_find(client, boss, pid, q="tea_")) == ["c"]
+    assert _find(client, boss, pid, q="caf")["total"] == 2
+
+    # Filters.
+    assert _ids(_find(client, boss, pid, annotator="bob")) == ["a", "b"]
+    assert _ids(_find(client, boss, pid, answer="neg")) == ["b", "c"]
+    assert _ids(_find(client, boss, pid, answer="neg", annotator="ann")) == ["b", "c"]
+    assert _ids(_find(client, boss, pid, gold="yes")) == ["d"]
+    assert _ids(_find(client, boss, pid, gold="no")) == ["a", "b", "c"]
+    assert _ids(_find(client, boss, pid, status="complete")) == ["a", "b"]
+    # Confidence: "a" agreed (1.0), "b" split (0.5), "c" one vote.
+    low = _find(client, boss, pid, confidence_max=0.6)
+    assert _ids(low) == ["b"] and low["confidence"][str(low["items"][0]["id"])] == 0.5
+    assert _ids(_find(client, boss, pid, confidence_min=0.9)) == ["a", "c"]
+
+    # Sorts, with keyset pages that give every item once.
+    assert _ids(_find(client, boss, pid, sort="-priority")) == ["b", "c", "d", "a"]
+    assert _ids(_find(client, boss, pid, sort="-judgments")) == ["b", "a", "c", "d"]  # ties: newest first
+    assert _ids(_find(client, boss, pid, sort="-age")) == ["d", "c", "b", "a"]
+    assert _ids(_find(client, boss, pid, sort="confidence"))[:2] == ["d", "b"]
+    seen: list[str] = []
+    cursor = ""
+    while True:
+        page = _find(client, boss, pid, sort="-priority", limit=3, cursor=cursor)
+        assert page["total"] == 4
+        seen += _ids(page)
+        if not page["next_cursor"]:
+            break
+        cursor = page["next_cursor"]
+    assert seen == ["b", "c", "d", "a"]
+
+    # Bad input: a clear 422 naming the field.
+    r = client.get(f"/api/v1/projects/{pid}/items/search", params={"sort": "size"}, headers=boss.headers)
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "sort"
+    r = client.get(f"/api/v1/projects/{pid}/items/search", params={"cursor": "x"}, headers=boss.headers)
+    assert r.status_code == 422
+    # Annotators have no items list.
+    assert client.get(f"/api/v1/projects/{pid}/items/search", headers=ann.headers).status_code == 403
+
+
+def test_bulk_actions_act_on_all_or_none_and_are_audited(client: TestClient, database: Database) -> None:
+    pid, boss, ann, _ = _world(client, database)
+    ids = {i["external_id"]: i["id"] for i in _find(client, boss, pid)["items"]}
+
+    def bulk(**body: Any) -> Any:
+        return client.post(f"/api/v1/projects/{pid}/items/bulk", json=body, headers=boss.headers)
+
+    assert bulk(action="priority", ids=[ids["a"], ids["d"]], priority=9).json() == {
+        "action": "priority",
+        "count": 2,
+    }
+    assert _ids(_find(client, boss, pid, sort="-priority"))[:2] == ["d", "a"]
+    # One unknown id: nothing changes.
+    r = bulk(action="priority", ids=[ids["b"], 999999], priority=0)
+    assert r.status_code == 404
+    assert _find(client, boss, pid, q="au lait")["items"][0]["priority"] == 5
+    assert bulk(action="priority", ids=[ids["b"]]).status_code == 422
+
+    assert bulk(action="pin", ids=[ids["b"]], usernames=["ann"]).status_code == 200
+    assert bulk(action="review", matching={"q": "café"}).json()["count"] == 2
+    assert bulk(action="archive", ids=[ids["c"]]).status_code == 200
+    assert _ids(_find(client, boss, pid, status="archived")) == ["c"]
+    assert bulk(action="delete", ids=[ids["d"]]).status_code == 200
+    assert _find(client, boss, pid)["total"] == 3
+    # Only managers.
+    r = client.post(
+        f"/api/v1/projects/{pid}/items/bulk",
+        json={"action": "delete", "ids": [ids["a"]]},
+        headers=ann.headers,
+    )
+    assert r.status_code == 403
+
+    with database.session() as db:
+        actions = list(
+            db.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.action.like("items.bulk.%"))
+                .order_by(AuditEvent.id)
+            )
+        )
+        assert actions == [f"items.bulk.{a}" for a in ("priority", "pin", "review", "archive", "delete")]
+        flagged = set(db.scalars(select(Item.external_id).where(Item.review_requested.is_(True))))
+        assert flagged == {"a", "b"}
+
+
+def test_sent_to_review_items_wait_for_a_reviewer(client: TestClient, database: Database) -> None:
+    pid, boss, ann, _ = _world(client, database)
+    rev = person(database, "rev")
+    client.put(f"/api/v1/projects/{pid}/members/rev", json={"role": "reviewer"}, headers=boss.headers)
+    _judge(client, ann, pid, {"a": "pos", "b": "pos", "c": "neg", "d": "neu"})
+    queue = client.get(f"/api/v1/projects/{pid}/reviews/queue", headers=rev.headers).json()
+    assert queue == []  # review_rate 0: nothing sampled
+    b = _find(client, boss, pid, q="lait")["items"][0]["id"]
+    client.post(
+        f"/api/v1/projects/{pid}/items/bulk", json={"action": "review", "ids": [b]}, headers=boss.headers
+    )
+    queue = client.get(f"/api/v1/projects/{pid}/reviews/queue", headers=rev.headers).json()
+    assert [j["item_id"] for j in queue] == [b]
+    # Deleting a judged item takes its judgments (and anything hanging on them) with it.
+    r = client.post(
+        f"/api/v1/projects/{pid}/items/bulk", json={"action": "delete", "ids": [b]}, headers=boss.headers
+    )
+    assert r.status_code == 200
+    with database.session() as db:
+        assert db.scalar(select(func.count()).select_from(Judgment).where(Judgment.item_id == b)) == 0
+    assert client.get(f"/api/v1/projects/{pid}/reviews/queue", headers=rev.headers).json() == []
