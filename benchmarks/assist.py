@@ -10,7 +10,8 @@ recovered by the report's ``anchoring_tendency`` and its effect q * (1 - P(agree
 computes the whole suggestions section (``core/suggestions_report.measure`` after building its arrays
 from per-judgment rows, as ``assistance/service`` does) over 100,000 judgments; the target is under 2 s.
 
-AI critiques and AI judges add their rows through ``assist_critiques.run`` / ``assist_judges.run``
+The same anchoring measurement on real data (hh-rlhf preferences, suggestions from a cheap real model)
+comes from ``assist_hh.run``. AI critiques and AI judges add their rows through ``assist_critiques.run`` / ``assist_judges.run``
 (``run(quick: bool) -> list[dict]``, each row with at least ``effect``, ``planted``, ``measured``,
 ``low``, ``high``), called below when those modules exist. Results: benchmarks/results/assist.json.
 """
@@ -36,7 +37,7 @@ from quorum.simulate.anchoring import Plan, simulate
 
 RESULTS = Path(__file__).parent / "results" / "assist.json"
 # Other kinds of assistance plug their rows in here (modules beside this one; absent ones are skipped).
-OTHER_KINDS = ("assist_critiques", "assist_judges")
+OTHER_KINDS = ("assist_hh", "assist_critiques", "assist_judges")
 TARGET_S = 2.0
 
 

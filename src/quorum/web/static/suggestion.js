@@ -33,15 +33,28 @@
     });
   }
 
-  // Called by the workspace after each item loads.
-  Quorum.onItem = function (root) {
+  // Whether the form already holds an answer (a restored draft, or what the person did): prefill never
+  // overwrites it.
+  function answered(root) {
+    const widget = Quorum.widgets && Quorum.widgets[root.dataset.taskType];
+    if (!widget) return false;
+    try { widget.collect(root); return true; } catch (e) { return false; }
+  }
+
+  // After each item loads (and its draft is restored): the workspace's "quorum:item" event.
+  document.addEventListener("quorum:item", (event) => {
+    const root = event.detail.task;
     const el = box();
     if (!el) return;
     const answer = answerOf(el);
     if (!answer) { el.hidden = true; return; }
     el.querySelector("[data-suggestion-text]").textContent = show(answer);
-    if (el.dataset.mode === "prefill") fill(root, answer);
-  };
+    if (el.dataset.mode === "prefill" && !answered(root)) {
+      fill(root, answer);
+      // So that the prefilled form lands in the draft like any change.
+      root.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  });
 
   function accept() {
     const el = box();

@@ -115,7 +115,6 @@
       draftStatus.textContent = "";
       Quorum.fillKeys(keysTable, task, current.type);
       setEnabled(true);
-      if (Quorum.onItem) Quorum.onItem(task); // e.g. suggestion.js, where the project offers suggestions
       area.scrollTop = 0;
       tick();
       // Not awaited: the person may start at once (a restore never overwrites what they did meanwhile).
