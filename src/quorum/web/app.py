@@ -21,6 +21,7 @@ from quorum.config import Settings
 from quorum.db import Database
 from quorum.db.engine import POOL_SIZE
 from quorum.exports.api import router as exports_router
+from quorum.exports.views import router as exports_pages
 from quorum.flags.api import router as flags_router
 from quorum.flags.views import router as flags_pages
 from quorum.generation.api import router as generation_router
@@ -32,6 +33,7 @@ from quorum.jobs.queue import build_queue
 from quorum.jobs.views import router as jobs_pages
 from quorum.keys import secret_key
 from quorum.projects.api import router as projects_router
+from quorum.projects.setup_views import router as setup_pages
 from quorum.projects.views import router as projects_pages
 from quorum.providers import stored_keys
 from quorum.providers.api import router as models_router
@@ -118,6 +120,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         assets_router,
         accounts_pages,
         projects_pages,
+        setup_pages,
+        exports_pages,
         items_pages,
         work_pages,
         flags_pages,
