@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
+
+from pydantic import BaseModel
 
 from quorum.task_types.registry import AnyTaskType
 
@@ -71,9 +74,15 @@ def _show(kind: FieldKind, value: Any) -> str:
     return str(value)
 
 
+@cache
+def _schema(config_model: type[BaseModel]) -> dict[str, Any]:
+    # Building a JSON schema takes milliseconds; a page shows every type's, on every render.
+    return config_model.model_json_schema()
+
+
 def config_fields(kind: AnyTaskType, config: dict[str, Any] | None = None) -> list[ConfigField]:
     """The type's config fields, showing ``config`` (else the type's example config)."""
-    schema = kind.config_model.model_json_schema()
+    schema = _schema(kind.config_model)
     shown = config if config is not None else kind.example()["config"]
     required = set(schema.get("required", []))
     fields = []

@@ -43,9 +43,14 @@ def diff_lines(old: str, new: str, context: int = 2) -> list[DiffLine]:
     return out
 
 
+# Diffs for the newest versions only: a page with hundreds of versions stays fast, and old ones still
+# show their text.
+DIFFED_VERSIONS = 20
+
+
 def history_diffs(history: Sequence[Guideline]) -> dict[int, VersionDiff]:
-    """For each version (newest first in ``history``), its diff from the version before it."""
-    by_version = sorted(history, key=lambda g: g.version)
+    """For each of the newest versions, its diff from the version before it."""
+    by_version = sorted(history, key=lambda g: g.version)[-(DIFFED_VERSIONS + 1) :]
     diffs: dict[int, VersionDiff] = {}
     previous: Guideline | None = None
     for guideline in by_version:
