@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -74,10 +73,14 @@ def _show(kind: FieldKind, value: Any) -> str:
     return str(value)
 
 
-@cache
+_SCHEMAS: dict[type[BaseModel], dict[str, Any]] = {}
+
+
 def _schema(config_model: type[BaseModel]) -> dict[str, Any]:
     # Building a JSON schema takes milliseconds; a page shows every type's, on every render.
-    return config_model.model_json_schema()
+    if config_model not in _SCHEMAS:
+        _SCHEMAS[config_model] = config_model.model_json_schema()
+    return _SCHEMAS[config_model]
 
 
 def config_fields(kind: AnyTaskType, config: dict[str, Any] | None = None) -> list[ConfigField]:
