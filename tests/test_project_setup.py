@@ -3,6 +3,7 @@ versions, and exports from the console (JSON lines at once, Parquet and ``datase
 
 from __future__ import annotations
 
+import html
 import re
 
 from fastapi.testclient import TestClient
@@ -129,3 +130,36 @@ def test_console_exports_every_output_with_names_that_say_project_format_and_met
     assert bad.status_code == 422
     bad = client.post(f"/projects/{pid}/exports", data={**form, "method": "vote"}, follow_redirects=False)
     assert bad.status_code == 422
+
+
+def test_dashboard_charts_draw_planted_counts_labels_and_agreement(
+    client: TestClient, database: Database
+) -> None:
+    admin = person(database, "admin", admin=True)
+    a, b = person(database, "a"), person(database, "b")
+    pid = project(database, "p", overlap=2, members={a: "annotator", b: "annotator"})
+    import_rows(client, admin, pid, text_rows(3))
+    # t0: both say neg (agree); t1: pos vs neg (one of two with the majority); t2: one judgment (not counted).
+    plan = {
+        ("a", "t0"): "neg",
+        ("b", "t0"): "neg",
+        ("a", "t1"): "pos",
+        ("b", "t1"): "neg",
+        ("a", "t2"): "neu",
+    }
+    work(database, pid, plan, ("a", "b"))
+    _console(client, pid)
+    page = client.get(f"/projects/{pid}").text
+
+    def bars(chart: str) -> dict[str, str]:
+        section = page.split(f'id="{chart}"', 1)[1].split("</svg>", 1)[0]
+        found = re.findall(r'data-label="([^"]*)" data-value="([^"]*)"', section)
+        return {html.unescape(label): html.unescape(value) for label, value in found}
+
+    throughput = bars("chart-throughput")
+    assert len(throughput) == 14 and list(throughput.values())[-1] == "5"
+    assert sum(int(v) for v in throughput.values()) == 5
+    assert bars("chart-labels") == {"neg": "3", "pos": "1", "neu": "1"}
+    assert bars("chart-time")["<5s"] == "5"  # every planted judgment took 3 s
+    assert list(bars("chart-agreement").values())[-1] == "75%"  # 3 of the 4 judgments on shared items
+    assert "agree with majority" in page and "day (UTC)" in page

@@ -9,10 +9,10 @@ import pkgutil
 import re
 
 from browser_support import import_rows, seed_people_and_projects
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 import quorum
-from conftest import Server, login
+from conftest import Server, login, screenshot
 from quorum.accounts import service as accounts
 from quorum.assignments import service as assignments
 from quorum.models import Item
@@ -67,6 +67,12 @@ def test_every_console_page_has_no_console_error_and_no_json_escape(page: Page, 
         page.wait_for_load_state("networkidle")
         body = page.locator("body").inner_text()
         assert not ESCAPE.search(body), (url, ESCAPE.findall(body))
+        if url == f"/projects/{pid}":
+            # The dashboard's charts are drawn by the server: bars with labelled axes, no script.
+            expect(page.locator("#chart-throughput rect.bar")).to_have_count(14)
+            expect(page.locator("#chart-labels")).to_contain_text("neg")
+            expect(page.locator("#chart-time .axis-title").first).to_have_text("time per item")
+            screenshot(page, "dashboard-charts.png")
         visited.append(url)
     assert errors == [], errors
     assert len(visited) >= 15, visited

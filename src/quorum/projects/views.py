@@ -23,8 +23,9 @@ from quorum.generation import service as generation
 from quorum.items import importer
 from quorum.items.service import waiting_for
 from quorum.models import User
-from quorum.projects import config_form, guideline_diff, policy_text, service, stats
+from quorum.projects import chart_stats, config_form, guideline_diff, policy_text, service, stats
 from quorum.task_types import registry
+from quorum.web.bar_charts import bar_chart
 from quorum.web.charts import line_chart
 from quorum.web.deps import DB, PageUser
 from quorum.web.forms import CSRF
@@ -168,10 +169,24 @@ def dashboard(request: Request, ref: str, user: PageUser, db: DB) -> Response:
             "flags": open_flags(db, project),
             "qualifications": qualification.report(db, project) if project.qualification_size else [],
             "chart": line_chart(board.progress),
+            "charts": _charts(chart_stats.chart_data(db, project)),
             "formats": formats(project),
             "tab": "dashboard",
         },
     )
+
+
+def _charts(data: chart_stats.ChartData) -> dict[str, Any]:
+    question = data.question or "answer"
+    return {
+        "per_day": bar_chart(data.per_day, x_title="day (UTC)", y_title="judgments"),
+        "time": bar_chart(data.time_per_item, x_title="time per item", y_title="judgments"),
+        "answers": bar_chart(data.answers, x_title=question, y_title="judgments"),
+        "agreement": bar_chart(
+            data.agreement, x_title="day (UTC)", y_title="agree with majority", y_max=100, unit="%"
+        ),
+        "question": question,
+    }
 
 
 def _settings(
