@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 200, 48, 12, 16, 40
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 240, 56, 12, 28, 50
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def bar_chart(
             )
         )
     ticks = [Tick(round(TOP + inner_h * (1 - f), 1), _tick(top_value * f, unit)) for f in (0.0, 0.5, 1.0)]
-    every = max(1, len(series) // 12)
+    every = max(1, -(-len(series) // 7))  # at most 7 x labels: they stay apart and readable
     return BarChart(
         WIDTH, HEIGHT, LEFT, TOP, HEIGHT - BOTTOM, WIDTH - RIGHT, bars, ticks, x_title, y_title, every
     )
