@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from quorum.db import Database
-from quorum.demo.seed import SIMULATED, seed
-from quorum.models import Guideline, Item, Judgment, Project, User
+from quorum.demo.seed import SIMULATED, sample_project, seed
+from quorum.models import Guideline, Item, Judgment, Membership, Project, User
 
 
 def test_demo_seeds_a_simulated_project_once(client: TestClient, database: Database) -> None:
@@ -56,3 +56,22 @@ def test_demo_seeds_a_simulated_project_once(client: TestClient, database: Datab
     assert page.status_code == 200
     assert "Simulated: sentiment (synthetic judgments)" in page.text
     assert "sim-" in page.text
+
+
+def test_the_demo_has_a_reviewer_and_review_sampling_on(database: Database) -> None:
+    with database.session() as db:
+        logins = seed(db)
+    assert [login.role for login in logins if login.username == "rita"] == ["reviewer"]
+    with database.session() as db:
+        rita = db.scalar(select(User).where(User.username == "rita"))
+        assert rita is not None
+        demo = db.scalars(select(Project).where(Project.name.like("Demo:%"))).all()
+        assert demo and all(p.review_rate > 0 for p in demo)
+        roles = dict(
+            db.execute(
+                select(Membership.project_id, Membership.role).where(Membership.user_id == rita.id)
+            ).all()
+        )
+        assert all(roles.get(p.id) == "reviewer" for p in demo)
+        pid, name = sample_project(db)
+        assert name == "Demo: classification" and pid in roles

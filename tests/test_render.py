@@ -153,11 +153,11 @@ def test_an_image_host_setting_must_be_host_names(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "fallback", "encoded"),
     [
-        ("проект", "______-jsonl.jsonl", "%D0%BF%D1%80%D0%BE%D0%B5%D0%BA%D1%82-jsonl.jsonl"),
+        ("проект", "______-jsonl-default.jsonl", "%D0%BF%D1%80%D0%BE%D0%B5%D0%BA%D1%82-jsonl-default.jsonl"),
         (
             'a"b\nSet-Cookie: x=1',
-            "a_b_Set-Cookie_ x=1-jsonl.jsonl",
-            "a%22b%0ASet-Cookie%3A%20x%3D1-jsonl.jsonl",
+            "a_b_Set-Cookie_ x=1-jsonl-default.jsonl",
+            "a%22b%0ASet-Cookie%3A%20x%3D1-jsonl-default.jsonl",
         ),
     ],
 )

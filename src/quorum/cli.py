@@ -9,11 +9,11 @@ import typer
 from quorum.accounts.cli import tokens, users
 from quorum.assistance import cli as assistance_cli
 from quorum.catalog.cli import types
-from quorum.cli_support import database, err, fail, handle_errors, out, settings
+from quorum.cli_support import database, err, handle_errors, out, require_migrated, settings
 from quorum.config import Settings
 from quorum.critiques import cli as critiques_cli
 from quorum.db import migrate
-from quorum.demo.seed import seed, seed_generation
+from quorum.demo.seed import sample_project, seed, seed_generation
 from quorum.exports import cli as exports_cli
 from quorum.generation import cli as generation_cli
 from quorum.items import cli as items_cli
@@ -61,7 +61,7 @@ judges_cli.register(app)
 @handle_errors
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Migrate the database (creates the SQLite file if needed)."""
-    database_ = database()
+    database_ = database(create=True)
     migrate.upgrade(database_.engine, revision)
     err.print(f"database at revision {migrate.current_revision(database_.engine)}", markup=False)
     database_.dispose()
@@ -78,13 +78,10 @@ def db_current() -> None:
 def _serve(host: str, port: int, workers: int = 1, *, with_worker: bool = False) -> None:
     config = settings()
     database_ = database()
-    current, head = migrate.current_revision(database_.engine), migrate.head_revision()
-    database_.dispose()
-    if current != head:
-        raise fail(
-            f"the database is at revision {current or 'empty'}, the code needs {head}: "
-            "run `quorum db upgrade` first"
-        )
+    try:
+        require_migrated(database_)
+    finally:
+        database_.dispose()
     if not with_worker:
         _run_server(config, host, port, workers)
         return
@@ -153,7 +150,7 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Migrate, seed the demo (once) and serve it."""
-    database_ = database()
+    database_ = database(create=True)
     migrate.upgrade(database_.engine)
     # Loopback, in a thread of this process: generation in the demo needs no key and no network.
     recorded_url, _stop = start_recorded_server(settings().recorded_data)
@@ -164,6 +161,7 @@ def demo(
         register_recorded_models(session, recorded_url)
         job = seed_generation(session, settings().recorded_data)
         generating = job.id if job is not None else None
+        sample = sample_project(session)
     database_.dispose()
     base = f"http://{host}:{port}"
     out.print(f"\n[bold]Quorum demo[/] on {base}  (database: {settings().resolved_database_url()})")
@@ -175,16 +173,24 @@ def demo(
     if generating is not None:
         out.print(f"Generating the demo's comparisons with them: job {generating}.", markup=False)
     out.print(
-        f"Open [bold]{base}/login[/] and log in as [bold]alice[/] (annotator), [bold]manager[/] or "
-        f"[bold]admin[/]; every demo password is [bold]{logins[0].password}[/]."
+        f"Open [bold]{base}/login[/] and log in as [bold]alice[/] (annotator), [bold]rita[/] (reviewer), "
+        f"[bold]manager[/] or [bold]admin[/]; every demo password is [bold]{logins[0].password}[/]."
     )
     out.print("API tokens made just now:")
     for login in logins:
         out.print(f"  {login.username:<8} {login.role:<9} {login.token}", markup=False)
     annotator = next(login for login in logins if login.role == "annotator")
-    out.print("\nTry the annotator loop:", markup=False)
+    reviewer = next(login for login in logins if login.role == "reviewer")
+    pid, name = sample
+    out.print(f"\nThe commands below use project {pid}, {name!r}.", markup=False)
+    out.print("Try the annotator loop (the next item for alice):", markup=False)
     out.print(
-        f"  curl -s -X POST -H 'Authorization: Bearer {annotator.token}' {base}/api/v1/projects/1/next",
+        f"  curl -s -X POST -H 'Authorization: Bearer {annotator.token}' {base}/api/v1/projects/{pid}/next",
+        markup=False,
+    )
+    out.print("Then the review queue (judgments sampled for rita to review):", markup=False)
+    out.print(
+        f"  curl -s -H 'Authorization: Bearer {reviewer.token}' {base}/api/v1/projects/{pid}/reviews/queue",
         markup=False,
     )
     out.print(f"API reference: {base}/openapi.json   Ctrl-C stops the server.\n", markup=False)

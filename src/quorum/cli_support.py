@@ -6,6 +6,7 @@ import functools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
@@ -13,7 +14,7 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from quorum.config import Settings
-from quorum.db import Database
+from quorum.db import Database, migrate
 from quorum.errors import QuorumError
 
 err = Console(stderr=True, highlight=False)
@@ -27,14 +28,38 @@ def settings() -> Settings:
     return Settings()
 
 
-def database() -> Database:
-    return Database(settings().resolved_database_url())
+def database(*, create: bool = False) -> Database:
+    """The configured database. Unless ``create`` (``db upgrade``, ``demo``), the default SQLite file must
+    already exist: run outside a project folder, a command says where it looked instead of leaving an
+    empty database behind and failing on a missing table."""
+    config = settings()
+    if not create and not config.database_url:
+        path = config.data_dir / "quorum.db"
+        if not path.is_file():
+            raise fail(
+                f"no database at {path.resolve()} (QUORUM_DATA_DIR is {str(config.data_dir)!r}, read from "
+                f"{Path.cwd()}): run this command in the folder where you ran `quorum demo` or "
+                "`quorum db upgrade`, set QUORUM_DATA_DIR to that folder's quorum-data, or set "
+                "QUORUM_DATABASE_URL (e.g. postgresql+psycopg://user@host/quorum)"
+            )
+    return Database(config.resolved_database_url())
+
+
+def require_migrated(db: Database) -> None:
+    """Refuse a database the code cannot use, naming it and the command that fixes it."""
+    current, head = migrate.current_revision(db.engine), migrate.head_revision()
+    if current != head:
+        raise fail(
+            f"the database at {db.engine.url.render_as_string(hide_password=True)} is at revision "
+            f"{current or 'empty'}, the code needs {head}: run `quorum db upgrade` first"
+        )
 
 
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     db = database()
     try:
+        require_migrated(db)
         with db.session() as session:
             yield session
     finally:

@@ -35,8 +35,13 @@ USERS: list[tuple[str, bool, dict[str, int]]] = [
     ("alice", False, {"math": 3, "python": 2}),
     ("bob", False, {"python": 3}),
     ("carol", False, {"writing": 2}),
+    ("rita", False, {}),
 ]
 ANNOTATORS = ("alice", "bob", "carol")
+REVIEWER = "rita"
+# Review sampling is on in every demo project, so the reviewer has work as soon as people submit.
+REVIEW_RATE = 0.25
+ROLES = {"admin": "admin", "manager": "manager", REVIEWER: "reviewer"}
 GENERATED = "Demo: generated comparisons (recorded models)"
 GENERATED_PROMPTS = 12
 
@@ -119,6 +124,7 @@ def _seed_simulated(db: Session, users: dict[str, User]) -> None:
         overlap_rule="dawid_skene",
         confidence_target=0.9,
         gold_rate=0.1,
+        review_rate=REVIEW_RATE,
         guidelines=(
             f"# {SIMULATED}\n\n**Every judgment in this project is simulated.** The annotators named "
             "`sim-...` are the `quorum simulate` crowd (each right about as often as their own accuracy "
@@ -128,6 +134,7 @@ def _seed_simulated(db: Session, users: dict[str, User]) -> None:
         ),
     )
     projects.add_member(db, None, project, users["manager"], "manager")
+    projects.add_member(db, None, project, users[REVIEWER], "reviewer")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "items.jsonl"
         path.write_text("".join(json.dumps(row) + "\n" for row in _simulated_rows()), encoding="utf-8")
@@ -151,9 +158,9 @@ def seed(db: Session) -> list[DemoLogin]:
         _project(db, name, kind, _guidelines(kind.name, kind.description), members, kind.demo_items())
     _seed_simulated(db, users)
     logins = []
-    for username, is_admin, _ in USERS:
+    for username, _, _ in USERS:
         _, token = accounts.create_token(db, users[username], name="demo")
-        role = "admin" if is_admin else ("manager" if username == "manager" else "annotator")
+        role = ROLES.get(username, "annotator")
         logins.append(DemoLogin(username, PASSWORD, token, role))
     return logins
 
@@ -193,17 +200,33 @@ def _project(
     members: list[User],
     rows: list[dict[str, Any]],
 ) -> Project:
-    """A demo project of ``kind`` with its example config, overlap 2, the first member as its manager and
-    the others as annotators, and ``rows`` imported through the normal importer."""
+    """A demo project of ``kind`` with its example config, overlap 2, review sampling on, the first member
+    as its manager, the others as annotators, the demo reviewer as its reviewer, and ``rows`` imported
+    through the normal importer."""
     project = projects.create_project(
         db, None, name=name, task_type=kind.name, config=kind.example()["config"], overlap=2,
-        guidelines=guidelines,
+        guidelines=guidelines, review_rate=REVIEW_RATE,
     )  # fmt: skip
     projects.add_member(db, None, project, members[0], "manager")
     for annotator in members[1:]:
         projects.add_member(db, None, project, annotator, "annotator")
+    reviewer = db.scalar(select(User).where(User.username == REVIEWER))
+    if reviewer is not None:
+        projects.add_member(db, None, project, reviewer, "reviewer")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "items.jsonl"
         path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
         importer.import_file(db, None, project, path)
     return project
+
+
+SAMPLE = "Demo: classification"
+
+
+def sample_project(db: Session) -> tuple[int, str]:
+    """The project the demo's printed sample commands use: its id and name (the id depends on the order
+    projects were made in, so the banner names it instead of assuming 1)."""
+    found = db.execute(select(Project.id, Project.name).where(Project.name == SAMPLE)).first()
+    if found is None:
+        raise RuntimeError(f"the demo has no project {SAMPLE!r}: seed it first")
+    return found[0], found[1]

@@ -19,6 +19,7 @@ from quorum.consensus.service import check_method
 from quorum.errors import Invalid, NotFound, field_error
 from quorum.exports import jobs as export_jobs
 from quorum.exports import service
+from quorum.exports.naming import export_filename
 from quorum.exports.service import ExportOptions
 from quorum.jobs.service import job_view, submit_job
 from quorum.keys import secret_key
@@ -63,7 +64,6 @@ def export(
     options = ExportOptions(
         pseudonym_salt=secret_key(request.app.state.settings) if pseudonymize else None, method=method
     )
-    filename = f"{project.name}-{format}"
     if output == "parquet":
         tmp = Path(tempfile.mkdtemp(prefix="quorum-export-"))
         path = tmp / "export.parquet"
@@ -71,7 +71,9 @@ def export(
         return FileResponse(
             path,
             media_type="application/vnd.apache.parquet",
-            headers={"Content-Disposition": attachment(f"{filename}.parquet")},
+            headers={
+                "Content-Disposition": attachment(export_filename(project.name, format, method, "parquet"))
+            },
             background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True),
         )
     if output != "jsonl":
@@ -113,7 +115,7 @@ def export(
     return StreamingResponse(
         stream(),
         media_type="application/x-ndjson",
-        headers={"Content-Disposition": attachment(f"{filename}.jsonl")},
+        headers={"Content-Disposition": attachment(export_filename(project.name, format, method, "jsonl"))},
     )
 
 

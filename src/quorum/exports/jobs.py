@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from quorum.config import Settings
 from quorum.errors import Invalid, NotFound, field_error
 from quorum.exports import service
+from quorum.exports.naming import export_filename
 from quorum.exports.service import ExportOptions
 from quorum.jobs.registry import JobContext, register
 from quorum.keys import secret_key
@@ -86,7 +87,7 @@ def run_export(ctx: JobContext, job: Job) -> dict[str, Any]:
     if project is None or owner is None:
         raise NotFound(f"the project or owner of job {job.id} is gone")
     fmt, output = job.params["format"], job.params["output"]
-    suffix, content_type = JOB_OUTPUTS[output]
+    content_type = JOB_OUTPUTS[output][1]
     with tempfile.TemporaryDirectory(prefix="quorum-export-job-") as tmp:
         target = Path(tmp) / "export"
         count = write_output(ctx.db, owner, project, job.params, target, ctx.settings)
@@ -100,5 +101,5 @@ def run_export(ctx: JobContext, job: Job) -> dict[str, Any]:
         "rows": count,
         "size": size,
         "content_type": content_type,
-        "filename": f"{project.name}-{fmt}.{suffix}",
+        "filename": export_filename(project.name, fmt, job.params.get("method"), output),
     }

@@ -18,6 +18,7 @@ from quorum.core.project_policy import POLICY_FIELDS, ProjectPolicy
 from quorum.errors import Conflict, Invalid, NotFound, field_error
 from quorum.models import Flag, Guideline, Item, Judgment, Membership, Project, User
 from quorum.models.item import GOLD_SQL
+from quorum.projects.config_change import check_config_change
 from quorum.task_types import registry
 from quorum.task_types.base import parse
 
@@ -125,12 +126,12 @@ def update_project(db: Session, actor: User | None, project: Project, changes: d
                 "config must be an object",
                 [field_error("config", "must be an object")],
             )
+        parsed = registry.get(project.task_type).parse_config(changes["config"])
         has_judgments = db.scalar(select(Judgment.id).where(Judgment.project_id == project.id).limit(1))
         if has_judgments is not None:
-            raise Conflict("the config cannot change once judgments exist; create a new project")
-        changes["config"] = (
-            registry.get(project.task_type).parse_config(changes["config"]).model_dump(mode="json")
-        )
+            # Safe changes (adding a label) pass; one that would orphan a judgment is refused, saying why.
+            check_config_change(db, project, parsed)
+        changes["config"] = parsed.model_dump(mode="json")
     if "name" in changes:
         taken = db.scalar(select(Project.id).where(Project.name == changes["name"], Project.id != project.id))
         if taken is not None:
@@ -210,7 +211,11 @@ def list_projects(db: Session, user: User) -> list[tuple[Project, Role | None]]:
 
 
 def set_guidelines(db: Session, actor: User | None, project: Project, body: str) -> Guideline:
-    """Every edit is a new version; judgments record the version they were made under."""
+    """Every edit is a new version; judgments record the version they were made under. Publishing the
+    body the latest version already has is not a new version (judgments would split for nothing)."""
+    latest = guidelines(db, project)
+    if latest is not None and _same_text(latest.body, body):
+        return latest
     project.guideline_version += 1
     guideline = Guideline(
         project_id=project.id,
@@ -230,6 +235,11 @@ def set_guidelines(db: Session, actor: User | None, project: Project, body: str)
         data={"version": guideline.version},
     )
     return guideline
+
+
+def _same_text(a: str, b: str) -> bool:
+    # A browser's textarea sends CRLF line ends, and may add or drop the final newline.
+    return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
 
 
 def guidelines(db: Session, project: Project, version: int | None = None) -> Guideline | None:

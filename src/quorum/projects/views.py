@@ -23,9 +23,10 @@ from quorum.generation import service as generation
 from quorum.items import importer
 from quorum.items.service import waiting_for
 from quorum.models import User
-from quorum.projects import policy_text, service, stats
+from quorum.projects import chart_stats, config_form, guideline_diff, policy_text, service, stats
 from quorum.reviews.service import waiting_count
 from quorum.task_types import registry
+from quorum.web.bar_charts import bar_chart
 from quorum.web.charts import line_chart
 from quorum.web.confirm import confirm_page, is_confirmed
 from quorum.web.deps import DB, PageUser
@@ -76,23 +77,39 @@ def _field_errors(exc: QuorumError) -> dict[str, str]:
 def new_project_page(request: Request, user: PageUser) -> Response:
     require_admin(user)
     types = registry.all_types()
-    examples = {t.name: json.dumps(t.example()["config"], indent=2) for t in types}
-    return render(
-        request,
-        "projects/new.html",
-        {
-            "types": types,
-            "examples": examples,
-            "errors": {},
-            "form": {
-                "task_type": types[0].name,
-                "overlap": ProjectPolicy.model_fields["overlap"].default,
-                "lease_seconds": ProjectPolicy.model_fields["lease_seconds"].default,
-                "config": examples[types[0].name],
-            },
-            "policy": _by_name(),
-        },
-    )
+    form = {
+        "task_type": types[0].name,
+        "overlap": str(ProjectPolicy.model_fields["overlap"].default),
+        "lease_seconds": str(ProjectPolicy.model_fields["lease_seconds"].default),
+        "config": json.dumps(types[0].example()["config"], indent=2, ensure_ascii=False),
+    }
+    return render(request, "projects/new.html", _new_context(form, {}))
+
+
+def _new_context(form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    types = registry.all_types()
+    selected = form["task_type"] if form["task_type"] in {t.name for t in types} else types[0].name
+    return {
+        "types": types,
+        "errors": errors,
+        "form": form,
+        "policy": _by_name(),
+        "config_forms": [
+            (t.name, config_form.config_fields(t, _typed(form["config"]) if t.name == selected else None))
+            for t in types
+        ],
+        "selected": selected,
+        "config_text": form["config"],
+    }
+
+
+def _typed(text: str) -> dict[str, Any] | None:
+    """The config as typed, if it is a JSON object: the generated fields then show it."""
+    try:
+        value = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _by_name() -> dict[str, policy_text.PolicyField]:
@@ -122,18 +139,11 @@ def create_project(
         "lease_seconds": lease_seconds,
         "guidelines": guidelines,
     }
-    types = registry.all_types()
-    examples = {t.name: json.dumps(t.example()["config"], indent=2) for t in types}
     try:
         parsed: Any = json.loads(config or "{}")
     except json.JSONDecodeError as exc:
         errors = {"config": f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"}
-        return render(
-            request,
-            "projects/new.html",
-            {"types": types, "examples": examples, "errors": errors, "form": form, "policy": _by_name()},
-            status=422,
-        )
+        return render(request, "projects/new.html", _new_context(form, errors), status=422)
     try:
         with db.begin_nested():
             project = service.create_project(
@@ -147,18 +157,7 @@ def create_project(
             )
             service.add_member(db, user, project, user, "manager")
     except QuorumError as exc:
-        return render(
-            request,
-            "projects/new.html",
-            {
-                "types": types,
-                "examples": examples,
-                "errors": _field_errors(exc),
-                "form": form,
-                "policy": _by_name(),
-            },
-            status=exc.status,
-        )
+        return render(request, "projects/new.html", _new_context(form, _field_errors(exc)), status=exc.status)
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
 
 
@@ -175,10 +174,24 @@ def dashboard(request: Request, ref: str, user: PageUser, db: DB) -> Response:
             "flags": open_flags(db, project),
             "qualifications": qualification.report(db, project) if project.qualification_size else [],
             "chart": line_chart(board.progress),
+            "charts": _charts(chart_stats.chart_data(db, project)),
             "formats": formats(project),
             "tab": "dashboard",
         },
     )
+
+
+def _charts(data: chart_stats.ChartData) -> dict[str, Any]:
+    question = data.question or "answer"
+    return {
+        "per_day": bar_chart(data.per_day, x_title="day (UTC)", y_title="judgments"),
+        "time": bar_chart(data.time_per_item, x_title="time per item", y_title="judgments"),
+        "answers": bar_chart(data.answers, x_title=question, y_title="judgments"),
+        "agreement": bar_chart(
+            data.agreement, x_title="day (UTC)", y_title="agree with majority", y_max=100, unit="%"
+        ),
+        "question": question,
+    }
 
 
 def _settings(
@@ -190,10 +203,14 @@ def _settings(
     status: int = 200,
     form: dict[str, str] | None = None,
     member_form: dict[str, str] | None = None,
+    config_text: str | None = None,
 ) -> Response:
     fields = policy_text.policy_fields()
+    kind = registry.get(project.task_type)
+    shown = project.config if config_text is None else _typed(config_text)
     # A refused form shows what was typed, so the mistake can be fixed in place.
     values = {f.name: policy_text.to_text(f, getattr(project, f.name)) for f in fields} | (form or {})
+    history = service.guideline_history(db, project)
     return render(
         request,
         "projects/settings.html",
@@ -202,7 +219,15 @@ def _settings(
             "policy_fields": fields,
             "policy_values": values,
             "members": service.members(db, project),
-            "history": service.guideline_history(db, project),
+            "history": history,
+            "diffs": guideline_diff.history_diffs(history),
+            "guidelines_unchanged": request.query_params.get("guidelines") == "unchanged",
+            "config_forms": [(kind.name, config_form.config_fields(kind, shown))],
+            "selected": kind.name,
+            "config_text": json.dumps(project.config, indent=2, ensure_ascii=False)
+            if config_text is None
+            else config_text,
+            "config_saved": request.query_params.get("config") == "saved",
             "roles": [r.value for r in Role],
             "tab": "settings",
             "errors": errors or {},
@@ -237,6 +262,27 @@ def _save_settings(request: Request, ref: str, user: User, db: Session, form: di
     except QuorumError as exc:
         return _settings(request, db, project, errors=_field_errors(exc), status=exc.status, form=form)
     return RedirectResponse(f"/projects/{project.id}/settings?saved=1", status_code=303)
+
+
+@router.post("/projects/{ref}/config", dependencies=[CSRF])
+def save_config(
+    request: Request, ref: str, user: PageUser, db: DB, config: Annotated[str, Form()] = "{}"
+) -> Response:
+    """Once judgments exist only a change every judgment survives is taken (adding a label); one that is
+    refused says why beside the config, keeping what was typed."""
+    project = require_project(db, user, ref, MANAGE)
+    try:
+        parsed: Any = json.loads(config or "{}")
+    except json.JSONDecodeError as exc:
+        message = f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        return _settings(request, db, project, errors={"config": message}, status=422, config_text=config)
+    try:
+        with db.begin_nested():
+            service.update_project(db, user, project, {"config": parsed})
+    except QuorumError as exc:
+        errors = {"config": _field_errors(exc).get("config", exc.message)}
+        return _settings(request, db, project, errors=errors, status=exc.status, config_text=config)
+    return RedirectResponse(f"/projects/{project.id}/settings?config=saved#project-config", status_code=303)
 
 
 @router.post("/projects/{ref}/qualifications/{username}/reset", dependencies=[CSRF])
@@ -276,8 +322,11 @@ def set_status(
 @router.post("/projects/{ref}/guidelines", dependencies=[CSRF])
 def save_guidelines(ref: str, user: PageUser, db: DB, body: Annotated[str, Form()]) -> Response:
     project = require_project(db, user, ref, MANAGE)
+    before = project.guideline_version
     service.set_guidelines(db, user, project, body)
-    return RedirectResponse(f"/projects/{project.id}/settings#guidelines", status_code=303)
+    # Said on the page: publishing the same text again made no new version.
+    query = "?guidelines=unchanged" if project.guideline_version == before else ""
+    return RedirectResponse(f"/projects/{project.id}/settings{query}#guidelines", status_code=303)
 
 
 @router.post("/projects/{ref}/members", dependencies=[CSRF])
@@ -334,7 +383,9 @@ def upload_page(request: Request, ref: str, user: PageUser, db: DB) -> Response:
     project = require_project(db, user, ref, MANAGE)
     example = registry.get(project.task_type).example()["item"]
     return render(
-        request, "projects/upload.html", {"project": project, "tab": "upload", "example": json.dumps(example)}
+        request,
+        "projects/upload.html",
+        {"project": project, "tab": "upload", "example": json.dumps(example, ensure_ascii=False)},
     )
 
 
@@ -343,7 +394,7 @@ async def upload(
     request: Request, ref: str, user: PageUser, db: DB, file: Annotated[UploadFile, File()]
 ) -> Response:
     project = require_project(db, user, ref, MANAGE)
-    example = json.dumps(registry.get(project.task_type).example()["item"])
+    example = json.dumps(registry.get(project.task_type).example()["item"], ensure_ascii=False)
     context: dict[str, Any] = {
         "project": project,
         "tab": "upload",

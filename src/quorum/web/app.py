@@ -24,6 +24,7 @@ from quorum.critiques.api import router as critiques_router
 from quorum.db import Database
 from quorum.db.engine import POOL_SIZE
 from quorum.exports.api import router as exports_router
+from quorum.exports.views import router as exports_pages
 from quorum.flags.api import router as flags_router
 from quorum.flags.views import router as flags_pages
 from quorum.generation.api import router as generation_router
@@ -38,6 +39,7 @@ from quorum.judges.api import router as judges_router
 from quorum.judges.views import router as judges_pages
 from quorum.keys import secret_key
 from quorum.projects.api import router as projects_router
+from quorum.projects.setup_views import router as setup_pages
 from quorum.projects.views import router as projects_pages
 from quorum.providers import stored_keys
 from quorum.providers.api import router as models_router
@@ -137,6 +139,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         assets_router,
         accounts_pages,
         projects_pages,
+        setup_pages,
+        exports_pages,
         items_pages,
         work_pages,
         workspace_pages,

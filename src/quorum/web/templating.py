@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ def make_templates(image_hosts: frozenset[str] = frozenset()) -> Jinja2Templates
     env = Environment(loader=loader, autoescape=select_autoescape(default=True, default_for_string=True))
     env.filters["markdown"] = partial(markdown, image_hosts=image_hosts)
     env.filters["safe_url"] = safe_url
+    # JSON as text on a page: autoescaped like any text, never ``\u00e9`` or ``\u003c`` escape codes.
+    env.filters["text_json"] = lambda value: json.dumps(value, ensure_ascii=False)
     env.filters["loadable_image"] = lambda url: image_allowed(safe_url(url), image_hosts)
     return Jinja2Templates(env=env)
 
