@@ -20,9 +20,9 @@ from generation_support import fake
 from quorum.config import Settings
 from quorum.core.reward import acquire
 from quorum.db import Database
+from quorum.jobs import cli as jobs_cli
 from quorum.jobs import queue as jobs_queue
 from quorum.jobs.queue import build_queue
-from quorum.reward import cli as reward_cli
 from quorum.reward import engine
 from quorum.reward import settings as active_settings
 
@@ -46,7 +46,7 @@ def test_cli_rm_and_active_commands_and_their_errors(
     person(database, "root", admin=True)
     quorum = quorum_command(monkeypatch, database.url, tmp_path)
     monkeypatch.setattr(
-        reward_cli, "build_queue", lambda st, db: jobs_queue.build_queue(st, db, immediate=True)
+        jobs_cli, "build_queue", lambda st, db: jobs_queue.build_queue(st, db, immediate=True)
     )
 
     # Bad settings: exit 2 with the field named; nothing changes.

@@ -12,8 +12,8 @@ from cli_runner import quorum_command
 from factories import import_rows, person, project
 from fake_openai import FakeOpenAI
 from generation_support import add_model, fake
-from quorum.critiques import cli as critiques_cli
 from quorum.db import Database
+from quorum.jobs import cli as jobs_cli
 from quorum.jobs import queue as jobs_queue
 
 __all__ = ["fake"]
@@ -35,7 +35,7 @@ def test_cli_critique_runs_the_job_and_reports(
     import_rows(client, boss, pid, [row])
     quorum = quorum_command(monkeypatch, database.url, tmp_path)
     monkeypatch.setattr(
-        critiques_cli, "build_queue", lambda st, db: jobs_queue.build_queue(st, db, immediate=True)
+        jobs_cli, "build_queue", lambda st, db: jobs_queue.build_queue(st, db, immediate=True)
     )
 
     ran = quorum("critique", "crit", "--model", "critic", "--wait")

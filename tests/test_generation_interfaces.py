@@ -17,7 +17,7 @@ from fake_openai import FakeOpenAI
 from generation_support import add_model, fake, items, prompts, setup
 from quorum.config import Settings
 from quorum.db import Database
-from quorum.generation import cli as generation_cli
+from quorum.jobs import cli as jobs_cli
 from quorum.jobs import queue as jobs_queue
 from quorum.jobs.queue import build_queue
 from quorum.providers import openai_compatible
@@ -35,7 +35,7 @@ def test_cli_generate_prints_the_job_id_and_wait_gives_the_exit_status(
     quorum = quorum_command(monkeypatch, database.url, tmp_path)
     # A worker would run the job later; here the queue runs it as soon as the command commits.
     monkeypatch.setattr(
-        generation_cli, "build_queue", lambda st, db: jobs_queue.build_queue(st, db, immediate=True)
+        jobs_cli, "build_queue", lambda st, db: jobs_queue.build_queue(st, db, immediate=True)
     )
 
     ran = quorum("generate", "gen", "--model", "a", "--model", "b", "--samples", "1", "--wait")
@@ -50,7 +50,7 @@ def test_cli_generate_prints_the_job_id_and_wait_gives_the_exit_status(
     unknown = quorum("generate", "gen", "--model", "nope", ok=False)
     assert unknown.returncode != 0 and "models.0" in unknown.stderr + unknown.stdout
     # Without --wait the id is printed and the job left to the worker.
-    monkeypatch.setattr(generation_cli, "build_queue", jobs_queue.build_queue)
+    monkeypatch.setattr(jobs_cli, "build_queue", jobs_queue.build_queue)
     queued = quorum("generate", "gen", "--model", "a", "--model", "b", "--items", "all")
     assert queued.stdout.strip().isdigit()
 

@@ -10,11 +10,9 @@ import typer
 from rich.table import Table
 
 from quorum.accounts.access import find_project
-from quorum.cli_support import database, fail, handle_errors, out, settings, unit_of_work
+from quorum.cli_support import fail, handle_errors, out, unit_of_work
 from quorum.critiques import report, service
-from quorum.generation.cli import _owner as job_owner
-from quorum.jobs.cli import follow
-from quorum.jobs.queue import build_queue
+from quorum.jobs.cli import submit_and_follow
 
 REPORT = "report"
 
@@ -45,17 +43,7 @@ def critique(
         raise fail(f"unexpected argument {report_of!r}; did you mean: quorum critique report {report_of}")
     if model is None:
         raise fail("--model is required: the registered model that writes the critiques")
-    db_handle = database()
-    try:
-        build_queue(settings(), db_handle)
-        with db_handle.session() as db:
-            found = find_project(db, project)
-            job_id = service.submit(db, job_owner(db, found, owner), found, model).id
-    finally:
-        db_handle.dispose()
-    out.print(str(job_id), markup=False)
-    if wait:
-        follow(job_id)
+    submit_and_follow(project, owner, wait, lambda db, who, found: service.submit(db, who, found, model))
 
 
 def _fmt(estimate: dict[str, object]) -> str:

@@ -4,32 +4,11 @@ import json
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from quorum.accounts.access import find_project
-from quorum.cli_support import database, fail, handle_errors, out, settings
+from quorum.cli_support import fail, handle_errors
 from quorum.generation import service
 from quorum.generation.spec import parse_request
-from quorum.jobs.cli import follow
-from quorum.jobs.queue import build_queue
-from quorum.models import Project, User
-
-
-def _owner(db: Session, project: Project, username: str | None) -> User:
-    """The job's owner: ``--owner``, else whoever created the project, else the first active admin."""
-    if username is not None:
-        found = db.scalar(select(User).where(User.username == username))
-        if found is None:
-            raise fail(f"no user {username!r}")
-        return found
-    creator = db.get(User, project.created_by_id) if project.created_by_id is not None else None
-    if creator is not None:
-        return creator
-    admin = db.scalar(select(User).where(User.is_admin.is_(True), User.is_active.is_(True)).order_by(User.id))
-    if admin is None:
-        raise fail("the job needs an owner: pass --owner USERNAME")
-    return admin
+from quorum.jobs.cli import submit_and_follow
 
 
 @handle_errors
@@ -64,17 +43,7 @@ def generate(
         except json.JSONDecodeError as exc:
             raise fail(f"--params is not JSON: {exc}") from None
     parsed = parse_request(request)
-    db_handle = database()
-    try:
-        build_queue(settings(), db_handle)
-        with db_handle.session() as db:
-            found = find_project(db, project)
-            job_id = service.submit(db, _owner(db, found, owner), found, parsed).id
-    finally:
-        db_handle.dispose()
-    out.print(str(job_id), markup=False)
-    if wait:
-        follow(job_id)
+    submit_and_follow(project, owner, wait, lambda db, who, found: service.submit(db, who, found, parsed))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from quorum.accounts.access import find_project
-from quorum.cli_support import database, err, handle_errors, out, settings, unit_of_work
+from quorum.cli_support import database, err, fail, handle_errors, out, settings, unit_of_work
 from quorum.jobs import service
 from quorum.jobs import worker as workers
+from quorum.jobs.queue import build_queue
 from quorum.jobs.runner import FINISHED, SUCCEEDED
-from quorum.models import Job, User
+from quorum.models import Job, Project, User
 
 jobs = typer.Typer(help="Follow and cancel background jobs.", no_args_is_help=True)
 POLL_S = 0.2
@@ -64,6 +68,40 @@ def cancel(job_id: Annotated[int, typer.Argument(help="The job's id.")]) -> None
 def wait(job_id: Annotated[int, typer.Argument(help="The job's id.")]) -> None:
     """Show the job's progress until it ends; exit 0 when it succeeded, 1 when it failed or was cancelled."""
     follow(job_id)
+
+
+def job_owner(db: Session, project: Project, username: str | None) -> User:
+    """A job's owner: ``--owner``, else whoever created the project, else the first active admin."""
+    if username is not None:
+        found = db.scalar(select(User).where(User.username == username))
+        if found is None:
+            raise fail(f"no user {username!r}")
+        return found
+    creator = db.get(User, project.created_by_id) if project.created_by_id is not None else None
+    if creator is not None:
+        return creator
+    admin = db.scalar(select(User).where(User.is_admin.is_(True), User.is_active.is_(True)).order_by(User.id))
+    if admin is None:
+        raise fail("the job needs an owner: pass --owner USERNAME")
+    return admin
+
+
+def submit_and_follow(
+    project: str, owner: str | None, wait: bool, submit: Callable[[Session, User, Project], Job]
+) -> None:
+    """What every job-submitting command does: ``submit`` the job in one unit of work as its owner (see
+    ``job_owner``), print its id, and with ``--wait`` follow it to its end."""
+    db_handle = database()
+    try:
+        build_queue(settings(), db_handle)
+        with db_handle.session() as db:
+            found = find_project(db, project)
+            job_id = submit(db, job_owner(db, found, owner), found).id
+    finally:
+        db_handle.dispose()
+    out.print(str(job_id), markup=False)
+    if wait:
+        follow(job_id)
 
 
 def follow(job_id: int) -> None:

@@ -8,10 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from quorum.accounts.access import find_project
-from quorum.cli_support import database, fail, handle_errors, out, settings, unit_of_work
-from quorum.generation.cli import _owner as job_owner
-from quorum.jobs.cli import follow
-from quorum.jobs.queue import build_queue
+from quorum.cli_support import fail, handle_errors, out, unit_of_work
+from quorum.jobs.cli import submit_and_follow
 
 judge = typer.Typer(help="AI judges: models that answer a project's items, kept apart from people.")
 
@@ -99,17 +97,9 @@ def run(
     """Have the project's judges answer its items, as a background ``judge`` job; prints the job id."""
     from quorum.judges import service
 
-    db_handle = database()
-    try:
-        build_queue(settings(), db_handle)
-        with db_handle.session() as db:
-            found = find_project(db, project)
-            job_id = service.submit_run(db, job_owner(db, found, owner), found, model, redo=redo).id
-    finally:
-        db_handle.dispose()
-    out.print(str(job_id), markup=False)
-    if wait:
-        follow(job_id)
+    submit_and_follow(
+        project, owner, wait, lambda db, who, found: service.submit_run(db, who, found, model, redo=redo)
+    )
 
 
 @judge.command("report")

@@ -8,10 +8,8 @@ from typing import Annotated
 import typer
 
 from quorum.accounts.access import find_project
-from quorum.cli_support import database, handle_errors, out, settings, unit_of_work
-from quorum.generation.cli import _owner
-from quorum.jobs.cli import follow
-from quorum.jobs.queue import build_queue
+from quorum.cli_support import handle_errors, out, unit_of_work
+from quorum.jobs.cli import submit_and_follow
 from quorum.reward import service
 
 rm = typer.Typer(help="The project's reward model: train, score, status.", no_args_is_help=True)
@@ -25,19 +23,8 @@ Owner = Annotated[str | None, typer.Option(help="The job's owner (default: the p
 
 
 def _run(project: str, owner: str | None, wait: bool, train: bool) -> None:
-    db_handle = database()
-    try:
-        build_queue(settings(), db_handle)
-        with db_handle.session() as db:
-            found = find_project(db, project)
-            who = _owner(db, found, owner)
-            job = service.submit_train(db, who, found) if train else service.submit_score(db, who, found)
-            job_id = job.id
-    finally:
-        db_handle.dispose()
-    out.print(str(job_id), markup=False)
-    if wait:
-        follow(job_id)
+    submit = service.submit_train if train else service.submit_score
+    submit_and_follow(project, owner, wait, submit)
 
 
 @rm.command("train")

@@ -4,11 +4,8 @@ from typing import Annotated
 
 import typer
 
-from quorum.accounts.access import find_project
-from quorum.cli_support import database, fail, handle_errors, out, settings
-from quorum.generation.cli import _owner
-from quorum.jobs.cli import follow
-from quorum.jobs.queue import build_queue
+from quorum.cli_support import fail, handle_errors
+from quorum.jobs.cli import submit_and_follow
 from quorum.suggestions import service
 
 
@@ -34,17 +31,7 @@ def suggest(
     if items not in ("new", "all"):
         raise fail("--items is 'new' or 'all'")
     request = service.Request(model=model, items=items, embedding_model=embedding_model)
-    db_handle = database()
-    try:
-        build_queue(settings(), db_handle)
-        with db_handle.session() as db:
-            found = find_project(db, project)
-            job_id = service.submit(db, _owner(db, found, owner), found, request).id
-    finally:
-        db_handle.dispose()
-    out.print(str(job_id), markup=False)
-    if wait:
-        follow(job_id)
+    submit_and_follow(project, owner, wait, lambda db, who, found: service.submit(db, who, found, request))
 
 
 def register(app: typer.Typer) -> None:
