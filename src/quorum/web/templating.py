@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -32,6 +33,14 @@ def safe_url(url: Any) -> str:
     return ""
 
 
+def text_json(value: Any) -> Markup:
+    """JSON as text content of an element: never ``\\u00e9`` escape codes, and only the characters that
+    could open markup escaped (quotes are plain text there, so the JSON reads as JSON in the source too).
+    Not for attribute values."""
+    dumped = json.dumps(value, ensure_ascii=False)
+    return Markup(dumped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))  # noqa: S704 - escaped just here
+
+
 def make_templates(image_hosts: frozenset[str] = frozenset()) -> Jinja2Templates:
     """``image_hosts``: the external hosts a page may load images from (``QUORUM_IMAGE_HOSTS``)."""
     loader = ChoiceLoader(
@@ -43,8 +52,7 @@ def make_templates(image_hosts: frozenset[str] = frozenset()) -> Jinja2Templates
     env = Environment(loader=loader, autoescape=select_autoescape(default=True, default_for_string=True))
     env.filters["markdown"] = partial(markdown, image_hosts=image_hosts)
     env.filters["safe_url"] = safe_url
-    # JSON as text on a page: autoescaped like any text, never ``\u00e9`` or ``\u003c`` escape codes.
-    env.filters["text_json"] = lambda value: json.dumps(value, ensure_ascii=False)
+    env.filters["text_json"] = text_json
     env.filters["loadable_image"] = lambda url: image_allowed(safe_url(url), image_hosts)
     return Jinja2Templates(env=env)
 

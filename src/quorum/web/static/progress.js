@@ -1,5 +1,5 @@
 // The workspace's progress card: today, in all, what the queue has left for you and your mean time, from
-// the server (so a reload shows the same), refreshed after each submit; and your last answers, each a link
+// the server (so a reload shows the same), refreshed after each submit and each new item; and your last answers, each a link
 // to its edit page.
 (function () {
   "use strict";
@@ -45,5 +45,7 @@
   }
 
   document.addEventListener("quorum:submitted", () => setTimeout(refresh, 50));
+  // Each new lease changes what the queue has left: counted once the item is held, not before.
+  document.addEventListener("quorum:item", refresh);
   refresh();
 })();
