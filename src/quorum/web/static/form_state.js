@@ -13,6 +13,27 @@
     return Array.from(box.querySelectorAll("[aria-pressed=true]")).map((b) => b.dataset.value);
   };
 
+  // Press exactly ``values`` in a choice group (the review page's fillers, a model's prefill).
+  Quorum.press = function (root, group, values) {
+    const box = root.querySelector(`[data-group="${CSS.escape(group)}"]`);
+    if (!box) return;
+    const wanted = new Set((Array.isArray(values) ? values : [values]).map(String));
+    box.querySelectorAll("[data-value]").forEach((b) => {
+      b.setAttribute("aria-pressed", wanted.has(b.dataset.value) ? "true" : "false");
+    });
+  };
+
+  // A click or key on a choice button: single groups keep one pressed, others toggle.
+  Quorum.pressChoice = function (button) {
+    const group = button.closest("[data-group]");
+    if (!group) return;
+    const on = button.getAttribute("aria-pressed") !== "true";
+    if (group.dataset.mode === "single") {
+      group.querySelectorAll("[aria-pressed]").forEach((b) => b.setAttribute("aria-pressed", "false"));
+    }
+    button.setAttribute("aria-pressed", on || group.dataset.mode === "single" ? "true" : "false");
+  };
+
   function form(root) {
     return root.querySelector(".answer-form") || root;
   }

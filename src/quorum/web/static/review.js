@@ -25,21 +25,7 @@
     step();
   }
 
-  // Choice buttons as the workspace presses them (the widgets read aria-pressed through Quorum.pressed).
-  Quorum.pressed = Quorum.pressed || function (root, group) {
-    const box = root.querySelector(`[data-group="${CSS.escape(group)}"]`);
-    if (!box) return [];
-    return Array.from(box.querySelectorAll("[aria-pressed=true]")).map((b) => b.dataset.value);
-  };
-  // For fillers: press exactly ``values`` in a group.
-  Quorum.press = function (root, group, values) {
-    const box = root.querySelector(`[data-group="${CSS.escape(group)}"]`);
-    if (!box) return;
-    const wanted = new Set((Array.isArray(values) ? values : [values]).map(String));
-    box.querySelectorAll("[data-value]").forEach((b) => {
-      b.setAttribute("aria-pressed", wanted.has(b.dataset.value) ? "true" : "false");
-    });
-  };
+  // Quorum.pressed, Quorum.press and Quorum.pressChoice: form_state.js, shared with the workspace.
 
   const undoKeys = (event) => {
     if (undoForm && !undoBar.hidden && event.key === "u" && Quorum.shortcutActs(event)) {
@@ -112,13 +98,7 @@
   }
 
   function pressChoice(button) {
-    const group = button.closest("[data-group]");
-    if (!group) return;
-    const on = button.getAttribute("aria-pressed") !== "true";
-    if (group.dataset.mode === "single") {
-      group.querySelectorAll("[aria-pressed]").forEach((b) => b.setAttribute("aria-pressed", "false"));
-    }
-    button.setAttribute("aria-pressed", on || group.dataset.mode === "single" ? "true" : "false");
+    Quorum.pressChoice(button);
     showError("");
   }
 

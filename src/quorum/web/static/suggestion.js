@@ -23,14 +23,7 @@
   function fill(root, answer) {
     const widget = Quorum.widgets[root.dataset.taskType];
     if (widget && typeof widget.fill === "function") { widget.fill(root, answer); return; }
-    Object.entries(answer).forEach(([field, value]) => {
-      const group = root.querySelector(`[data-group="${CSS.escape(field)}"]`);
-      if (!group) return;
-      const wanted = new Set((Array.isArray(value) ? value : [value]).map(String));
-      group.querySelectorAll("[aria-pressed]").forEach((b) => {
-        b.setAttribute("aria-pressed", wanted.has(b.dataset.value) ? "true" : "false");
-      });
-    });
+    Object.entries(answer).forEach(([field, value]) => Quorum.press(root, field, value));
   }
 
   // Whether the form already holds an answer (a restored draft, or what the person did): prefill never

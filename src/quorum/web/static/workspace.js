@@ -322,13 +322,7 @@
   setInterval(tick, 1000);
 
   function pressChoice(button) {
-    const group = button.closest("[data-group]");
-    if (!group) return;
-    const on = button.getAttribute("aria-pressed") !== "true";
-    if (group.dataset.mode === "single") {
-      group.querySelectorAll("[aria-pressed]").forEach((b) => b.setAttribute("aria-pressed", "false"));
-    }
-    button.setAttribute("aria-pressed", on || group.dataset.mode === "single" ? "true" : "false");
+    Quorum.pressChoice(button);
     showError("");
   }
 
