@@ -45,3 +45,17 @@ def test_the_drawn_arms_stay_with_the_lease_and_its_judgment(client: TestClient,
     shown = sum(a["suggestion"] == "shown" for a in later if a)
     assert 0 < shown < len(later)
     assert all(kept[i] == arms[i] for i in ids)
+
+
+def test_the_assistance_report_has_every_kind_and_is_for_managers(
+    client: TestClient, database: Database
+) -> None:
+    admin = person(database, "admin", admin=True)
+    worker = person(database, "worker")
+    pid = project(database, "p", task_type="pairwise", members={worker: "annotator"})
+    r = client.get(f"/api/v1/projects/{pid}/assistance", headers=admin.headers)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert set(report) == {"suggestions", "critiques", "judges"}
+    assert set(report["suggestions"]["anchoring_effect"]) == {"value", "low", "high"}
+    assert client.get(f"/api/v1/projects/{pid}/assistance", headers=worker.headers).status_code == 403
