@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -23,6 +21,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
 from browser_support import import_rows, seed_people_and_projects
+from pages import timed
 
 from quorum.accounts import service as accounts
 from quorum.assignments import service as assignments
@@ -33,20 +32,6 @@ from quorum.projects import service as projects
 from quorum.web.app import create_app
 
 RESULTS = Path(__file__).parent / "results" / "console.json"
-
-
-def timed(fn, n: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return {
-        "p50_ms": statistics.median(samples),
-        "p95_ms": samples[int(0.95 * (n - 1))],
-        "max_ms": samples[-1],
-    }
 
 
 def main() -> None:
