@@ -1,6 +1,7 @@
 """The assignment engine under load: next -> submit over HTTP against a real ``quorum serve`` process.
 
     .venv/bin/python benchmarks/assign.py [--quick] [--items 100000] [--seconds 10]
+    .venv/bin/python benchmarks/assign.py --crowd 1000 [--crowd-seconds 75] [--think 10]
 
 PostgreSQL only (its own database, ``quorum_bench_assign``). For 1, 8, 32 and 128 concurrent clients, each
 a simulated annotator looping next -> submit, it reports claims per second and p50/p95/p99 latency of
@@ -11,6 +12,10 @@ they measure capacity, and their latency is queueing for it (Little's law: clien
 then measure what people meet: 8, 32 and 128 annotators reading about a second per item (``--think``).
 Last, the latency of ``next`` in a project of 10k open items against one of 1M items of which all but
 10k are complete.
+
+``--crowd 1000`` runs only the paced load of real annotators instead (``assign_crowd.py``): a thousand,
+each reading about 10 s per item, for 75 s; it reports next and submit p50/p95/p99, errors and the load
+generator's own CPU to ``results/assign_crowd.json``.
 
 The server (``quorum serve --workers 2`` by default: one process per core), the load generator
 (asyncio + aiohttp, one process) and PostgreSQL share this machine's cores, so the HTTP numbers include
@@ -36,6 +41,7 @@ from typing import Any
 import aiohttp
 import httpx
 import psycopg
+from assign_crowd import crowd, crowd_table
 from assign_report import tables
 from assign_sql import (
     OVERLAP,
@@ -47,7 +53,7 @@ from assign_sql import (
 )
 from rich.console import Console
 
-from quorum.accounts import service as accounts
+from quorum.accounts.secrets import hash_token, new_token
 from quorum.db import Database
 from quorum.db.migrate import upgrade
 from quorum.projects import service as projects
@@ -55,6 +61,7 @@ from quorum.projects import service as projects
 PG_ADMIN = os.environ.get("QUORUM_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_DB = "quorum_bench_assign"
 RESULTS = Path(__file__).parent / "results" / "assign.json"
+CROWD_RESULTS = Path(__file__).parent / "results" / "assign_crowd.json"
 LABELS = ["a", "b", "c"]
 console = Console(width=150)
 
@@ -74,15 +81,26 @@ def fresh_database() -> str:
 
 
 def make_people(url: str, n: int) -> list[str]:
-    """``n`` annotators' API tokens (no passwords: hashing would only slow the setup)."""
-    database = Database(url)
-    tokens = []
-    with database.session() as db:
-        for i in range(n):
-            user = accounts.create_user(db, f"bench{i:03d}")
-            tokens.append(accounts.create_token(db, user)[1])
-    database.dispose()
-    return tokens
+    """``n`` annotators' API tokens, written in two statements (no passwords: hashing would only slow the
+    setup; a thousand users one unit of work at a time took most of a minute)."""
+    plain = [new_token() for _ in range(n)]
+    with psycopg.connect(url, autocommit=True) as conn:
+        ids = [
+            row[0]
+            for row in conn.execute(
+                "INSERT INTO users (username, is_admin, is_active, expertise, created_at, session_version) "
+                "SELECT 'bench' || lpad(g::text, 4, '0'), false, true, '{}'::jsonb, now(), 0 "
+                "FROM generate_series(0, %s - 1) AS g ORDER BY g RETURNING id",
+                (n,),
+            )
+        ]
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) "
+                "VALUES (%s, 'bench', %s, %s, now())",
+                [(uid, hash_token(token), token[:8]) for uid, token in zip(ids, plain, strict=True)],
+            )
+    return plain
 
 
 def make_project(url: str, name: str, n_open: int, n_complete: int = 0) -> int:
@@ -145,14 +163,16 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        # Two worker processes importing the web stack on a loaded machine can take a minute or more.
+        deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.base}/readyz", timeout=1).status_code == 200:
                     return
             except httpx.TransportError:
                 time.sleep(0.2)
-        raise SystemExit("the server did not start")
+        self.stop()
+        raise SystemExit("the server did not start:\n" + self.log_path.read_text(errors="replace")[-2000:])
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -323,6 +343,39 @@ def summary(run: Run) -> dict[str, Any]:
     }
 
 
+def crowd_main(args: argparse.Namespace) -> None:
+    """Setup, then ``args.crowd`` paced annotators against ``quorum serve --workers``."""
+    think = 10.0 if args.think is None else args.think
+    url = fresh_database()
+    tokens = make_people(url, args.crowd)
+    pid = make_project(url, "crowd", args.items)
+    load_before = os.getloadavg()
+    server = Server(url, args.workers)
+    try:
+        run, used = asyncio.run(crowd(server.base, tokens, pid, args.crowd_seconds, think, server.proc.pid))
+    finally:
+        server.stop()
+    result = {
+        "annotators": args.crowd,
+        "think_s": think,
+        "workers": args.workers,
+        "items": args.items,
+        "cpus": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        **summary(run),
+        **used,
+        "server_problems": server.problems(),
+    }
+    for line in result["server_problems"]:
+        console.print(line, style="red", markup=False)
+    console.print(crowd_table(result))
+    console.print(f"errors: {run.errors or 'none'}; load average {result['load_average_after']}")
+    CROWD_RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    CROWD_RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    console.print(f"wrote {CROWD_RESULTS}", style="dim")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -336,9 +389,20 @@ def main() -> None:
     parser.add_argument("--levels", default="1,8,32,128")
     parser.add_argument("--workers", type=int, default=2, help="server processes (quorum serve --workers)")
     parser.add_argument(
-        "--think", type=float, default=1.0, help="seconds an annotator of the paced runs reads each item"
+        "--think",
+        type=float,
+        default=None,
+        help="seconds an annotator of the paced runs reads each item (1; 10 with --crowd)",
     )
+    parser.add_argument(
+        "--crowd", type=int, default=0, help="only the paced crowd: this many annotators (e.g. 1000)"
+    )
+    parser.add_argument("--crowd-seconds", type=float, default=75.0, help="how long the crowd works")
     args = parser.parse_args()
+    if args.crowd:
+        crowd_main(args)
+        return
+    args.think = 1.0 if args.think is None else args.think
     if args.quick:
         args.items, args.seconds, args.big = 10_000, 3.0, 200_000
     levels = [int(x) for x in args.levels.split(",")]
@@ -359,6 +423,7 @@ def main() -> None:
         "seconds_per_level": args.seconds,
         "overlap": OVERLAP,
         "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
         "http": {},
         "paced": {},
         "floor": {},
