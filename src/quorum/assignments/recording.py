@@ -143,14 +143,18 @@ def record(
         "i_target": overlap_target,
         "e_data": {"item_id": item.id},
     }
+    # Core statements on the unit of work's connection: through ``Session.execute`` each paid the ORM's
+    # dispatch for no object. What the session holds pending goes first, as its autoflush would send it.
+    db.flush()
+    connection = db.connection()
     if is_postgresql(db):
-        judgment_id = db.execute(_combined(), params).scalar_one()
+        judgment_id = connection.execute(_combined(), params).scalar_one()
     else:
         insert_judgment, end_assignment, count_item, audit_event = _separate()
-        judgment_id = db.execute(insert_judgment, params).scalar_one()
-        db.execute(end_assignment, params)
-        db.execute(count_item, params)
-        db.execute(audit_event, params | {"e_object_id": judgment_id})
+        judgment_id = connection.execute(insert_judgment, params).scalar_one()
+        connection.execute(end_assignment, params)
+        connection.execute(count_item, params)
+        connection.execute(audit_event, params | {"e_object_id": judgment_id})
     judgment.id = judgment_id
     make_transient_to_detached(judgment)
     db.add(judgment)

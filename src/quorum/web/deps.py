@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from quorum.accounts import service as accounts
 from quorum.db import Database
+from quorum.db.engine import POOL_SIZE
 from quorum.errors import Forbidden, NotAuthenticated
 from quorum.models import User
 from quorum.web.session import COOKIE, CSRF_HEADER, Sessions, csrf_ok
@@ -108,8 +111,17 @@ async def credentials_sent(request: Request) -> None:
         raise NotAuthenticated(NO_CREDENTIALS)
 
 
+# The annotator loop's threads. ``asyncio``'s executor hands work over through a C queue; the worker
+# threads of anyio (``run_in_threadpool``) through a pure-Python one and a capacity limiter, which cost
+# the event loop a tenth of a ``next``. Requests in the app at once are capped at POOL_SIZE
+# (``web.limits.ConcurrencyLimit``), so they never wait for a thread.
+_WORK_THREADS = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="quorum-work")
+
+
 async def as_current_user(request: Request, work: Callable[[Session, User], T]) -> T:
     """``work(db, user)`` in one unit of work, authenticated as ``CurrentUser`` is: what a route taking
     ``DB`` and ``CurrentUser`` does, in one worker-thread hop where those take three. For the annotator
     loop's routes, called by every annotator for every item."""
-    return await run_in_threadpool(_authenticated_unit, request, work)
+    context = contextvars.copy_context()
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_WORK_THREADS, context.run, _authenticated_unit, request, work)
