@@ -126,14 +126,17 @@
     if (step && event.target.closest("[data-note-open]")) openNote(root); // the mouse's way to "n"
   });
 
-  // Each item arrives as a fresh fragment: style it once it is in the page.
-  new MutationObserver(() => {
+  // Each item arrives as a fresh fragment: style it once it is in the page. The review and edit pages
+  // render the form with the page itself, before this script runs.
+  function ready() {
     const root = task();
     if (root && list(root) && !list(root).dataset.ready) {
       list(root).dataset.ready = "true";
       setCurrent(root, 0, false);
     }
-  }).observe(document.documentElement, { childList: true, subtree: true });
+  }
+  new MutationObserver(ready).observe(document.documentElement, { childList: true, subtree: true });
+  ready();
 
   Quorum.widgets.steps = {
     keys: [
