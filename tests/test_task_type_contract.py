@@ -42,7 +42,7 @@ def test_example_parses_and_describes(name: str) -> None:
     assert kind.agreement_level in ("nominal", "ordinal", "interval", "ranking")
     for row in kind.demo_items():
         kind.parse_payload(row["payload"], config)
-    for template in ("view.html", "form.html", "widget.js"):
+    for template in ("view.html", "form.html", "widget.js", "fill.js"):
         assert (kind.assets_dir() / template).is_file(), template
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import ConsoleMessage, Page
 
+import quorum
 from quorum.accounts import service as accounts
 from quorum.db import Database
 from quorum.items import importer
@@ -79,3 +82,23 @@ def console_errors(page: Page) -> list[str]:
     page.on("console", on_console)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return errors
+
+
+NOT_PAGES = {"/healthz", "/readyz", "/login"}
+# Only its annotator may open the edit page of a judgment (an admin sweeping the console may not):
+# tests/browser/test_workspace_work.py opens it as that annotator and checks it for console errors.
+OWN_PAGES = {"/projects/{ref}/work/judgments/{judgment_id}"}
+
+
+def page_paths() -> list[str]:
+    """Every console page's path, found from the page routers (a new page is found without a list)."""
+    paths = set()
+    for module in pkgutil.walk_packages(quorum.__path__, "quorum."):
+        if not module.name.endswith(".views"):
+            continue
+        router = getattr(importlib.import_module(module.name), "router", None)
+        for route in getattr(router, "routes", []):
+            path = getattr(route, "path", "")
+            if "GET" in getattr(route, "methods", ()) and not path.startswith(("/ui/", "/api/", "/static/")):
+                paths.add(path)
+    return sorted(paths - NOT_PAGES - OWN_PAGES)

@@ -4,38 +4,18 @@ and no JSON escape code (``\\u00e9``, ``\\u003c``) reaches the text of a page.""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 
-from browser_support import import_rows, seed_people_and_projects
+from browser_support import import_rows, page_paths, seed_people_and_projects
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-import quorum
 from conftest import Server, login, screenshot
 from quorum.accounts import service as accounts
 from quorum.assignments import service as assignments
 from quorum.models import Item
 
-NOT_PAGES = {"/healthz", "/readyz", "/login"}
-# Only its annotator may open the edit page of a judgment (the admin who sweeps here may not):
-# tests/browser/test_workspace_work.py opens it as that annotator and checks it for console errors.
-OWN_PAGES = {"/projects/{ref}/work/judgments/{judgment_id}"}
 TEXT = "café — 東京 <b>bold?</b> & “quotes”"
 ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
-
-
-def _page_paths() -> list[str]:
-    paths = set()
-    for module in pkgutil.walk_packages(quorum.__path__, "quorum."):
-        if not module.name.endswith(".views"):
-            continue
-        router = getattr(importlib.import_module(module.name), "router", None)
-        for route in getattr(router, "routes", []):
-            path = getattr(route, "path", "")
-            if "GET" in getattr(route, "methods", ()) and not path.startswith(("/ui/", "/api/", "/static/")):
-                paths.add(path)
-    return sorted(paths - NOT_PAGES - OWN_PAGES)
 
 
 def test_every_console_page_has_no_console_error_and_no_json_escape(page: Page, server: Server) -> None:
@@ -59,7 +39,7 @@ def test_every_console_page_has_no_console_error_and_no_json_escape(page: Page, 
     page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
     page.goto(f"{server.url}/login")
     login(page, server, "boss")
-    paths = _page_paths()
+    paths = page_paths()
     assert "/projects/{ref}/settings" in paths and "/admin/users" in paths  # the discovery works
     visited = []
     for path in paths:

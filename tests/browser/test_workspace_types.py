@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from conftest import Server, login, screenshot
 from quorum.accounts import service as accounts
-from quorum.models import Judgment
+from quorum.assignments import service as assignments
+from quorum.models import Judgment, JudgmentVersion
 from quorum.projects import service as projects
 from quorum.task_types import registry
 
@@ -55,6 +56,7 @@ def _type_into(page: Page, selector: str, *, leave: bool = True) -> None:
     expect(page.locator(selector).first).to_have_value(TEXT)
     if leave:
         page.keyboard.press("Escape")  # leaves the field
+        expect(page.locator(selector).first).not_to_be_focused()
 
 
 def _fill(page: Page, name: str) -> None:
@@ -190,3 +192,111 @@ def test_every_task_type_by_its_keys_and_mouse(page: Page, server: Server) -> No
         answer, order = _stored(server, project_id)
         _check(name, answer, order, ranking_k)
     assert errors == [], errors
+
+
+def _answered(server: Server, ids: dict[str, int]) -> dict[str, int]:
+    """Each type's example answer submitted through the service (no page, so no draft): type -> judgment."""
+    judged: dict[str, int] = {}
+    with server.database.session() as db:
+        ann = accounts.get_user(db, "ann")
+        for name, project_id in ids.items():
+            kind = registry.get(name)
+            claimed = assignments.claim(db, ann, project_id)
+            assert claimed is not None, name
+            order = assignments.display_order(kind, claimed.item, claimed.assignment)
+            answer = kind.example()["answer"]
+            shown = answer if order is None else kind.to_displayed(answer, order)
+            judged[name] = assignments.submit(db, ann, claimed.assignment.id, shown, 1000).judgment.id
+    return judged
+
+
+# One change per type on the edit page, by mouse or by keys.
+def _change(page: Page, name: str) -> None:
+    task = page.locator("#task")
+    if name == "classification":
+        page.keyboard.press("2")
+    elif name == "pairwise":
+        task.locator("[data-group=choice] [aria-pressed=false]").first.click()
+    elif name == "prompt_review":
+        task.locator("[data-group=decision] [data-value=reject]").click()
+        _type_into(page, "#task [data-field=reason]")
+    elif name == "sft":
+        page.keyboard.press("w")  # clears the reply, into the box
+        page.keyboard.type(TEXT)
+        expect(task.locator("[data-field=reply]")).to_have_value(TEXT)  # Ctrl+Enter saves from the box
+    elif name == "rating":
+        task.locator("[data-group=overall] [data-value='3']").click()
+    elif name == "steps":
+        task.locator(".step").nth(1).locator("[data-note-open]").click()  # a note by the mouse
+        page.keyboard.type(TEXT)
+        task.locator("[data-group=final] [data-value=true]").click()
+    elif name == "ranking":
+        task.locator("[data-order-view] li").nth(1).locator("[data-move=up]").click()
+    elif name == "critique":
+        task.locator(".issue-list [data-issue-action=delete]").click()
+        page.keyboard.press("0")
+
+
+def test_the_edit_page_shows_every_types_submitted_answer_in_its_form(page: Page, server: Server) -> None:
+    """No draft exists: the type's filler (the review page's) puts the answer in the form, so the form
+    collects exactly the stored answer; a change by mouse or keys saves as version 2, the first kept."""
+    ids = _projects(server)
+    with server.database.session() as db:
+        critique = projects.find_project(db, ids["critique"])
+        projects.update_project(db, None, critique, {"review_rate": 1.0})
+    judged = _answered(server, ids)
+    errors = console_errors(page)
+    # The critique's filler on the review page: the issue listed, its span marked in the response.
+    login(page, server, "boss")
+    page.goto(f"{server.url}/projects/{ids['critique']}/review")
+    issue = registry.get("critique").example()["answer"]["issues"][0]
+    expect(page.locator("#review-form .issue-list li")).to_have_count(1)
+    expect(page.locator("#review-form .issue-list li")).to_contain_text(issue["comment"])
+    expect(page.locator("#task pre[data-response] mark")).to_have_text(issue["quote"])
+    page.context.clear_cookies()
+    login(page, server, "ann")
+    collect = "(type) => Quorum.widgets[type].collect(document.getElementById('task'))"
+    for name, project_id in ids.items():
+        kind = registry.get(name)
+        page.goto(f"{server.url}/projects/{project_id}/work/judgments/{judged[name]}")
+        expect(page.locator("#task[data-judgment]")).to_be_visible()
+        with server.database.session() as db:
+            judgment = db.get(Judgment, judged[name])
+            assert judgment is not None
+            first, order = judgment.answer, judgment.display_order
+        shown = first if order is None else kind.to_displayed(first, order)
+        if name == "critique":
+            expect(page.locator("#task pre[data-response] mark")).to_have_text(issue["quote"])
+        filled = page.evaluate(collect, name)
+        assert _normal(name, filled, order) == _normal(name, shown, order), name
+        _change(page, name)
+        changed = page.evaluate(collect, name)
+        if name == "steps":
+            assert changed["notes"] == {**shown.get("notes", {}), "1": TEXT}, changed
+        assert _normal(name, changed, order) != _normal(name, shown, order), name
+        page.keyboard.press("Control+Enter")
+        expect(page.locator("#edit-saved")).to_contain_text("version 2")
+        with server.database.session() as db:
+            judgment = db.get(Judgment, judged[name])
+            assert judgment is not None
+            stored = kind.to_displayed(judgment.answer, order) if order is not None else judgment.answer
+            (version,) = db.scalars(
+                select(JudgmentVersion).where(JudgmentVersion.judgment_id == judged[name])
+            ).all()
+        assert version.answer == first, name
+        assert _normal(name, stored, order) == _normal(name, changed, order), name
+    assert errors == [], errors
+
+
+def _normal(name: str, answer: dict[str, Any], order: list[int] | None) -> dict[str, Any]:
+    """An answer as the server keeps it (defaults filled, empty optionals dropped), for comparing."""
+    kind = registry.get(name)
+    config = kind.parse_config(
+        kind.example()["config"] | ({"allow_other": True} if name == "classification" else {})
+    )
+    payload = kind.example()["item"]["payload"]
+    shown = payload if order is None else kind.arrange(payload, order)
+    parsed = kind.parse_answer(answer, kind.parse_payload(shown, config), config)
+    normal: dict[str, Any] = parsed.model_dump(mode="json", exclude_none=True)
+    normal.pop("edit_distance", None)  # the server's own count, not the form's
+    return normal

@@ -21,8 +21,8 @@ def highlight() -> Response:
     return Response(highlight_css(), media_type="text/css", headers=CACHE)
 
 
-# A task type's scripts: its widget (the workspace and the review page) and, optionally, the filler that
-# puts a stored answer back into its form (the review page).
+# A task type's scripts: its widget (the workspace, the review and edit pages) and its filler, which puts
+# a stored answer back into its form (the review page, the edit page).
 SCRIPTS = ("widget.js", "fill.js")
 
 

@@ -69,6 +69,8 @@ ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 _formatter = HtmlFormatter(nowrap=True)
+# Code colours for the dark theme: the default style's are made for a light background.
+_dark_formatter = HtmlFormatter(nowrap=True, style="github-dark")
 
 
 def _highlight(code: str, lang: str, _attrs: str) -> str:
@@ -152,4 +154,6 @@ def markdown(text: str | None, image_hosts: frozenset[str] = frozenset()) -> Mar
 
 
 def highlight_css() -> str:
-    return str(_formatter.get_style_defs(".md pre"))
+    light = str(_formatter.get_style_defs(".md pre"))
+    dark = str(_dark_formatter.get_style_defs(".md pre"))
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"

@@ -40,6 +40,7 @@ def edit_page(request: Request, ref: str, judgment_id: Id, user: PageUser, db: D
             "payload": kind.public_payload(shown),
             # ensure_ascii off: the person reads their own words, never \u escape codes.
             "answer_json": json.dumps(recent.shown_answer, indent=2, ensure_ascii=False),
+            "shown_answer": recent.shown_answer,
             "versions": recent.versions,
             "widget_types": [project.task_type],
         },

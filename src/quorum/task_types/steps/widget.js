@@ -1,6 +1,6 @@
 // steps: one +1 / 0 / -1 label per step of a solution, an optional note per step, and an optional verdict on
 // the final answer. Keyboard: j/k or arrows move the current step; 1, 2, 3 label it and move on; n opens its
-// note. The first error (first -1) is derived on the server, never sent.
+// note (its "Note" button with the mouse). The first error (first -1) is derived on the server, never sent.
 (function () {
   "use strict";
   const Quorum = (window.Quorum = window.Quorum || { widgets: {} });
@@ -123,16 +123,20 @@
     if (!root || !root.contains(event.target)) return;
     const step = event.target.closest(".steps-list > .step");
     if (step) setCurrent(root, Number(step.dataset.step), false);
+    if (step && event.target.closest("[data-note-open]")) openNote(root); // the mouse's way to "n"
   });
 
-  // Each item arrives as a fresh fragment: style it once it is in the page.
-  new MutationObserver(() => {
+  // Each item arrives as a fresh fragment: style it once it is in the page. The review and edit pages
+  // render the form with the page itself, before this script runs.
+  function ready() {
     const root = task();
     if (root && list(root) && !list(root).dataset.ready) {
       list(root).dataset.ready = "true";
       setCurrent(root, 0, false);
     }
-  }).observe(document.documentElement, { childList: true, subtree: true });
+  }
+  new MutationObserver(ready).observe(document.documentElement, { childList: true, subtree: true });
+  ready();
 
   Quorum.widgets.steps = {
     keys: [
