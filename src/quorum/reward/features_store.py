@@ -66,10 +66,16 @@ def _unit(matrix: FloatArray) -> FloatArray:
 
 
 def read(
-    db: Session, project_id: int, model: str, item_ids: Sequence[int], parts: Sequence[str | None]
+    db: Session,
+    project_id: int,
+    model: str,
+    item_ids: Sequence[int],
+    parts: Sequence[str | None],
+    *,
+    dim: int = 1,
 ) -> FloatArray:
     """Row ``i`` is the stored, unit-length vector of part ``parts[i]`` of item ``item_ids[i]``; a ``None``
-    part is the zero-reward baseline (zeros). Nothing is embedded here: a vector the store lacks is
+    part is the zero-reward baseline (zeros; ``dim`` wide when no part is named). Nothing is embedded here: a vector the store lacks is
     ``NotFound`` (``ensure`` first)."""
     rows: dict[str, list[int]] = {}
     for i, part in enumerate(parts):
@@ -83,7 +89,7 @@ def read(
         )
         for part, at in rows.items()
     }
-    dim = next(iter(found.values())).shape[1] if found else 1
+    dim = next(iter(found.values())).shape[1] if found else dim
     matrix = np.zeros((len(item_ids), dim), dtype=np.float64)
     for part, at in rows.items():
         matrix[at] = found[part]

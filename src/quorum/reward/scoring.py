@@ -93,10 +93,12 @@ class _Batches(Sequence[ScoreBatch]):
             return [self[i] for i in range(*index.indices(len(self)))]
         ids = self.chunks[index]
 
-        def side(part: str | None) -> engine.FloatArray:
+        def side(part: str) -> engine.FloatArray:
             return features_store.read(self.db, self.project_id, self.model, ids, [part] * len(ids))
 
-        return ScoreBatch(self.ensemble, side(texts.PROMPT), side(labels.candidate(0)), side(self.second))
+        prompt = side(texts.PROMPT)
+        second = np.zeros_like(prompt) if self.second is None else side(self.second)
+        return ScoreBatch(self.ensemble, prompt, side(labels.candidate(0)), second)
 
 
 def _pool(db: Session, project: Project, parts: list[str]) -> list[Any]:

@@ -60,8 +60,9 @@ def train(ctx: Context, project: Project, *, job_id: int | None, allow_link_loca
         allow_link_local=allow_link_local,
     )  # fmt: skip
     prompt = features_store.read(db, project.id, model, ids, [texts.PROMPT] * len(found))
-    first = features_store.read(db, project.id, model, ids, [x.first for x in found])
-    second = features_store.read(db, project.id, model, ids, [x.second for x in found])
+    dim = prompt.shape[1]
+    first = features_store.read(db, project.id, model, ids, [x.first for x in found], dim=dim)
+    second = features_store.read(db, project.id, model, ids, [x.second for x in found], dim=dim)
     db.commit()  # the reads' transaction ends before the fit (no SQLite lock waits on it)
     test = np.array([held_out(x.item_id) for x in found])
     fit = ~test
