@@ -124,7 +124,7 @@ def score(
     ctx: Context, project: Project, *, job_id: int | None, allow_link_local: bool, seed: int | None = None
 ) -> dict[str, Any]:
     """Score the pool, store each item's score, and (with active learning on) prioritise a batch."""
-    db = ctx.db
+    db, pid = ctx.db, project.id
     labels.require_trainable(project)
     kind = registry.get(project.task_type)
     model = versions.current(db, project)
@@ -146,7 +146,7 @@ def score(
         batch = chunks[index]
         session.execute(delete(RewardScore).where(bulk.among(session, RewardScore.item_id, batch)))
         rows = [
-            {"item_id": item_id, "project_id": project.id, "reward_model_id": model_id}
+            {"item_id": item_id, "project_id": pid, "reward_model_id": model_id}
             | {name: float(values[i]) for name, values in result.items()}
             for i, item_id in enumerate(batch)
         ]
@@ -154,12 +154,12 @@ def score(
 
     run_batches(
         ctx,
-        run_key(project.id, model_id, ids),
-        _Batches(db, project.id, embedding, model.ensemble, chunks, second),
+        run_key(pid, model_id, ids),
+        _Batches(db, pid, embedding, model.ensemble, chunks, second),
         score_batch,
         default_executor(db),
         write=write,
-        project_id=project.id,
+        project_id=pid,
         job_id=job_id,
     )
     config = settings.get(db, project)
