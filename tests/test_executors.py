@@ -54,6 +54,7 @@ def test_ray_gives_the_in_process_results_and_listens_on_loopback_only() -> None
     out = json.loads(done.stdout)
     assert len(out["inprocess"]) == 7 and out["ray"] == out["inprocess"]
     assert out["norms"]["ray"] == out["norms"]["inprocess"]
+    assert len(out["scores"]["ray"]) == 3 and out["scores"]["ray"] == out["scores"]["inprocess"]
     sockets = out["sockets"]
     assert sockets, "found no socket of Ray's: the check would pass whatever Ray did"
     assert any("gcs_server" in s["process"] or "raylet" in s["process"] for s in sockets), sockets

@@ -92,6 +92,7 @@ def embed_project(
     *,
     model: str | None = None,
     parts: Sequence[str] | None = None,
+    item_ids: Sequence[int] | None = None,
     executor: Executor | None = None,
     ctx: Context | None = None,
     batch_size: int = BATCH_SIZE,
@@ -100,13 +101,13 @@ def embed_project(
 ) -> EmbedStats:
     """Store every text of ``parts`` (``prompt``, ``candidate:N``; all an item has when ``None``) of the
     project's items embedded by ``model`` (the built-in ``local-minilm`` when ``None``; ``local-wordllama``
-    is the fast one). In a job (``ctx``) each batch commits with its progress; outside one the caller's
-    unit of work commits."""
+    is the fast one); only ``item_ids``' when given. In a job (``ctx``) each batch commits with its
+    progress; outside one the caller's unit of work commits."""
     if batch_size < 1:
         raise Invalid("invalid batch size", [field_error("batch_size", "at least 1")])
     chosen = texts.check_parts(parts) if parts is not None else None
     target = embedding_target(db, model)
-    todo = wanted(db, project.id, chosen)
+    todo = wanted(db, project.id, chosen, item_ids)
     return _embed(
         db, project.id, target, todo, chosen, executor or default_executor(db), ctx or Unjobbed(db),
         batch_size, job_id, allow_link_local,

@@ -1,6 +1,8 @@
-"""Which text of an item each part names, and its content hash. ``prompt`` is the conversation (or a
-``prompt``/``text`` field), ``candidate:N`` the N-th candidate response: the (prompt, response) texts a
-reward model's features are built from."""
+"""Which text of an item each part names, and its content hash: the one owner of "the prompt / the
+response of an item", so the store's vectors are the ones the reward model reads. ``prompt`` is the
+conversation (or a ``prompt``/``text``/``problem`` field), ``candidate:N`` the N-th candidate response; a
+``steps`` item's solution (its steps, in order) is its one response, ``candidate:0``, as the task type's
+``candidates`` hook says."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ def text(payload: dict[str, Any], part: str) -> str | None:
             return "\n\n".join(
                 f"{m.get('role', 'user')}: {text_of(m)}" for m in messages if isinstance(m, dict)
             )
-        for key in ("prompt", "text"):
+        for key in ("prompt", "text", "problem"):
             if isinstance(payload.get(key), str):
                 return str(payload[key])
         return None
@@ -46,6 +48,8 @@ def text(payload: dict[str, Any], part: str) -> str | None:
         return None
     candidates = payload.get("candidates")
     index = int(found.group(1))
+    if candidates is None and index == 0 and (solution := _solution(payload)) is not None:
+        return solution
     if not isinstance(candidates, list) or index >= len(candidates):
         return None
     candidate = candidates[index]
@@ -53,10 +57,20 @@ def text(payload: dict[str, Any], part: str) -> str | None:
     return content if isinstance(content, str) else None
 
 
+def _solution(payload: dict[str, Any]) -> str | None:
+    steps = payload.get("steps")
+    if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
+        return None
+    return "\n\n".join(steps)
+
+
 def parts_of(payload: dict[str, Any]) -> list[str]:
-    """Every part an item has: its prompt and each candidate."""
+    """Every part an item has: its prompt and each candidate (a solution's steps count as one)."""
     candidates = payload.get("candidates")
-    count = len(candidates) if isinstance(candidates, list) else 0
+    if isinstance(candidates, list):
+        count = len(candidates)
+    else:
+        count = 1 if candidates is None and _solution(payload) is not None else 0
     found = [PROMPT] if text(payload, PROMPT) is not None else []
     return found + [f"candidate:{i}" for i in range(count)]
 

@@ -12,7 +12,7 @@ from quorum.models.base import Base
 class ActiveSelection(Base):
     """One item a reward-model version prioritised, and why: the strategy, its arm (``active``: chosen by
     the strategy; ``control``: drawn at random from the same pool for a fair comparison), the model's
-    score, disagreement and margin, and the priority given."""
+    score, disagreement and margin, and the priority given (and, once released, the one restored)."""
 
     __tablename__ = "active_selections"
 
@@ -28,6 +28,10 @@ class ActiveSelection(Base):
     disagreement: Mapped[float] = mapped_column(Float, nullable=False)
     margin: Mapped[float] = mapped_column(Float, nullable=False)
     priority: Mapped[float] = mapped_column(Float, nullable=False)
+    # The item's priority before this boost, restored when a later selection releases it (``released_at``)
+    # while the item is still open and nobody has changed its priority since.
+    prior_priority: Mapped[float | None] = mapped_column(Float)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 

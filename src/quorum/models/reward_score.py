@@ -23,4 +23,8 @@ class RewardScore(Base):
     score: Mapped[float] = mapped_column(Float, nullable=False)
     disagreement: Mapped[float] = mapped_column(Float, nullable=False)
     margin: Mapped[float] = mapped_column(Float, nullable=False)
+    # The heads' variance and the mean head's reward of the first candidate (a steps item's solution):
+    # a selection made after a rerun skipped this item's batch reads them here. None before 0027.
+    variance: Mapped[float | None] = mapped_column(Float)
+    reward: Mapped[float | None] = mapped_column(Float)
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

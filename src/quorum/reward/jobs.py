@@ -59,9 +59,7 @@ def run_train(ctx: JobContext, job: Job) -> dict[str, Any]:
     project = _project(ctx, job)
     from quorum.reward import training  # NumPy and SciPy load when a job trains
 
-    row = training.train(
-        ctx.db, project, job_id=job.id, allow_link_local=ctx.settings.allow_link_local_models
-    )
+    row = training.train(ctx, project, job_id=job.id, allow_link_local=ctx.settings.allow_link_local_models)
     record(
         ctx.db,
         None,
@@ -96,7 +94,7 @@ def run_score(ctx: JobContext, job: Job) -> dict[str, Any]:
     from quorum.reward import scoring
 
     result = scoring.score(
-        ctx.db, project, job_id=job.id, allow_link_local=ctx.settings.allow_link_local_models, seed=job.id
+        ctx, project, job_id=job.id, allow_link_local=ctx.settings.allow_link_local_models, seed=job.id
     )
     ctx.progress(result["scored"], result["scored"])
     return {k: v for k, v in result.items() if k != "selection"}

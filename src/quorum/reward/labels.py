@@ -4,6 +4,12 @@ One label per candidate pair of a completed item, from the item's consensus (gol
 the task type's consensus over the votes no reviewer rejected: ``consensus/precedence.py``) turned into
 pairs by the task type's ``comparisons`` hook (pairwise: one pair; ranking: every pair of different tiers).
 Ties teach a Bradley-Terry head nothing and are left out. A pairwise strength becomes the label's weight.
+A type that grades one response on its own (steps: a solution) gives one label per item: the response
+beat, or lost to, a fixed baseline of reward zero (its feature is zero), so the heads learn the response's
+reward on the same scale.
+
+A label names the texts it compares by embedding part (``embeddings.texts``, the one owner of an item's
+prompt and response texts), so its features are read from the embedding store.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from quorum.consensus.precedence import item_consensus
 from quorum.db import bulk
+from quorum.embeddings import texts
 from quorum.errors import Invalid, field_error
 from quorum.models import ActiveSelection, Item, Judgment, Project
 from quorum.reviews.decisions import outcomes
@@ -30,42 +37,52 @@ MIN_LABELS = 10
 STRENGTH_WEIGHT = {"negligibly": 0.25, "slightly": 0.5, "better": 0.75, "significantly": 1.0}
 
 
+BASELINE = None
+"""The part of a label's side that is the zero-reward baseline (a response graded on its own)."""
+
+
 @dataclass(frozen=True)
 class Label:
-    """``first`` beat ``second`` (candidate indexes of ``item_id``) in the consensus."""
+    """``first`` beat ``second`` (embedding parts of ``item_id``, e.g. ``candidate:1``; ``BASELINE`` for
+    the zero-reward side of a response graded on its own) in the consensus."""
 
     item_id: int
-    prompt: str
-    first: str
-    second: str
+    first: str | None
+    second: str | None
     weight: float
     strength: str | None
     arm: str | None
     judgment_ids: tuple[int, ...]
 
 
-def prompt_text(payload: dict[str, Any]) -> str:
-    """The conversation before the candidates, as the embedding model reads it."""
-    return "\n".join(
-        f"{m.get('role', 'user')}: {m.get('content', '')}" for m in payload.get("messages") or []
-    )
+def candidate(index: int) -> str:
+    return f"candidate:{index}"
 
 
-def candidate_texts(payload: dict[str, Any]) -> list[str]:
-    return [str(c.get("content", "")) for c in payload.get("candidates") or []]
+RESPONSE = candidate(0)
+"""The part of the one response of a type that grades one (a steps solution)."""
+
+
+def has_texts(payload: dict[str, Any], parts: list[str]) -> bool:
+    return all(texts.text(payload, p) is not None for p in [texts.PROMPT, *parts])
 
 
 def supports(project: Project) -> bool:
-    """Whether the project's task type compares candidates (the only kind a reward model learns from)."""
+    """Whether the project's task type compares candidates or grades one response (what a reward model
+    learns from)."""
     kind = registry.get(project.task_type)
-    return kind.candidate_slots(kind.parse_config(project.config)) is not None
+    return kind.grades_one_response or kind.candidate_slots(kind.parse_config(project.config)) is not None
 
 
 def require_trainable(project: Project) -> None:
     if not supports(project):
         raise Invalid(
             f"a {project.task_type} project has no candidate comparisons to train a reward model on",
-            [field_error("project", "the task type must compare candidates (pairwise, ranking)")],
+            [
+                field_error(
+                    "project", "the task type must compare candidates (pairwise, ranking) or grade steps"
+                )
+            ],
         )
 
 
@@ -130,19 +147,24 @@ def read(db: Session, project: Project) -> Iterator[Label]:
             answer = consensus.answer
             if not isinstance(answer, dict):
                 continue
-            pairs = kind.comparisons(answer) or []
-            texts = candidate_texts(item.payload)
+            verdict = kind.response_verdict(answer) if kind.grades_one_response else None
+            if verdict is not None:
+                if has_texts(item.payload, [RESPONSE]):
+                    sides = (RESPONSE, BASELINE) if verdict > 0.5 else (BASELINE, RESPONSE)
+                    yield Label(
+                        item.id, sides[0], sides[1], 1.0, None, arms.get(item.id), tuple(voters[item.id])
+                    )
+                continue
             strength = answer.get("strength") if isinstance(answer.get("strength"), str) else None
             weight = STRENGTH_WEIGHT.get(strength or "", 1.0)
-            for a, b, result in pairs:
-                if result == 0.5 or max(a, b) >= len(texts):
+            for a, b, result in kind.comparisons(answer) or []:
+                if result == 0.5 or not has_texts(item.payload, [candidate(a), candidate(b)]):
                     continue
                 first, second = (a, b) if result > 0.5 else (b, a)
                 yield Label(
                     item.id,
-                    prompt_text(item.payload),
-                    texts[first],
-                    texts[second],
+                    candidate(first),
+                    candidate(second),
                     weight,
                     strength,
                     arms.get(item.id),

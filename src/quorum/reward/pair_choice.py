@@ -8,8 +8,9 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
+from quorum.embeddings import texts
 from quorum.models import Generation, Item, Project
-from quorum.reward import features_store, labels, versions
+from quorum.reward import features_store, versions
 
 # Given a prompt item and its generations, the indexes of the two to compare.
 Chooser = Callable[[Item, Sequence[Generation]], tuple[int, int]]
@@ -32,10 +33,10 @@ def chooser(
     from quorum.reward import engine  # NumPy and SciPy only when a pairing needs them
 
     ensemble = engine.from_json(model.ensemble)
-    prompts = [labels.prompt_text(item.payload) for item in items]
-    texts = [g.text for item in items for g in generations.get(item.id, [])]
+    prompts = [texts.text(item.payload, texts.PROMPT) or "" for item in items]
+    samples = [g.text for item in items for g in generations.get(item.id, [])]
     vectors = features_store.embed(
-        db, model.embedding_model, prompts + texts, job_id=job_id, allow_link_local=allow_link_local
+        db, model.embedding_model, prompts + samples, job_id=job_id, allow_link_local=allow_link_local
     )
     prompt_row = {item.id: i for i, item in enumerate(items)}
     gen_row: dict[int, int] = {}

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from quorum.embeddings import texts
+from quorum.embeddings.checkpoints import Context
 from quorum.errors import Invalid, field_error
 from quorum.models import Project, RewardModel
 from quorum.reward import engine, features_store, labels, settings
@@ -37,8 +38,11 @@ def _too_few(n: int, why: str) -> Invalid:
     )
 
 
-def train(db: Session, project: Project, *, job_id: int | None, allow_link_local: bool) -> RewardModel:
-    """Fit, evaluate and store the next version (flushes; commits only around the embedding calls)."""
+def train(ctx: Context, project: Project, *, job_id: int | None, allow_link_local: bool) -> RewardModel:
+    """Fit, evaluate and store the next version (flushes). The labelled items' texts the embedding store
+    lacks are embedded first, a committed batch at a time, so the fit reads stored vectors only and holds
+    no transaction while a model answers."""
+    db = ctx.db
     labels.require_trainable(project)
     found = list(labels.read(db, project))
     train_set = [x for x in found if not held_out(x.item_id)]
@@ -49,10 +53,17 @@ def train(db: Session, project: Project, *, job_id: int | None, allow_link_local
         raise _too_few(len(found), "none fell in the held-out share")
     n_items = labels.count(db, project)
     model = features_store.model_name(settings.get(db, project)["embedding_model"])
-    n = len(found)
-    texts = [x.prompt for x in found] + [x.first for x in found] + [x.second for x in found]
-    vectors = features_store.embed(db, model, texts, job_id=job_id, allow_link_local=allow_link_local)
-    prompt, first, second = vectors[:n], vectors[n : 2 * n], vectors[2 * n :]
+    ids = [x.item_id for x in found]
+    sides = sorted({p for x in found for p in (x.first, x.second) if p is not None})
+    features_store.ensure(
+        ctx, project, model, sorted(set(ids)), [texts.PROMPT, *sides], job_id=job_id,
+        allow_link_local=allow_link_local,
+    )  # fmt: skip
+    prompt = features_store.read(db, project.id, model, ids, [texts.PROMPT] * len(found))
+    dim = prompt.shape[1]
+    first = features_store.read(db, project.id, model, ids, [x.first for x in found], dim=dim)
+    second = features_store.read(db, project.id, model, ids, [x.second for x in found], dim=dim)
+    db.commit()  # the reads' transaction ends before the fit (no SQLite lock waits on it)
     test = np.array([held_out(x.item_id) for x in found])
     fit = ~test
     weight = np.array([x.weight for x in found], dtype=np.float64)

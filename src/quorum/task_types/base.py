@@ -210,6 +210,21 @@ class TaskType(ABC, Generic[ConfigT, PayloadT, AnswerT]):
         (None: shown as stored); None where it prefers no single candidate (a tie)."""
         return preferred_position(self.comparisons(answer), order)
 
+    # ---- a reward model's view of one judged response ----------------------------------------------
+    # A type whose item is one response judged on its own (steps: a solution) trains the reward model on
+    # "this response is good / bad" instead of a comparison of candidates.
+    grades_one_response: ClassVar[bool] = False
+
+    def response_verdict(self, answer: dict[str, Any]) -> float | None:
+        """1.0 where a stored consensus answer finds the item's one response good, 0.0 where bad; None where
+        it says neither (or the type grades no single response)."""
+        return None
+
+    def known_wrong(self, payload: dict[str, Any]) -> bool | None:
+        """Whether the item's response ends in a final answer that a reference in ``payload`` shows wrong
+        (``convincing_wrong`` picks among these); None where nothing says."""
+        return None
+
     # ---- simulated annotators ----------------------------------------------------------------------
     def random_answer(self, config: ConfigT, payload: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         """A plausible valid answer to ``payload`` (as shown) for simulated annotators; by default the

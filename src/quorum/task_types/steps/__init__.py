@@ -2,11 +2,16 @@
 
 The first error (index of the first -1) is derived from the labels, never sent by the client.
 Consensus is a per-step majority; a tie goes to the lower, more cautious label (-1 before 0 before +1).
+
+For the reward model a solution is one response: good when its consensus has no -1 step and does not call
+its final answer wrong. Its final answer is what follows the last ``# Answer`` line (PRM800K's format), and
+it is known wrong when it differs from the item's ``reference_answer`` (compared after ``normal_answer``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
@@ -17,6 +22,7 @@ from quorum.errors import Invalid, field_error
 from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType
 
 LABELS = (1, 0, -1)
+ANSWER_MARK = re.compile(r"^#\s*Answer\s*$", re.MULTILINE)
 MAX_STEPS = 200
 StrictLabel = Annotated[int, Field(strict=True)]
 
@@ -49,6 +55,27 @@ class Answer(BaseModel):
         default_factory=dict, description="Optional note per step, keyed by the step index as a string."
     )
     final_answer_correct: bool | None = None
+
+
+def final_answer(steps: Sequence[str]) -> str | None:
+    """What follows the last ``# Answer`` line of the last step, or None when the solution states none."""
+    if not steps:
+        return None
+    marks = list(ANSWER_MARK.finditer(steps[-1]))
+    if not marks:
+        return None
+    found = steps[-1][marks[-1].end() :].strip()
+    return found or None
+
+
+def normal_answer(answer: str) -> str:
+    """A light normal form for comparing final answers: no ``$`` or ``\\boxed{}``, whitespace, case or
+    final full stop. Not a math grader: ``1/2`` and ``0.5`` differ (such an answer counts as wrong)."""
+    value = answer.strip().rstrip(".").strip().strip("$").strip()
+    boxed = re.fullmatch(r"\\boxed\{(.*)\}", value)
+    if boxed:
+        value = boxed.group(1)
+    return re.sub(r"\s+", "", value).rstrip(".").lower()
 
 
 def first_error(labels: Sequence[int | None]) -> int | None:
@@ -151,6 +178,23 @@ class Steps(TaskType[Config, Payload, Answer]):
 
     def exports(self) -> Mapping[str, ExportWriter]:
         return {"prm": _prm_rows}
+
+    grades_one_response = True
+
+    def response_verdict(self, answer: dict[str, Any]) -> float | None:
+        labels = answer.get("labels")
+        if not isinstance(labels, list) or not labels:
+            return None
+        bad = first_error(labels) is not None or answer.get("final_answer_correct") is False
+        return 0.0 if bad else 1.0
+
+    def known_wrong(self, payload: dict[str, Any]) -> bool | None:
+        reference = payload.get("reference_answer")
+        steps = payload.get("steps")
+        if not isinstance(reference, str) or not reference.strip() or not isinstance(steps, list):
+            return None
+        stated = final_answer([s for s in steps if isinstance(s, str)])
+        return stated is None or normal_answer(stated) != normal_answer(reference)
 
     def agreement_values(self, answer: dict[str, Any], config: Config) -> dict[str, Any]:
         # Steps an answer stopped before (stop_at_first_error) are missing, not disagreeing.
