@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from factories import Person, import_rows, person, project
-from quorum.db import Database
+from quorum.db import Database, text_index
 from quorum.models import AuditEvent, Item, Judgment
 
 ROWS = [
@@ -106,6 +107,42 @@ def test_search_filters_and_sorts(client: TestClient, database: Database) -> Non
     assert r.status_code == 422
     # Annotators have no items list.
     assert client.get(f"/api/v1/projects/{pid}/items/search", headers=ann.headers).status_code == 403
+
+
+def test_the_search_index_follows_every_write(
+    client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid, boss, _, _ = _world(client, database)
+    # A page of many matches walks its sort's index, of few looks each up: the same items either way.
+    for lookup_up_to in (0, 10_000):
+        monkeypatch.setattr(text_index, "LOOKUP_UP_TO", lookup_up_to)
+        assert _ids(_find(client, boss, pid, q="CAF", sort="-priority")) == ["b", "a"]
+        first = _find(client, boss, pid, q="caf", limit=1)
+        assert _ids(first) == ["a"] and first["total"] == 2
+        assert _ids(_find(client, boss, pid, q="caf", limit=1, cursor=first["next_cursor"])) == ["b"]
+    # Under three characters no trigram index serves: the same matches, read from every row.
+    assert _ids(_find(client, boss, pid, q="é")) == ["a", "b"]
+    assert _ids(_find(client, boss, pid, q="ea")) == ["c"]
+
+    # A rewritten payload is found by its new text only (quotes are plain text; ß folds to ss).
+    rewritten = {"external_id": "c", "payload": {"text": 'He said "Straße" twice'}, "priority": 3}
+    import_rows(client, boss, pid, [rewritten])
+    assert _ids(_find(client, boss, pid, q='said "STRASSE"')) == ["c"]
+    assert _ids(_find(client, boss, pid, q="tea_bag")) == []
+    # A deleted item is found no more.
+    a_id = _find(client, boss, pid, q="crème")["items"][0]["id"]
+    r = client.post(
+        f"/api/v1/projects/{pid}/items/bulk", json={"action": "delete", "ids": [a_id]}, headers=boss.headers
+    )
+    assert r.status_code == 200, r.text
+    assert _ids(_find(client, boss, pid, q="café")) == ["b"]
+    if database.engine.dialect.name == "sqlite":
+        with database.engine.begin() as connection:  # the FTS index agrees with the rows it indexes
+            connection.execute(
+                text(
+                    f"INSERT INTO {text_index.FTS_TABLE} ({text_index.FTS_TABLE}) VALUES ('integrity-check')"
+                )
+            )
 
 
 def test_bulk_actions_act_on_all_or_none_and_are_audited(client: TestClient, database: Database) -> None:

@@ -8,21 +8,19 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from quorum.models import Item, Judgment, Project
+from quorum.models.item import CONFIDENCE_STALE_SQL, item_sql
 from quorum.task_types import registry
 
 BATCH = 2000
 
 
 def stale(project: Project) -> Any:
-    return (
-        Item.project_id == project.id,
-        Item.judgment_count > 0,
-        or_(Item.confidence_n.is_(None), Item.confidence_n != Item.judgment_count),
-    )
+    # The predicate of the partial index that holds exactly these rows: few, however large the project.
+    return (Item.project_id == project.id, item_sql(CONFIDENCE_STALE_SQL))
 
 
 def refresh(db: Session, project: Project) -> int:

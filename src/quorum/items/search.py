@@ -1,32 +1,36 @@
 """The items list: full-text search over payloads, filters, sorts, a total count and keyset pages.
 
-Search is one ``LIKE`` over each item's casefolded payload text (``core/search_text.py``), so SQLite and
-PostgreSQL find the same items. Pages are keyset pages over (sort value, id): the next page starts after
-the last row's pair, so page 500 costs what page 1 does."""
+Search finds the items whose casefolded payload text (``core/search_text.py``) contains the casefolded
+query, through a trigram index on either database (``db/text_index.py``), so SQLite and PostgreSQL find
+the same items. Every filter is a condition an index serves (the judgment filters as ``id IN`` the
+project's matching judgments, the gold and confidence ones through partial and expression indexes), so
+that the total count reads indexes rather than every item. Pages are keyset pages over (sort value, id):
+the next page starts after the last row's pair, so page 500 costs what page 1 does."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from quorum.core.search_text import ESCAPE, like_pattern, search_text
+from quorum.core.search_text import search_text
+from quorum.db import text_index
 from quorum.db.dialect import is_postgresql
 from quorum.db.json_search import contains_scalar
 from quorum.errors import Invalid, field_error
 from quorum.items import confidence
 from quorum.items.service import ITEM_STATUSES
 from quorum.models import Flag, Item, Judgment, Project, User
-from quorum.models.item import GOLD_SQL
+from quorum.models.item import CONFIDENCE_SORT, GOLD_SQL, NOT_GOLD_SQL, UNSEARCHABLE_SQL, item_sql
 
 SORTS = {
     "age": Item.id,
     "priority": Item.priority,
     "judgments": Item.judgment_count,
     # Items nobody judged yet have no confidence: they sort as the least sure.
-    "confidence": func.coalesce(Item.confidence, -1.0),
+    "confidence": CONFIDENCE_SORT,
 }
 MAX_QUERY = 200
 FILL_BATCH = 2000
@@ -86,7 +90,7 @@ def fill_search_text(db: Session, project: Project) -> None:
     while True:
         rows = db.execute(
             select(Item.id, Item.payload)
-            .where(Item.project_id == project.id, Item.search_text.is_(None))
+            .where(Item.project_id == project.id, item_sql(UNSEARCHABLE_SQL))
             .limit(FILL_BATCH)
         ).all()
         if not rows:
@@ -94,53 +98,52 @@ def fill_search_text(db: Session, project: Project) -> None:
         db.execute(update(Item), [{"id": i, "search_text": search_text(p)} for i, p in rows])
 
 
-def conditions(db: Session, project: Project, query: ItemQuery) -> list[ColumnElement[bool] | Any]:
-    where: list[Any] = [Item.project_id == project.id]
+def prepare(db: Session, project: Project, query: ItemQuery) -> None:
+    """Brings up to date what the query reads from the items' cached columns."""
     if query.q.strip():
         fill_search_text(db, project)
-        where.append(Item.search_text.like(like_pattern(query.q), escape=ESCAPE))
+    confidence_used = query.confidence_min is not None or query.confidence_max is not None
+    if confidence_used or query.sort_key == "confidence":
+        confidence.refresh(db, project)
+
+
+def conditions(
+    db: Session, project: Project, query: ItemQuery, *, walk: bool = False
+) -> list[ColumnElement[bool] | Any]:
+    """The query's WHERE (after ``prepare``); ``walk``: for a page of many matches (``text_index``)."""
+    where: list[Any] = [Item.project_id == project.id]
+    if query.q.strip():
+        where.append(text_index.contains(db, query.q, walk=walk))
     if query.status:
         where.append(Item.status == query.status)
     if query.flagged:
-        where.append(exists().where(Flag.item_id == Item.id, Flag.resolved_at.is_(None)))
+        open_flags = select(Flag.item_id).where(Flag.project_id == project.id, Flag.resolved_at.is_(None))
+        where.append(Item.id.in_(open_flags))
     if query.annotator.strip():
-        where.append(
-            exists()
-            .where(
-                Judgment.item_id == Item.id,
-                Judgment.user_id == User.id,
-                User.username == query.annotator.strip(),
-            )
-            .correlate(Item)
-        )
+        annotator = select(User.id).where(User.username == query.annotator.strip()).scalar_subquery()
+        where.append(Item.id.in_(_judged(project).where(Judgment.user_id == annotator)))
     if query.answer.strip():
         dialect = "postgresql" if is_postgresql(db) else "sqlite"
-        where.append(
-            exists()
-            .where(
-                Judgment.item_id == Item.id,
-                contains_scalar(dialect, "judgments.answer", query.answer.strip()),
-            )
-            .correlate(Item)
-        )
+        answered = contains_scalar(dialect, "judgments.answer", query.answer.strip())
+        where.append(Item.id.in_(_judged(project).where(answered)))
     if query.gold == "yes":
-        where.append(_gold(""))
+        where.append(item_sql(GOLD_SQL))
     elif query.gold == "no":
-        where.append(_gold("NOT "))
+        where.append(item_sql(NOT_GOLD_SQL))
     if query.confidence_min is not None or query.confidence_max is not None:
-        confidence.refresh(db, project)
-        if query.confidence_min is not None:
-            where.append(Item.confidence >= query.confidence_min)
+        # On the sort value, so that its index serves the range; unjudged items (-1) are never in one.
+        sort_value = SORTS["confidence"]
+        where.append(sort_value >= (query.confidence_min or 0.0))
         if query.confidence_max is not None:
-            where.append(Item.confidence <= query.confidence_max)
+            where.append(sort_value <= query.confidence_max)
     if query.metadata is not None:
         key, value = query.metadata
         where.append(Item.meta[key].as_string() == value)
     return where
 
 
-def _gold(prefix: str) -> Any:
-    return text(f"{prefix}({GOLD_SQL.replace('gold', 'items.gold')})")
+def _judged(project: Project) -> Any:
+    return select(Judgment.item_id).where(Judgment.project_id == project.id)
 
 
 def _after(query: ItemQuery, cursor: str) -> Any:
@@ -173,13 +176,12 @@ def _cursor(query: ItemQuery, item: Item) -> str:
 
 def search(db: Session, project: Project, query: ItemQuery, *, cursor: str = "", limit: int = 50) -> Page:
     check(query)
-    if query.sort_key == "confidence":
-        confidence.refresh(db, project)
-    where = conditions(db, project, query)
-    total = db.scalar(select(func.count()).select_from(Item).where(*where)) or 0
+    prepare(db, project, query)
+    total = db.scalar(select(func.count()).select_from(Item).where(*conditions(db, project, query))) or 0
     column: Any = SORTS[query.sort_key]
     order: list[Any] = [column.desc(), Item.id.desc()] if query.descending else [column.asc(), Item.id.asc()]
-    statement = select(Item).where(*where)
+    walk = total > text_index.LOOKUP_UP_TO
+    statement = select(Item).where(*conditions(db, project, query, walk=walk))
     if cursor:
         statement = statement.where(_after(query, cursor))
     items = list(db.scalars(statement.order_by(*order).limit(limit)))
@@ -189,6 +191,7 @@ def search(db: Session, project: Project, query: ItemQuery, *, cursor: str = "",
 def matching_ids(db: Session, project: Project, query: ItemQuery, limit: int) -> list[int]:
     """The ids of every item the query matches, up to ``limit`` (bulk actions on "all that match")."""
     check(query)
+    prepare(db, project, query)
     return list(
         db.scalars(select(Item.id).where(*conditions(db, project, query)).order_by(Item.id).limit(limit))
     )

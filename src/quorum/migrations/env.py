@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from quorum.db.migrate import modelled
 from quorum.models import Base
 
 config = context.config
@@ -14,6 +15,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=modelled,
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -1,8 +1,21 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quorum.db.types import JSONType
@@ -41,6 +54,28 @@ class Item(CreatedAt, Base):
 # (jsonb, where 'null' casts to the JSON null).
 GOLD_SQL = "gold IS NOT NULL AND gold <> 'null'"
 
+# The predicates of the items list's partial indexes, written once: SQLite uses a partial index only for
+# a query whose WHERE holds its predicate as the same expression (``items.review_requested = 1``, what
+# SQLAlchemy renders for ``is_(True)``, does not match ``review_requested``), so queries say them through
+# ``item_sql`` too. Not-gold items are most of a project: the list's gold=no count reads the index only.
+NOT_GOLD_SQL = f"NOT ({GOLD_SQL})"
+REVIEW_REQUESTED_SQL = "review_requested"
+UNSEARCHABLE_SQL = "search_text IS NULL"
+# Judged items whose cached confidence is older than their judgments (``items/confidence.py``).
+CONFIDENCE_STALE_SQL = "judgment_count > 0 AND (confidence_n IS NULL OR confidence_n <> judgment_count)"
+# The list's confidence sort value: unjudged items (no confidence) sort as the least sure. A literal, not
+# a bound parameter, so that the query's expression is the index's.
+CONFIDENCE_SORT = func.coalesce(Item.confidence, literal_column("-1.0"))
+
+
+def item_sql(predicate: str) -> Any:
+    """One of the predicates above as a query condition on ``items`` (its columns qualified, so it reads
+    the same in a query that joins another table)."""
+    return text(_COLUMN.sub(r"items.\1", predicate))
+
+
+_COLUMN = re.compile(r"\b(gold|review_requested|search_text|judgment_count|confidence_n)\b")
+
 # The queue scan walks open items only, in claim order (priority first, then oldest), so it costs the
 # same however many items are already complete. Declared on the mapped columns so that the sort order
 # is part of the index and its columns still compare equal to SQLite's reflection (which drops DESC).
@@ -76,4 +111,31 @@ Index(
     Item.id,
     postgresql_where=text("review_requested"),
     sqlite_where=text("review_requested"),
+)
+# The items list's gold=no filter and count, and the search's "rows without search text yet" check.
+Index(
+    "ix_items_not_gold",
+    Item.project_id,
+    Item.id,
+    postgresql_where=text(NOT_GOLD_SQL),
+    sqlite_where=text(NOT_GOLD_SQL),
+)
+Index(
+    "ix_items_unsearchable",
+    Item.project_id,
+    Item.id,
+    postgresql_where=text(UNSEARCHABLE_SQL),
+    sqlite_where=text(UNSEARCHABLE_SQL),
+)
+# Counts by status from the index alone: the items list's status filter, and what waits for a person on the
+# project list (open items they have not judged: a walk of the index, never of the rows).
+Index("ix_items_project_status", Item.project_id, Item.status, Item.id)
+# The confidence sort, a keyset page at a time, and the refresh that finds the stale confidences.
+Index("ix_items_project_confidence", Item.project_id, CONFIDENCE_SORT, Item.id)
+Index(
+    "ix_items_confidence_stale",
+    Item.project_id,
+    Item.id,
+    postgresql_where=text(CONFIDENCE_STALE_SQL),
+    sqlite_where=text(CONFIDENCE_STALE_SQL),
 )

@@ -16,6 +16,8 @@ class Judgment(CreatedAt, Base):
         UniqueConstraint("item_id", "user_id"),
         UniqueConstraint("user_id", "idempotency_key"),
         Index("ix_judgments_project_id", "project_id", "id"),
+        # The items list's "judged by" filter: one annotator's items in one project, from the index alone.
+        Index("ix_judgments_project_user", "project_id", "user_id", "item_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -17,6 +17,7 @@ from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound, QuorumError, field_error
 from quorum.judgments.repository import with_annotator
 from quorum.models import Assignment, Item, Judgment, Project, Review, User
+from quorum.models.item import REVIEW_REQUESTED_SQL, item_sql
 from quorum.models.review import VERDICTS
 from quorum.task_types import registry
 
@@ -54,7 +55,7 @@ def _low_confidence_items(db: Session, project: Project, item_ids: Iterable[int]
 
 
 def _requested_items(db: Session, item_ids: set[int]) -> set[int]:
-    return set(db.scalars(select(Item.id).where(Item.id.in_(item_ids), Item.review_requested.is_(True))))
+    return set(db.scalars(select(Item.id).where(Item.id.in_(item_ids), item_sql(REVIEW_REQUESTED_SQL))))
 
 
 def queue(db: Session, reviewer: User, project: Project, limit: int = 20) -> list[tuple[Judgment, str]]:
@@ -62,7 +63,8 @@ def queue(db: Session, reviewer: User, project: Project, limit: int = 20) -> lis
     whose consensus confidence is under ``review_confidence``, or on an item a manager sent to review;
     never reviewed yet, never the reviewer's own, never a gold item's (gold already scores those)."""
     any_requested = db.scalar(
-        select(Item.id).where(Item.project_id == project.id, Item.review_requested.is_(True)).limit(1)
+        # As the partial index's predicate reads, so that SQLite looks among the few requested items only.
+        select(Item.id).where(Item.project_id == project.id, item_sql(REVIEW_REQUESTED_SQL)).limit(1)
     )
     if project.review_rate <= 0.0 and project.review_confidence is None and any_requested is None:
         return []
