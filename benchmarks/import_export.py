@@ -335,7 +335,9 @@ def main() -> None:
     console.print(table)
     RESULTS.parent.mkdir(exist_ok=True)
     # An import-only run leaves the full run's file alone.
-    (IMPORT_RESULTS if args.import_only else RESULTS).write_text(json.dumps({"rows": rows, "file_mb": size_mb, "results": results}, indent=2))
+    (IMPORT_RESULTS if args.import_only else RESULTS).write_text(
+        json.dumps({"rows": rows, "file_mb": size_mb, "results": results}, indent=2)
+    )
 
 
 if __name__ == "__main__":
