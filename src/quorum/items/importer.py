@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,28 +55,8 @@ def _fail(number: int, field: str, msg: str) -> dict[str, Any]:
     return {"row": number, "field": field, "msg": msg}
 
 
-def _parsed_payloads(
-    kind: TaskType[ConfigT, PayloadT, AnswerT],
-    config: ConfigT,
-    chunk: list[tuple[int, dict[str, Any] | RowError]],
-) -> dict[int, PayloadT]:
-    """The payloads of a chunk's well-formed rows, validated in one call, by row number; empty when any of
-    them is invalid: ``_validate`` then parses each row's, to name each bad field."""
-    rows = [
-        (number, raw["payload"])
-        for number, raw in chunk
-        if isinstance(raw, dict) and "payload" in raw and raw.keys() <= ROW_KEYS
-    ]
-    parsed = kind.parse_payloads([payload for _, payload in rows], config) if rows else None
-    return {} if parsed is None else {number: p for (number, _), p in zip(rows, parsed, strict=True)}
-
-
 def _validate(
-    kind: TaskType[ConfigT, PayloadT, AnswerT],
-    config: ConfigT,
-    number: int,
-    raw: dict[str, Any],
-    parsed: PayloadT | None = None,
+    kind: TaskType[ConfigT, PayloadT, AnswerT], config: ConfigT, number: int, raw: dict[str, Any]
 ) -> ItemRow | list[dict[str, Any]]:
     unknown = sorted(set(raw) - ROW_KEYS)
     if unknown:
@@ -87,7 +67,7 @@ def _validate(
     if "payload" not in raw:
         return [_fail(number, "payload", "required")]
     try:
-        payload = parsed if parsed is not None else kind.parse_payload(raw["payload"], config)
+        payload = kind.parse_payload(raw["payload"], config)
         gold = None if raw.get("gold") is None else kind.parse_answer(raw["gold"], payload, config)
     except QuorumError as exc:
         details = exc.details if isinstance(exc.details, list) else [{"field": "", "msg": exc.message}]
@@ -208,19 +188,6 @@ class _Writer:
         return errors
 
 
-def _chunks(
-    rows: Iterable[tuple[int, dict[str, Any] | RowError]], size: int
-) -> Iterator[list[tuple[int, dict[str, Any] | RowError]]]:
-    chunk: list[tuple[int, dict[str, Any] | RowError]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def import_file(
     db: Session,
     actor: User | None,
@@ -251,27 +218,25 @@ def import_rows(
     errors: list[dict[str, Any]] = []
     n_bad_rows = 0
     seen: set[str] = set()
-    for chunk in _chunks(rows, BATCH):
-        payloads = _parsed_payloads(kind, config, chunk)
-        for number, raw in chunk:
-            report.total += 1
-            row_errors: list[dict[str, Any]]
-            if isinstance(raw, RowError):
-                row_errors = [_fail(number, raw.field, raw.msg)]
+    for number, raw in rows:
+        report.total += 1
+        row_errors: list[dict[str, Any]]
+        if isinstance(raw, RowError):
+            row_errors = [_fail(number, raw.field, raw.msg)]
+        else:
+            result = _validate(kind, config, number, raw)
+            if isinstance(result, list):
+                row_errors = result
+            elif result.external_id in seen:
+                row_errors = [
+                    _fail(number, "external_id", f"{result.external_id!r} appears twice in the file")
+                ]
             else:
-                result = _validate(kind, config, number, raw, payloads.get(number))
-                if isinstance(result, list):
-                    row_errors = result
-                elif result.external_id in seen:
-                    row_errors = [
-                        _fail(number, "external_id", f"{result.external_id!r} appears twice in the file")
-                    ]
-                else:
-                    seen.add(result.external_id)
-                    row_errors = [] if errors else writer.add(result)
-            if row_errors:
-                n_bad_rows += 1
-                errors.extend(row_errors[: max(0, MAX_REPORTED - len(errors))])
+                seen.add(result.external_id)
+                row_errors = [] if errors else writer.add(result)
+        if row_errors:
+            n_bad_rows += 1
+            errors.extend(row_errors[: max(0, MAX_REPORTED - len(errors))])
     if not errors:
         errors = writer.flush()
         n_bad_rows = len({e["row"] for e in errors})

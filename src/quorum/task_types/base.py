@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import inspect
 import json
 import random
@@ -13,10 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from quorum.core import policy
-from quorum.errors import Invalid, QuorumError, field_error
+from quorum.errors import Invalid, field_error
 
 AgreementLevel = Literal["nominal", "ordinal", "interval", "ranking"]
 # The level of one question: a ranking is measured per candidate, as ordinal ranks.
@@ -131,21 +130,6 @@ class TaskType(ABC, Generic[ConfigT, PayloadT, AnswerT]):
         payload = parse(self.payload_model, raw, "payload", ("payload",))
         self.check_payload(payload, config)
         return payload
-
-    def parse_payloads(self, raws: list[Any], config: ConfigT) -> list[PayloadT] | None:
-        """A bulk import's batch of payloads validated in one call (the per-call cost was a good part of a
-        row's), each then checked as :meth:`parse_payload` checks it; None when any is invalid: the caller
-        parses each with :meth:`parse_payload`, which names the bad fields. A type with its own
-        :meth:`parse_payload` is always parsed one by one."""
-        if type(self).parse_payload is not TaskType.parse_payload:
-            return None
-        try:
-            payloads: list[PayloadT] = _list_adapter(self.payload_model).validate_python(raws)
-            for payload in payloads:
-                self.check_payload(payload, config)
-        except (ValidationError, QuorumError):
-            return None
-        return payloads
 
     def parse_answer(self, raw: Any, payload: PayloadT, config: ConfigT) -> AnswerT:
         answer = parse(self.answer_model, raw, "answer", ("answer",))
@@ -294,11 +278,6 @@ class TaskType(ABC, Generic[ConfigT, PayloadT, AnswerT]):
     def demo_items(self) -> list[dict[str, Any]]:
         """Item rows the demo project of this type starts with."""
         return [self.example()["item"]]
-
-
-@functools.cache
-def _list_adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
-    return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
 def count_votes(keys: Iterator[str] | Iterable[str]) -> dict[str, int]:
