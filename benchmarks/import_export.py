@@ -1,7 +1,7 @@
 """Bulk import and export over HTTP, each beside a bare baseline measured in the same run, on SQLite and
 PostgreSQL.
 
-    .venv/bin/python benchmarks/import_export.py [--rows 100000] [--quick] [--db sqlite|postgresql]
+    .venv/bin/python benchmarks/import_export.py [--rows 100000] [--quick] [--db sqlite|postgresql] [--import-only]
 
 Pairwise items of about 1 KB (a conversation and two candidates, so every item also writes two
 candidate rows) go to a real ``quorum serve`` process in one request. The baselines are what a bare
