@@ -21,7 +21,7 @@ from quorum.errors import NotFound, QuorumError
 from quorum.generation import service as generation
 from quorum.items import importer
 from quorum.items.readers import detect_format
-from quorum.jobs.registry import BLOBS_INFO_KEY, JobContext, register
+from quorum.jobs.registry import JobContext, blob_store, register
 from quorum.jobs.runner import DOING, TODO
 from quorum.jobs.service import submit_job
 from quorum.models import Job, Project, User
@@ -37,18 +37,11 @@ def _chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def _blobs(db: Session) -> BlobStore:
-    store: BlobStore | None = db.info.get(BLOBS_INFO_KEY)
-    if store is None:
-        raise RuntimeError("no blob store is attached to this database")
-    return store
-
-
 def submit(db: Session, user: User, project: Project, path: Path, fmt: str | None) -> Job:
     """Keep the file at ``path`` for a worker and submit its import job (sent once ``db`` commits). The
     format is settled here, so a file whose format cannot be told is a 422 rather than a failed job."""
     file_format = detect_format(path, fmt)
-    key, _, size = _blobs(db).put(_chunks(path), content_type=CONTENT_TYPE)
+    key, _, size = blob_store(db).put(_chunks(path), content_type=CONTENT_TYPE)
     params = {"blob": key, "format": file_format, "bytes": size}
     return submit_job(db, KIND, owner=user, project=project, params=params)
 
