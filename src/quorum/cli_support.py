@@ -68,6 +68,12 @@ def unit_of_work() -> Iterator[Session]:
 
 def fail(message: str, details: Any = None) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    print_details(details)
+    return typer.Exit(2)
+
+
+def print_details(details: Any) -> None:
+    """An error's ``details`` (``{row, field, msg}`` or ``{field, msg}`` each), one line each, on stderr."""
     if isinstance(details, list):
         for detail in details[:MAX_SHOWN]:
             if isinstance(detail, dict):
@@ -76,7 +82,6 @@ def fail(message: str, details: Any = None) -> typer.Exit:
                 err.print(f"  {where}{field + ': ' if field else ''}{detail.get('msg', '')}", markup=False)
         if len(details) > MAX_SHOWN:
             err.print(f"  … and {len(details) - MAX_SHOWN} more", markup=False)
-    return typer.Exit(2)
 
 
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:

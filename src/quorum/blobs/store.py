@@ -43,6 +43,9 @@ class BlobStore(Protocol):
 
     def content_type(self, key: str) -> str: ...
 
+    def delete(self, key: str) -> None:
+        """Remove the blob (nothing when it is already gone): for files a job only holds until it ran."""
+
 
 class LocalBlobStore:
     def __init__(self, root: Path) -> None:
@@ -85,3 +88,8 @@ class LocalBlobStore:
 
     def content_type(self, key: str) -> str:
         return self._file(key).with_suffix(".type").read_text().strip()
+
+    def delete(self, key: str) -> None:
+        found = self._file(key)
+        found.unlink(missing_ok=True)
+        found.with_suffix(".type").unlink(missing_ok=True)

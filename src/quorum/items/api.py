@@ -4,6 +4,7 @@ import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from quorum.accounts.access import MANAGE, REVIEW, leased_items
@@ -12,7 +13,9 @@ from quorum.assignments.service import list_judgments
 from quorum.core.input_checks import Id
 from quorum.generation import service as generation
 from quorum.items import importer, service
+from quorum.items import jobs as import_jobs
 from quorum.items.schemas import ImportResult, ItemDetail, ItemOut, ItemPage, JudgmentOut, JudgmentPage
+from quorum.jobs.service import job_view
 from quorum.models import Item, Judgment
 from quorum.web.deps import DB, CurrentUser
 
@@ -47,11 +50,23 @@ def judgment_out(j: Judgment, username: str) -> JudgmentOut:
     )
 
 
-@router.post("/items/import", status_code=status.HTTP_201_CREATED, response_model_exclude_none=True)
+@router.post(
+    "/items/import",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ImportResult,
+    response_model_exclude_none=True,
+)
 async def import_items(
-    ref: str, request: Request, user: CurrentUser, db: DB, format: str | None = None, filename: str = "upload"
-) -> ImportResult:
-    """Import a JSONL, JSON-array or CSV file sent as the raw request body (streamed to disk first)."""
+    ref: str,
+    request: Request,
+    user: CurrentUser,
+    db: DB,
+    format: str | None = None,
+    filename: str = "upload",
+    background: bool = False,
+) -> ImportResult | JSONResponse:
+    """Import a JSONL, JSON-array or CSV file sent as the raw request body (streamed to disk first). With
+    ``background=true`` the file is kept for a worker and the answer is ``202`` with the import job."""
     project = access(db, user, ref, MANAGE)
     suffix = Path(filename).suffix
     with tempfile.TemporaryDirectory(prefix="quorum-import-") as tmp:
@@ -59,6 +74,9 @@ async def import_items(
         with path.open("wb") as f:
             async for chunk in request.stream():
                 f.write(chunk)
+        if background:
+            job = await run_in_threadpool(import_jobs.submit, db, user, project, path, format)
+            return JSONResponse(job_view(job), status_code=status.HTTP_202_ACCEPTED)
         # In a worker thread: a large file takes seconds, which would stall every other request.
         report = await run_in_threadpool(
             importer.import_file,
@@ -69,8 +87,8 @@ async def import_items(
             format,
             max_field_bytes=request.app.state.settings.max_field_bytes,
         )
-    job = generation.after_import(db, project)
-    return ImportResult(**report.as_dict(), generation_job_id=job.id if job else None)
+    generated = generation.after_import(db, project)
+    return ImportResult(**report.as_dict(), generation_job_id=generated.id if generated else None)
 
 
 @router.get("/items")

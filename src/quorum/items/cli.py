@@ -9,6 +9,8 @@ from quorum.accounts.access import find_project
 from quorum.cli_support import err, fail, handle_errors, settings, unit_of_work
 from quorum.generation import service as generation
 from quorum.items import importer
+from quorum.items import jobs as import_jobs
+from quorum.jobs.cli import submit_and_follow
 
 
 @handle_errors
@@ -18,10 +20,24 @@ def import_(
     format: Annotated[
         str | None, typer.Option(help="jsonl, json or csv (default: from the file name).")
     ] = None,
+    background: Annotated[
+        bool,
+        typer.Option(
+            "--background", help="Run it as a job on a worker (`quorum worker`) and follow it to its end."
+        ),
+    ] = False,
+    owner: Annotated[
+        str | None, typer.Option(help="With --background: the job's owner (default: the project's creator).")
+    ] = None,
 ) -> None:
     """Import items. A file with any invalid row is rejected whole, with a report of each bad row."""
     if not file.is_file():
         raise fail(f"no such file: {file}")
+    if background:
+        submit_and_follow(
+            project, owner, True, lambda db, user, found: import_jobs.submit(db, user, found, file, format)
+        )
+        return
     with unit_of_work() as db:
         found = find_project(db, project)
         report = importer.import_file(

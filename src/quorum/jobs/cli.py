@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quorum.accounts.access import find_project
-from quorum.cli_support import database, err, fail, handle_errors, out, settings, unit_of_work
+from quorum.cli_support import database, err, fail, handle_errors, out, print_details, settings, unit_of_work
 from quorum.jobs import service
 from quorum.jobs import worker as workers
 from quorum.jobs.queue import build_queue
@@ -127,6 +127,9 @@ def follow(job_id: int) -> None:
         db_handle.dispose()
     out.print(_line(job), markup=False)
     if job.status != SUCCEEDED:
+        # A refused job (an import's bad rows) keeps the refusal's details in its result.
+        refusal = job.result.get("error") if isinstance(job.result, dict) else None
+        print_details(refusal.get("details") if isinstance(refusal, dict) else None)
         raise typer.Exit(1)
 
 

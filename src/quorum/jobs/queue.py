@@ -19,6 +19,7 @@ from quorum.db import Database
 from quorum.embeddings import jobs as embedding_jobs
 from quorum.exports import jobs as export_jobs
 from quorum.generation import jobs as generation_jobs
+from quorum.items import jobs as import_jobs
 from quorum.jobs import runner
 from quorum.jobs.registry import BLOBS_INFO_KEY, QUEUE_INFO_KEY, SETTINGS_INFO_KEY
 from quorum.judges import jobs as judge_jobs
@@ -30,6 +31,7 @@ from quorum.synthetic import jobs as synthetic_jobs
 # Every job kind registers itself when imported; a worker runs the kinds listed here.
 KINDS = (
     export_jobs.KIND,
+    import_jobs.KIND,
     consensus_jobs.KIND,
     quality_jobs.KIND,
     synthetic_jobs.KIND,

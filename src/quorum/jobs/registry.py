@@ -28,6 +28,14 @@ class Transient(Exception):
     """A failure worth retrying (a timeout, a busy service): the runner retries it with backoff."""
 
 
+def blob_store(db: Session) -> BlobStore:
+    """The job blob store attached to ``db`` by ``jobs.queue.build_queue``: a job's files, in and out."""
+    store: BlobStore | None = db.info.get(BLOBS_INFO_KEY)
+    if store is None:
+        raise RuntimeError("no blob store is attached to this database")
+    return store
+
+
 class JobContext:
     """What a job body gets besides its row. ``progress`` commits the body's session: a batch's writes
     and its progress land together, so a worker that dies loses at most the batch it was in (and on SQLite
@@ -40,10 +48,7 @@ class JobContext:
     @property
     def blobs(self) -> BlobStore:
         """Where a body leaves files for download (``jobs.queue.build_queue`` wires it in)."""
-        store: BlobStore | None = self.db.info.get(BLOBS_INFO_KEY)
-        if store is None:
-            raise RuntimeError("no blob store is attached to this database")
-        return store
+        return blob_store(self.db)
 
     @property
     def settings(self) -> Settings:

@@ -7,6 +7,7 @@ from typing import Any
 
 from quorum.db import Database
 from quorum.db.types import utcnow
+from quorum.errors import QuorumError
 from quorum.jobs.registry import Cancelled, JobContext, Transient, handler_for
 from quorum.models import Job
 
@@ -39,7 +40,13 @@ def _end(job: Job, status: str, *, result: dict[str, Any] | None = None, error: 
     job.finished_at = job.updated_at = utcnow()
 
 
-def _record(database: Database, job_id: int, status: str, error: str | None = None) -> None:
+def _record(
+    database: Database,
+    job_id: int,
+    status: str,
+    error: str | None = None,
+    result: dict[str, Any] | None = None,
+) -> None:
     with database.session() as db:
         job = db.get(Job, job_id, with_for_update=True)
         if job is None:
@@ -47,7 +54,7 @@ def _record(database: Database, job_id: int, status: str, error: str | None = No
         if status == TODO:
             job.status, job.error, job.updated_at = TODO, error, utcnow()
         else:
-            _end(job, status, error=error)
+            _end(job, status, result=result, error=error)
 
 
 def run_job(database: Database, job_id: int, *, stale_after: timedelta = STALE_AFTER) -> None:
@@ -80,5 +87,8 @@ def run_job(database: Database, job_id: int, *, stale_after: timedelta = STALE_A
             return
         _record(database, job_id, TODO, f"attempt {attempts}: {exc}")
         raise
+    except QuorumError as exc:
+        # The domain's refusal, as the API would answer it: an import's rows and fields stay readable.
+        _record(database, job_id, FAILED, f"{type(exc).__name__}: {exc}", result=exc.to_dict())
     except Exception as exc:
         _record(database, job_id, FAILED, f"{type(exc).__name__}: {exc}")
