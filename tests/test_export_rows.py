@@ -71,7 +71,8 @@ def _seed(database: Database) -> int:
         ]
         judgments: list[Judgment] = []
         for n, item in enumerate([items[0], items[1], items[2], items[4]]):
-            for k, who in enumerate((a, b)):
+            # Ids in another order than the annotators' (the index the judgments' lookup may read).
+            for k, who in enumerate((a, b) if n % 2 else (b, a)):
                 lease = Assignment(
                     project_id=pid, item_id=item.id, user_id=who.id, status="done", expires_at=whole
                 )
@@ -145,7 +146,30 @@ def _one_by_one(db: Session, project: Project, fmt: str, options: ExportOptions)
                     "answer": consensus.answer, "confidence": consensus.confidence,
                     "method": consensus.method, "n_judgments": consensus.n_judgments,
                 }  # fmt: skip
-            yield dumps({**service._generic_row(export_item, summary)}) + "\n"
+            row = {
+                "external_id": item.external_id,
+                "payload": item.payload,
+                "metadata": item.meta,
+                "candidates": [
+                    {"position": c.position, "model": c.model, "provider": c.provider, "params": c.params}
+                    for c in candidates
+                ],
+                "judgments": [
+                    {
+                        "annotator": r.annotator,
+                        "answer": r.answer,
+                        "time_spent_ms": r.time_spent_ms,
+                        "guideline_version": r.guideline_version,
+                        "created_at": r.created_at.isoformat(),
+                        "display_order": r.display_order,
+                        "suggestion": r.suggestion,
+                        "assistance": r.assistance,
+                    }
+                    for r in records
+                ],
+                "consensus": summary,
+            }
+            yield dumps(row) + "\n"
         else:
             provenance = service._provenance(export_item, consensus.method)
             for row in writer(export_item, config, consensus):
