@@ -102,7 +102,7 @@ def _seed(database: Database) -> int:
     return pid
 
 
-def _one_by_one(db: Session, project: Project, fmt: str, options: ExportOptions) -> Iterator[str]:
+def _one_by_one(db: Session, project: Project, fmt: str, options: ExportOptions) -> Iterator[bytes]:
     """The rows as the export first built them: ORM objects, one item at a time."""
     kind = registry.get(project.task_type)
     config = kind.parse_config(project.config)
@@ -169,11 +169,11 @@ def _one_by_one(db: Session, project: Project, fmt: str, options: ExportOptions)
                 ],
                 "consensus": summary,
             }
-            yield dumps(row) + "\n"
+            yield (dumps(row) + "\n").encode()
         else:
             provenance = service._provenance(export_item, consensus.method)
             for row in writer(export_item, config, consensus):
-                yield dumps({**row, "provenance": provenance}) + "\n"
+                yield (dumps({**row, "provenance": provenance}) + "\n").encode()
 
 
 @pytest.mark.parametrize("salt", [None, "pepper"])

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.consensus.precedence import item_consensus
-from quorum.core.json_text import dumps
+from quorum.core.json_text import dump_line
 from quorum.critiques import provenance as critique_provenance
 from quorum.errors import Invalid, field_error
 from quorum.exports.pages import Row, pages
@@ -187,9 +187,10 @@ def rows(
                     yield {**out, "provenance": provenance, **extra}
 
 
-def lines(db: Session, project: Project, fmt: str, options: ExportOptions | None = None) -> Iterator[str]:
+def lines(db: Session, project: Project, fmt: str, options: ExportOptions | None = None) -> Iterator[bytes]:
+    """JSON lines in UTF-8, each ending in a newline."""
     for row in rows(db, project, fmt, options):
-        yield dumps(row) + "\n"
+        yield dump_line(row)
 
 
 def export_to_file(
