@@ -231,6 +231,31 @@ def baseline_export(url: str, out: Path) -> int:
     return n
 
 
+def export_outputs(url: str, out: Path) -> list[tuple[str, int, float, float, float]]:
+    """The export written in-process to a file as JSON lines, Parquet and a ``datasets`` folder (what the
+    export job and ``quorum export`` run): rows and seconds of each, the JSON lines one the reference."""
+    from sqlalchemy import select
+
+    from quorum.exports.service import export_to_file
+    from quorum.models import Project
+
+    database = Database(url)
+    nan = float("nan")
+    steps: list[tuple[str, int, float, float, float]] = []
+    try:
+        for output in ("jsonl", "parquet", "hf"):
+            with database.session() as db:
+                project = db.scalars(select(Project)).one()
+                target = out.with_suffix(f".{output}")
+                start = time.perf_counter()
+                n = export_to_file(db, None, project, "jsonl", target, output=output)
+                s = time.perf_counter() - start
+            steps.append((f"export to {output} (in-process)", n, s, nan, nan))
+    finally:
+        database.dispose()
+    return steps
+
+
 # ---- over HTTP -----------------------------------------------------------------------------------------
 
 
@@ -291,6 +316,7 @@ def main() -> None:
     parser.add_argument(
         "--import-only", action="store_true", help="skip the export steps (a 1M-item import on its own)"
     )
+    parser.add_argument("--no-outputs", action="store_true", help="skip the Parquet and datasets exports")
     args = parser.parse_args()
     rows = 10_000 if args.quick else args.rows
     table = Table("database", "step", "rows", "seconds", "rows/s", "baseline rows/s", "fraction", "server MB")
@@ -316,6 +342,8 @@ def main() -> None:
                 exp_n, exp_s = timed(baseline_export, url, out)
                 steps.append(("baseline export", exp_n, exp_s, nan, nan))
                 steps.append(("export", *http_step(url, token, ref, "export", src, out)))
+                if not args.no_outputs:
+                    steps.extend(export_outputs(url, out))
             for step, n, s, mb, idle in steps:
                 base = (base_n / base_s) if "import" in step else (exp_n / exp_s)
                 fraction = (n / s) / base

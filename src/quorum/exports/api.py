@@ -84,7 +84,7 @@ def export(
     database = get_database(request)
     project_id = project.id
 
-    def stream() -> Iterator[str]:
+    def stream() -> Iterator[bytes]:
         sent = 0
         try:
             # The request's unit of work has ended by now; the stream reads in its own.
@@ -94,18 +94,18 @@ def export(
                     raise NotFound(f"project {project_id} was deleted before its export started")
                 # Lines go out in chunks of about 64 KB: Starlette moves each item of a sync iterator
                 # through a worker thread, which cost more than the row itself at one line per item.
-                chunk: list[str] = []
+                chunk: list[bytes] = []
                 size = 0
                 for line in service.lines(session, fresh, format, options):
                     chunk.append(line)
                     size += len(line)
                     if size >= CHUNK:
                         sent += len(chunk)
-                        yield "".join(chunk)
+                        yield b"".join(chunk)
                         chunk, size = [], 0
                 if chunk:
                     sent += len(chunk)
-                    yield "".join(chunk)
+                    yield b"".join(chunk)
         finally:
             # Its own unit of work: a client that hangs up mid-stream still leaves the event, with the rows
             # it was sent.

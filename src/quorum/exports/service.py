@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,14 +14,13 @@ from sqlalchemy.orm import Session
 
 from quorum import audit
 from quorum.consensus.precedence import item_consensus
-from quorum.core.json_text import dumps
+from quorum.core.json_text import dump_line
 from quorum.critiques import provenance as critique_provenance
-from quorum.db import bulk
 from quorum.errors import Invalid, field_error
+from quorum.exports.pages import Row, pages
 from quorum.exports.writers import OUTPUTS, write
 from quorum.judges import export as judge_export
-from quorum.judgments.repository import with_annotator
-from quorum.models import Candidate, Item, Judgment, Project, Review, User
+from quorum.models import Project, Review, User
 from quorum.reviews.decisions import outcomes
 from quorum.reward import versions as reward_versions
 from quorum.suggestions import exported as suggestion_exports
@@ -31,7 +30,6 @@ from quorum.task_types.base import CandidateInfo, ExportItem, JudgmentRecord
 if TYPE_CHECKING:
     from quorum.consensus.service import ProjectConsensus
 
-BATCH = 1000
 GENERIC = "jsonl"
 
 
@@ -71,113 +69,49 @@ def check_format(project: Project, fmt: str) -> None:
         )
 
 
-@dataclass(frozen=True)
-class _Reviewed:
-    """An item with what reviews decided: ``votes`` leaves rejected judgments out; ``corrected`` is a
-    reviewer's answer, which is the consensus."""
+def _fill_in(db: Session, page: list[Row], options: ExportOptions) -> None:
+    """Each judgment's ``suggestion`` and its assistance's critique provenance, one query each for the page
+    and only where a judgment was shown one; annotators as pseudonyms when asked for."""
+    judgments = [j for row in page for j in row.data["judgments"]]
+    assisted = [j for j in judgments if j["assistance"] is not None]
+    if assisted:
+        known = suggestion_exports.provenance_of(db, (j["assistance"] for j in assisted))
+        for j in assisted:
+            j["suggestion"] = suggestion_exports.view(j["assistance"], known)
+        critique_provenance.annotate(db, (j["assistance"] for j in assisted))
+    if options.pseudonym_salt is not None:
+        for j in judgments:
+            j["annotator"] = options.annotator(j["annotator"])
 
-    item_id: int
-    item: ExportItem
-    votes: list[dict[str, Any]]
-    corrected: dict[str, Any] | None
+
+def _votes(judgments: list[dict[str, Any]], rejected: frozenset[int]) -> list[dict[str, Any]]:
+    """The answers that count (no reviewer rejected them); takes each judgment's ``id`` out of its row."""
+    ids = [j.pop("id") for j in judgments]
+    return [j["answer"] for j, i in zip(judgments, ids, strict=True) if i not in rejected]
 
 
-def _batches(
-    db: Session, project: Project, only_judged: bool, name: Callable[[str], str]
-) -> Iterator[list[_Reviewed]]:
-    """Keyset pages of items, each with its judgments, candidates and reviews in one query apiece; plain
-    rows throughout (no ORM object per row), so a page costs its queries and little else."""
-    after = 0
-    # Most projects are exported before anyone reviews: then no page needs the query of review outcomes.
-    reviews = db.scalar(select(Review.id).where(Review.project_id == project.id).limit(1)) is not None
-    while True:
-        query = select(Item.id, Item.external_id, Item.payload, Item.meta, Item.gold).where(
-            Item.project_id == project.id, Item.id > after
-        )
-        if only_judged:
-            query = query.where(Item.judgment_count > 0)
-        items = db.execute(query.order_by(Item.id).limit(BATCH)).all()
-        if not items:
-            return
-        after = items[-1].id
-        ids = [i.id for i in items]
-        judgments: dict[int, list[JudgmentRecord]] = defaultdict(list)
-        votes: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        reviewed = outcomes(db, ids) if reviews else {}
-        judgment_columns = with_annotator(
-            Judgment.id,
-            Judgment.item_id,
-            Judgment.answer,
-            Judgment.time_spent_ms,
-            Judgment.guideline_version,
-            Judgment.created_at,
-            Judgment.display_order,
-            Judgment.assistance,
-        )
-        page = db.execute(
-            judgment_columns.where(bulk.among(db, Judgment.item_id, ids)).order_by(Judgment.id)
-        ).all()
-        # The suggestions' provenance: one query for the page, only where any judgment was shown one.
-        known = suggestion_exports.provenance_of(db, (j.assistance for j in page))
-        for j in page:
-            judgments[j.item_id].append(
-                JudgmentRecord(
-                    name(j.username),
-                    j.answer,
-                    j.time_spent_ms,
-                    j.guideline_version,
-                    j.created_at,
-                    j.display_order,
-                    suggestion_exports.view(j.assistance, known),
-                    j.assistance,
-                )
+def _export_item(row: Row) -> ExportItem:
+    data = row.data
+    return ExportItem(
+        data["external_id"],
+        data["payload"],
+        data["metadata"],
+        [
+            JudgmentRecord(
+                j["annotator"],
+                j["answer"],
+                j["time_spent_ms"],
+                j["guideline_version"],
+                datetime.fromisoformat(j["created_at"]),
+                j["display_order"],
+                j["suggestion"],
+                j["assistance"],
             )
-            if j.item_id not in reviewed or j.id not in reviewed[j.item_id].rejected:
-                votes[j.item_id].append(j.answer)
-        critique_provenance.annotate(db, (j.assistance for js in judgments.values() for j in js))
-        candidates: dict[int, list[CandidateInfo]] = defaultdict(list)
-        candidate_columns = select(
-            Candidate.item_id, Candidate.position, Candidate.model, Candidate.provider, Candidate.params
-        )
-        for c in db.execute(
-            candidate_columns.where(bulk.among(db, Candidate.item_id, ids)).order_by(Candidate.position)
-        ):
-            candidates[c.item_id].append(CandidateInfo(c.position, c.model, c.provider, c.params))
-        yield [
-            _Reviewed(
-                i.id,
-                ExportItem(i.external_id, i.payload, i.meta, judgments[i.id], candidates[i.id], i.gold),
-                votes[i.id],
-                reviewed[i.id].corrected if i.id in reviewed else None,
-            )
-            for i in items
-        ]
-
-
-def _generic_row(item: ExportItem, consensus: dict[str, Any] | None) -> dict[str, Any]:
-    return {
-        "external_id": item.external_id,
-        "payload": item.payload,
-        "metadata": item.metadata,
-        "candidates": [
-            {"position": c.position, "model": c.model, "provider": c.provider, "params": c.params}
-            for c in item.candidates
+            for j in data["judgments"]
         ],
-        "judgments": [
-            {
-                "annotator": j.annotator,
-                "answer": j.answer,
-                "time_spent_ms": j.time_spent_ms,
-                "guideline_version": j.guideline_version,
-                "created_at": j.created_at.isoformat(),
-                "display_order": j.display_order,
-                "suggestion": j.suggestion,
-                "assistance": j.assistance,
-            }
-            for j in item.judgments
-        ],
-        "consensus": consensus,
-    }
+        [CandidateInfo(c["position"], c["model"], c["provider"], c["params"]) for c in data["candidates"]],
+        row.gold,
+    )
 
 
 def _provenance(item: ExportItem, method: str) -> dict[str, Any]:
@@ -208,25 +142,31 @@ def rows(
     scored = reward_versions.any_scores(db, project.id)
     # Judges' verdicts ride in their own key, apart from people's judgments and the consensus.
     judged = judge_export.has_judges(db, project)
-    for batch in _batches(db, project, only_judged=writer is not None, name=options.annotator):
-        ids = [r.item_id for r in batch]
+    # Most projects are exported before anyone reviews: then no page needs the query of review outcomes.
+    reviews = db.scalar(select(Review.id).where(Review.project_id == project.id).limit(1)) is not None
+    for page in pages(db, project.id, only_judged=writer is not None):
+        ids = [row.item_id for row in page]
+        reviewed = outcomes(db, ids) if reviews else {}
+        _fill_in(db, page, options)
         # Additive: the reward model's latest score of the item's pair, where it has one.
         scores = reward_versions.scores_for(db, project.id, ids) if scored else {}
         verdicts = judge_export.verdicts(db, ids) if judged else {}
-        for reviewed in batch:
-            item = reviewed.item
-            extra: dict[str, Any] = {"judges": verdicts.get(reviewed.item_id, [])} if judged else {}
-            if reviewed.item_id in scores:
-                extra["reward_model"] = scores[reviewed.item_id]
+        for row in page:
+            outcome = reviewed.get(row.item_id)
+            judgments = row.data["judgments"]
+            votes = _votes(judgments, outcome.rejected if outcome is not None else frozenset())
+            extra: dict[str, Any] = {"judges": verdicts.get(row.item_id, [])} if judged else {}
+            if row.item_id in scores:
+                extra["reward_model"] = scores[row.item_id]
             consensus = item_consensus(
                 kind,
                 config,
-                reviewed.votes,
-                n_judgments=len(item.judgments),
-                gold=item.gold,
-                corrected=reviewed.corrected,
+                votes,
+                n_judgments=len(judgments),
+                gold=row.gold,
+                corrected=outcome.corrected if outcome is not None else None,
                 model=model,
-                item_id=reviewed.item_id,
+                item_id=row.item_id,
             )
             if writer is None:
                 summary = (
@@ -239,16 +179,18 @@ def rows(
                         "n_judgments": consensus.n_judgments,
                     }
                 )
-                yield {**_generic_row(item, summary), **extra}
+                yield {**row.data, "consensus": summary, **extra}
             else:
+                item = _export_item(row)
                 provenance = _provenance(item, consensus.method)
-                for row in writer(item, config, consensus):
-                    yield {**row, "provenance": provenance, **extra}
+                for out in writer(item, config, consensus):
+                    yield {**out, "provenance": provenance, **extra}
 
 
-def lines(db: Session, project: Project, fmt: str, options: ExportOptions | None = None) -> Iterator[str]:
+def lines(db: Session, project: Project, fmt: str, options: ExportOptions | None = None) -> Iterator[bytes]:
+    """JSON lines in UTF-8, each ending in a newline."""
     for row in rows(db, project, fmt, options):
-        yield dumps(row) + "\n"
+        yield dump_line(row)
 
 
 def export_to_file(

@@ -15,16 +15,16 @@ from pathlib import Path
 OUTPUTS = ("jsonl", "parquet", "hf")
 
 
-def _jsonl(lines: Iterable[str], out: Path) -> int:
+def _jsonl(lines: Iterable[bytes], out: Path) -> int:
     count = 0
-    with out.open("w", encoding="utf-8") as f:
+    with out.open("wb") as f:
         for line in lines:
             f.write(line)
             count += 1
     return count
 
 
-def write(lines: Iterable[str], out: Path, output: str) -> int:
+def write(lines: Iterable[bytes], out: Path, output: str) -> int:
     """Writes beside ``out`` and moves into place at the end, so a failure leaves no half export."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".quorum-export-", dir=out.parent) as tmp:
