@@ -3,7 +3,7 @@ PostgreSQL pg_trgm GIN), partial indexes for the items list's gold, search-text 
 checks, the confidence sort, counts by status, and judgments by project and annotator
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-01 16:00:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0028"
-down_revision: str | None = "0026"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
