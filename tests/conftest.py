@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import psycopg
 import pytest
+import typer.testing
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -22,10 +24,11 @@ from sqlalchemy import text
 from ci import skip_or_fail
 from quorum.accounts import secrets
 from quorum.config import Settings
-from quorum.db import Database
+from quorum.db import Database, migrate
 from quorum.db.migrate import upgrade
 from quorum.models import Base
 from quorum.web.app import create_app
+from slow_first import slow_first, workers
 
 PG_ADMIN_URL = os.environ.get("QUORUM_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 # One database per test process, so runs side by side (a developer's and a helper's) and the pytest-xdist
@@ -43,6 +46,36 @@ PG_DB = os.environ.get("QUORUM_TEST_PG_DB", f"quorum_test_{os.getpid()}") + (
 # the hash format behave as in production. A test that measures what a check costs marks itself
 # ``real_password_cost``.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items[:] = slow_first(items, workers())
+
+
+def _tree(app: typer.Typer) -> tuple[object, ...]:
+    """What the click command built from ``app`` depends on: its commands and groups, nested."""
+    groups = tuple(_tree(g.typer_instance) for g in app.registered_groups if g.typer_instance is not None)
+    return (id(app), tuple(id(c.callback) for c in app.registered_commands), groups)
+
+
+@cache
+def _command_for(tree: tuple[object, ...], app: typer.Typer) -> object:
+    return _typer_command(app)
+
+
+_typer_command = typer.testing._get_command
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cli_costs() -> Iterator[None]:
+    """An in-process ``quorum`` call (Typer's CliRunner) rebuilt the whole click command tree from the Typer
+    app and re-read the Alembic scripts for the head revision: three quarters of a call. Both are fixed for
+    the process, so they are built once (the tree again if a command is added); each call still parses its
+    arguments, reads its settings and checks the database's revision against the head."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", lambda app: _command_for(_tree(app), app))
+        patch.setattr(migrate, "head_revision", cache(migrate.head_revision))
+        yield
 
 
 @pytest.fixture(autouse=True)
