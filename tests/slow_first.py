@@ -34,6 +34,7 @@ SLOW_S: dict[str, float] = {
     "tests/test_consensus_online.py": 15,
     "tests/test_judges.py": 14,
     "tests/test_active_learning.py": 13,
+    "tests/test_active_batches.py": 12,
     "tests/test_suggestions_simulated.py": 12,
     "tests/test_startup_imports.py": 12,
     "tests/test_demo_simulated.py": 12,
