@@ -19,6 +19,7 @@ from quorum.db import Database
 from quorum.embeddings import jobs as embedding_jobs
 from quorum.exports import jobs as export_jobs
 from quorum.generation import jobs as generation_jobs
+from quorum.items import jobs as item_jobs
 from quorum.jobs import runner
 from quorum.jobs.registry import BLOBS_INFO_KEY, QUEUE_INFO_KEY, SETTINGS_INFO_KEY
 from quorum.judges import jobs as judge_jobs
@@ -40,6 +41,7 @@ KINDS = (
     judge_jobs.KIND,
     critique_jobs.KIND,
     embedding_jobs.KIND,
+    item_jobs.KIND,
 )
 
 
