@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import and_, literal_column, or_, select, text
+from sqlalchemy import literal_column, select, text
 from sqlalchemy.orm import Session
 
 from quorum.core.search_text import ESCAPE, like_pattern
@@ -59,14 +59,16 @@ def contains(db: Session, query: str, *, walk: bool = False) -> Any:
     if is_postgresql(db) or len(folded) < SHORTEST_INDEXED:
         return pattern
     phrase = '"' + folded.replace('"', '""') + '"'
+    mark = indexed_up_to(db)
+    # One id list, so the plans stay those of the index alone: its matches up to the mark, then the
+    # newer items that match by LIKE (a range of the primary key, empty once the index caught up).
     matching: Any = (
         select(literal_column("rowid"))
         .select_from(text(FTS_TABLE))
-        .where(text(f"{FTS_TABLE} MATCH :phrase").bindparams(phrase=phrase))
+        .where(text(f"{FTS_TABLE} MATCH :phrase").bindparams(phrase=phrase), literal_column("rowid") <= mark)
+        .union_all(select(Item.id).where(Item.id > mark, pattern))
     )
-    item_id: Any = literal_column("+items.id") if walk else Item.id
-    mark = indexed_up_to(db)
-    return or_(and_(item_id <= mark, item_id.in_(matching)), and_(item_id > mark, pattern))
+    return (literal_column("+items.id") if walk else Item.id).in_(matching)
 
 
 def indexed_up_to(db: Session) -> int:
