@@ -52,7 +52,6 @@ def before_0028(database: Database) -> None:
 def eager_triggers(database: Database) -> None:
     upgrade(database.engine)
     with database.engine.begin() as connection:
-        connection.execute(text("DROP TRIGGER items_search_insert"))
         connection.execute(text(EAGER_INSERT))
         # Everything is indexed as written: the mark stays above any id, so no search falls back to LIKE.
         connection.execute(text(f"UPDATE {text_index.STATE_TABLE} SET indexed_up_to = 9223372036854775807"))

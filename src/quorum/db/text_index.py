@@ -50,7 +50,8 @@ LOOKUP_UP_TO = 2000
 def contains(db: Session, query: str, *, walk: bool = False) -> Any:
     """The condition on ``items``: its search text contains ``query``, casefolded.
 
-    On SQLite the matches are read from the index either way, then each is looked up among the items
+    On SQLite the matches are read from the index (with, above its mark, the newer items whose text is
+    ``LIKE`` the query) either way, then each is looked up among the items
     (what a count needs). ``walk`` instead leaves ``items.id`` out of the index choice (``+items.id``): a
     page of many matches walks its sort's index and stops after a page of them, rather than looking up
     and sorting every match; a page of few matches (``LOOKUP_UP_TO``) is cheaper looked up."""

@@ -33,18 +33,17 @@ PARTIAL = {
 STATE = "items_search_state"
 # On SQLite the FTS table holds exactly the items up to ``items_search_state.indexed_up_to`` (the mark):
 # newer items are indexed later in chunks (``quorum.db.text_index.catch_up``), off the import's path, and
-# searched by LIKE until then. So the triggers act on rows up to the mark only (an external-content FTS5
-# 'delete' of a row it never indexed corrupts it); the insert trigger is for an id SQLite reuses after
-# the largest item was deleted, which lands at or under the mark.
+# searched by LIKE until then. So there is no insert trigger, and the others act on rows up to the mark
+# only (an external-content FTS5 'delete' of a row it never indexed corrupts it). A delete keeps the mark
+# at most the largest id left: SQLite gives a new row the largest id plus one, which must land above it.
 # A later migration that rebuilds ``items`` on SQLite (batch_alter_table copies it into a new table)
 # drops these triggers with the old table and must create them again.
 INDEXED = f"(SELECT indexed_up_to FROM {STATE})"
+LARGEST = "(SELECT coalesce(max(id), 0) FROM items)"
 SQLITE_TRIGGERS = {
-    "items_search_insert": f"""AFTER INSERT ON items WHEN new.id <= {INDEXED} BEGIN
-        INSERT INTO {FTS} (rowid, search_text) VALUES (new.id, new.search_text);
-    END""",
     "items_search_delete": f"""AFTER DELETE ON items WHEN old.id <= {INDEXED} BEGIN
         INSERT INTO {FTS} ({FTS}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+        UPDATE {STATE} SET indexed_up_to = {LARGEST} WHERE indexed_up_to > {LARGEST};
     END""",
     "items_search_update": f"""AFTER UPDATE OF search_text ON items WHEN old.id <= {INDEXED} BEGIN
         INSERT INTO {FTS} ({FTS}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
