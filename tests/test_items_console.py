@@ -11,7 +11,9 @@ from sqlalchemy import func, select, text
 
 from factories import Person, import_rows, person, project
 from quorum.db import Database, text_index
-from quorum.models import AuditEvent, Item, Judgment
+from quorum.items import search_jobs
+from quorum.jobs.runner import run_job
+from quorum.models import AuditEvent, Item, Job, Judgment
 
 ROWS = [
     {"external_id": "a", "payload": {"text": "The Café serves CRÈME brûlée"}, "priority": 1},
@@ -109,40 +111,120 @@ def test_search_filters_and_sorts(client: TestClient, database: Database) -> Non
     assert client.get(f"/api/v1/projects/{pid}/items/search", headers=ann.headers).status_code == 403
 
 
+def _index_agrees(database: Database) -> None:
+    """SQLite, with every item under the mark: the FTS index holds exactly the items as they read now
+    (rank 1 compares it with its content; a stray 'delete' fails it as a malformed database)."""
+    if database.engine.dialect.name != "sqlite":
+        return
+    with database.engine.begin() as connection:
+        table = text_index.FTS_TABLE
+        connection.execute(text(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)"))
+
+
+def _catch_up(database: Database) -> None:
+    with database.sessionmaker() as db:  # as the job runs it: each chunk commits
+        text_index.catch_up(db, commit=lambda _: db.commit(), chunk=3)
+        if database.engine.dialect.name == "sqlite":
+            assert text_index.indexed_up_to(db) == db.scalar(select(func.max(Item.id)))
+        db.commit()
+
+
+def _mark(database: Database) -> int:
+    if database.engine.dialect.name != "sqlite":
+        return 0
+    with database.session() as db:
+        return text_index.indexed_up_to(db)
+
+
 def test_the_search_index_follows_every_write(
     client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pid, boss, _, _ = _world(client, database)
-    # A page of many matches walks its sort's index, of few looks each up: the same items either way.
+    queries = ("caf", "CAF", "é", "ea", 'said "STRASSE"', "tea_bag", "crème", "fresh", "lait", "")
+
+    def results() -> dict[str, list[str]]:
+        return {q: _ids(_find(client, boss, pid, q=q)) for q in queries}
+
+    # On SQLite the import left its items above the index's mark (searched by LIKE); catching up moves
+    # them into the index, in chunks, and nothing a search finds changes.
+    assert _mark(database) == 0
     for lookup_up_to in (0, 10_000):
+        # A page of many matches walks its sort's index, of few looks each up: the same items either way.
         monkeypatch.setattr(text_index, "LOOKUP_UP_TO", lookup_up_to)
-        assert _ids(_find(client, boss, pid, q="CAF", sort="-priority")) == ["b", "a"]
-        first = _find(client, boss, pid, q="caf", limit=1)
-        assert _ids(first) == ["a"] and first["total"] == 2
-        assert _ids(_find(client, boss, pid, q="caf", limit=1, cursor=first["next_cursor"])) == ["b"]
+        for catch_up in (False, True):
+            if catch_up:
+                _catch_up(database)
+            assert _ids(_find(client, boss, pid, q="CAF", sort="-priority")) == ["b", "a"]
+            first = _find(client, boss, pid, q="caf", limit=1)
+            assert _ids(first) == ["a"] and first["total"] == 2
+            assert _ids(_find(client, boss, pid, q="caf", limit=1, cursor=first["next_cursor"])) == ["b"]
     # Under three characters no trigram index serves: the same matches, read from every row.
     assert _ids(_find(client, boss, pid, q="é")) == ["a", "b"]
     assert _ids(_find(client, boss, pid, q="ea")) == ["c"]
+    _index_agrees(database)
 
-    # A rewritten payload is found by its new text only (quotes are plain text; ß folds to ss).
-    rewritten = {"external_id": "c", "payload": {"text": 'He said "Straße" twice'}, "priority": 3}
-    import_rows(client, boss, pid, [rewritten])
-    assert _ids(_find(client, boss, pid, q='said "STRASSE"')) == ["c"]
-    assert _ids(_find(client, boss, pid, q="tea_bag")) == []
-    # A deleted item is found no more.
-    a_id = _find(client, boss, pid, q="crème")["items"][0]["id"]
+    # Writes on both sides of the mark: a new item, rewritten payloads (one under the mark, one above: found
+    # by the new text only; quotes are plain text, ß folds to ss), a deleted item under the mark.
+    import_rows(client, boss, pid, [{"external_id": "e", "payload": {"text": "fresh tea"}}])
+    rewritten = [
+        {"external_id": "c", "payload": {"text": 'He said "Straße" twice'}, "priority": 3},
+        {"external_id": "e", "payload": {"text": "fresh café crème"}},
+    ]
+    import_rows(client, boss, pid, rewritten)
+    a_id = _find(client, boss, pid, q="brûlée")["items"][0]["id"]
     r = client.post(
         f"/api/v1/projects/{pid}/items/bulk", json={"action": "delete", "ids": [a_id]}, headers=boss.headers
     )
     assert r.status_code == 200, r.text
-    assert _ids(_find(client, boss, pid, q="café")) == ["b"]
+    seen = results()
+    assert seen['said "STRASSE"'] == ["c"] and seen["tea_bag"] == []
+    assert seen["caf"] == ["b", "e"] and seen["crème"] == ["e"] and seen["fresh"] == ["e"]
+    _catch_up(database)
+    assert results() == seen
+    _index_agrees(database)
+
+    # Deleting the largest item lets SQLite give its id again: the mark comes down below it first, so the
+    # new item is searched by LIKE until it is indexed.
+    e_id = _find(client, boss, pid, q="fresh")["items"][0]["id"]
+    r = client.post(
+        f"/api/v1/projects/{pid}/items/bulk", json={"action": "delete", "ids": [e_id]}, headers=boss.headers
+    )
+    assert r.status_code == 200, r.text
+    import_rows(client, boss, pid, [{"external_id": "f", "payload": {"text": "fresh lait"}}])
+    found = _find(client, boss, pid, q="fresh")["items"]
+    assert [i["external_id"] for i in found] == ["f"]
     if database.engine.dialect.name == "sqlite":
-        with database.engine.begin() as connection:  # the FTS index agrees with the rows it indexes
-            connection.execute(
-                text(
-                    f"INSERT INTO {text_index.FTS_TABLE} ({text_index.FTS_TABLE}) VALUES ('integrity-check')"
-                )
-            )
+        assert found[0]["id"] == e_id and _mark(database) < e_id
+    assert _ids(_find(client, boss, pid, q="lait")) == ["b", "f"]
+    _catch_up(database)
+    assert _ids(_find(client, boss, pid, q="lait")) == ["b", "f"]
+    _index_agrees(database)
+
+
+def test_on_sqlite_an_import_leaves_the_search_index_to_one_job(
+    client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_jobs, "INDEX_AFTER", 5)
+    pid, boss, _, _ = _world(client, database)  # 4 items wait: under INDEX_AFTER, no job yet
+
+    def jobs() -> list[Job]:
+        with database.session() as db:
+            return list(db.scalars(select(Job).where(Job.kind == search_jobs.KIND)))
+
+    assert jobs() == []
+    import_rows(client, boss, pid, [{"external_id": "e", "payload": {"text": "fresh café"}}])
+    import_rows(client, boss, pid, [{"external_id": "f", "payload": {"text": "more café"}}])
+    if database.engine.dialect.name != "sqlite":
+        assert jobs() == []  # PostgreSQL's GIN index is written with the rows
+        return
+    (pending,) = jobs()  # the second import found the first one's job pending
+    before = _ids(_find(client, boss, pid, q="café"))
+    run_job(database, pending.id)
+    (done,) = jobs()
+    assert (done.status, done.result) == ("succeeded", {"indexed": 6})
+    assert _mark(database) == max(i["id"] for i in _find(client, boss, pid)["items"])
+    assert _ids(_find(client, boss, pid, q="café")) == before == ["a", "b", "e", "f"]
+    _index_agrees(database)
 
 
 def test_bulk_actions_act_on_all_or_none_and_are_audited(client: TestClient, database: Database) -> None:

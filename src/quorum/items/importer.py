@@ -21,6 +21,7 @@ from quorum.config import DEFAULT_MAX_FIELD_BYTES
 from quorum.core.critique_comments import FLAWS_KEY, flaw_problems
 from quorum.db import bulk
 from quorum.errors import Invalid, QuorumError
+from quorum.items import search_jobs
 from quorum.items.payloads import ItemRow, same_prompt, write_items
 from quorum.items.readers import Format, RowError, detect_format, read_rows
 from quorum.models import Candidate, Item, Project, User
@@ -251,5 +252,7 @@ def import_rows(
     if report.created >= ANALYZE_AFTER:
         bulk.analyze(db, Item, "project_id", "status")
         bulk.analyze(db, Candidate, "item_id")
+    if report.created:
+        search_jobs.index_soon(db, project, actor)
     audit.record(db, actor, action, "project", project.id, project_id=project.id, data=report.as_dict())
     return report

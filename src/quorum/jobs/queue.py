@@ -20,6 +20,7 @@ from quorum.embeddings import jobs as embedding_jobs
 from quorum.exports import jobs as export_jobs
 from quorum.generation import jobs as generation_jobs
 from quorum.items import jobs as import_jobs
+from quorum.items import search_jobs
 from quorum.jobs import runner
 from quorum.jobs.registry import BLOBS_INFO_KEY, QUEUE_INFO_KEY, SETTINGS_INFO_KEY
 from quorum.judges import jobs as judge_jobs
@@ -42,6 +43,7 @@ KINDS = (
     judge_jobs.KIND,
     critique_jobs.KIND,
     embedding_jobs.KIND,
+    search_jobs.KIND,
 )
 
 

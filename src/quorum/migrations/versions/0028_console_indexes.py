@@ -1,5 +1,5 @@
-"""console indexes: a trigram search index over items' search text (SQLite FTS5 kept by triggers,
-PostgreSQL pg_trgm GIN), partial indexes for the items list's gold, search-text and stale-confidence
+"""console indexes: a trigram search index over items' search text (SQLite FTS5 up to a high-water
+mark, PostgreSQL pg_trgm GIN), partial indexes for the items list's gold, search-text and stale-confidence
 checks, the confidence sort, counts by status, and judgments by project and annotator
 
 Revision ID: 0028
@@ -30,16 +30,22 @@ PARTIAL = {
     "ix_items_unsearchable": "search_text IS NULL",
     "ix_items_confidence_stale": STALE,
 }
+STATE = "items_search_state"
+# On SQLite the FTS table holds exactly the items up to ``items_search_state.indexed_up_to`` (the mark):
+# newer items are indexed later in chunks (``quorum.db.text_index.catch_up``), off the import's path, and
+# searched by LIKE until then. So there is no insert trigger, and the others act on rows up to the mark
+# only (an external-content FTS5 'delete' of a row it never indexed corrupts it). A delete keeps the mark
+# at most the largest id left: SQLite gives a new row the largest id plus one, which must land above it.
 # A later migration that rebuilds ``items`` on SQLite (batch_alter_table copies it into a new table)
 # drops these triggers with the old table and must create them again.
+INDEXED = f"(SELECT indexed_up_to FROM {STATE})"
+LARGEST = "(SELECT coalesce(max(id), 0) FROM items)"
 SQLITE_TRIGGERS = {
-    "items_search_insert": f"""AFTER INSERT ON items BEGIN
-        INSERT INTO {FTS} (rowid, search_text) VALUES (new.id, new.search_text);
-    END""",
-    "items_search_delete": f"""AFTER DELETE ON items BEGIN
+    "items_search_delete": f"""AFTER DELETE ON items WHEN old.id <= {INDEXED} BEGIN
         INSERT INTO {FTS} ({FTS}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+        UPDATE {STATE} SET indexed_up_to = {LARGEST} WHERE indexed_up_to > {LARGEST};
     END""",
-    "items_search_update": f"""AFTER UPDATE OF search_text ON items BEGIN
+    "items_search_update": f"""AFTER UPDATE OF search_text ON items WHEN old.id <= {INDEXED} BEGIN
         INSERT INTO {FTS} ({FTS}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
         INSERT INTO {FTS} (rowid, search_text) VALUES (new.id, new.search_text);
     END""",
@@ -62,6 +68,8 @@ def _search_index() -> None:
         f"CREATE VIRTUAL TABLE {FTS} USING fts5(search_text, content='items', content_rowid='id',"
         " tokenize='trigram case_sensitive 1')"
     )
+    op.execute(f"CREATE TABLE {STATE} (indexed_up_to INTEGER NOT NULL)")
+    op.execute(f"INSERT INTO {STATE} (indexed_up_to) SELECT coalesce(max(id), 0) FROM items")
     for name, body in SQLITE_TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {body}")
     op.execute(f"INSERT INTO {FTS} ({FTS}) VALUES ('rebuild')")
@@ -97,6 +105,7 @@ def downgrade() -> None:
         for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
         op.execute(f"DROP TABLE {FTS}")
+        op.execute(f"DROP TABLE {STATE}")
     op.drop_index("ix_judgments_project_user", table_name="judgments")
     op.drop_index("ix_items_project_status", table_name="items")
     op.drop_index("ix_items_project_confidence", table_name="items")
