@@ -42,6 +42,7 @@ import aiohttp
 import httpx
 import psycopg
 from assign_crowd import crowd, crowd_table
+from assign_http import ask_next, send_answer
 from assign_report import tables
 from assign_sql import (
     OVERLAP,
@@ -197,38 +198,12 @@ async def http_client(
         # Annotators do not start in step.
         await asyncio.sleep(rng.uniform(0, think))
     while time.perf_counter() < until:
-        started = time.perf_counter()
-        try:
-            async with http.post(f"/api/v1/projects/{pid}/next", headers=headers) as r:
-                status = r.status
-                found = await r.json() if status == 200 else None
-        except aiohttp.ClientError as exc:
-            run.error(f"next {type(exc).__name__}")
-            continue
-        run.next_ms.append((time.perf_counter() - started) * 1000)
-        if found is None:
-            run.error(f"next {status}")
+        assignment = await ask_next(http, pid, headers, run)
+        if assignment is None:
             await asyncio.sleep(0.01)
             continue
-        assignment = found["assignment"]
         body = {"answer": {"labels": [rng.choice(LABELS)]}, "time_spent_ms": 1000}
-        started = time.perf_counter()
-        try:
-            async with http.post(
-                f"/api/v1/assignments/{assignment['id']}/submit",
-                json=body,
-                headers={**headers, "Idempotency-Key": f"k{assignment['id']}"},
-            ) as s:
-                status = s.status
-                await s.read()
-        except aiohttp.ClientError as exc:
-            run.error(f"submit {type(exc).__name__}")
-            continue
-        run.submit_ms.append((time.perf_counter() - started) * 1000)
-        if status == 201:
-            run.claims += 1
-        else:
-            run.error(f"submit {status}")
+        await send_answer(http, headers, run, assignment, body)
         if think:
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from assign_http import ask_next, send_answer
 from assign_sql import Run
 from rich.table import Table
 
@@ -65,40 +66,13 @@ async def _annotator(
     # People do not start in step: arrivals spread over one reading time.
     await asyncio.sleep(rng.uniform(0, think))
     while time.perf_counter() < until:
-        started = time.perf_counter()
-        try:
-            async with http.post(f"/api/v1/projects/{pid}/next", headers=headers) as r:
-                status = r.status
-                found = await r.json() if status == 200 else None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            run.error(f"next {type(exc).__name__}")
-            await asyncio.sleep(1)
-            continue
-        run.next_ms.append((time.perf_counter() - started) * 1000)
-        if found is None:
-            run.error(f"next {status}")
+        assignment = await ask_next(http, pid, headers, run)
+        if assignment is None:
             await asyncio.sleep(1)
             continue
         await asyncio.sleep(think * rng.uniform(0.5, 1.5))
-        assignment = found["assignment"]
         body = {"answer": {"labels": [rng.choice(LABELS)]}, "time_spent_ms": int(think * 1000)}
-        started = time.perf_counter()
-        try:
-            async with http.post(
-                f"/api/v1/assignments/{assignment['id']}/submit",
-                json=body,
-                headers={**headers, "Idempotency-Key": f"k{assignment['id']}"},
-            ) as s:
-                status = s.status
-                await s.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            run.error(f"submit {type(exc).__name__}")
-            continue
-        run.submit_ms.append((time.perf_counter() - started) * 1000)
-        if status == 201:
-            run.claims += 1
-        else:
-            run.error(f"submit {status}")
+        await send_answer(http, headers, run, assignment, body)
 
 
 async def crowd(
