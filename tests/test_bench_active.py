@@ -56,3 +56,31 @@ def test_labels_to_reach_interpolates_and_says_never(active) -> None:  # type: i
     assert active.labels_to_reach(labels, np.array([0.5, 0.6, 0.7]), 0.65) == pytest.approx(125)
     assert active.labels_to_reach(labels, np.array([0.7, 0.6, 0.7]), 0.65) == 50
     assert active.labels_to_reach(labels, np.array([0.5, 0.55, 0.6]), 0.65) == float("inf")
+
+
+def test_efficiency_recovers_a_planted_saving_and_finds_none_when_none_is_planted(active) -> None:  # type: ignore[no-untyped-def]
+    """Learning curves over seeds where one strategy reaches any accuracy with half random's labels (a
+    planted 2x) and another is random's own distribution (no saving): the estimate and its interval find
+    each."""
+    rng = np.random.default_rng(3)
+    labels = np.arange(100, 1700, 100)
+
+    def curve(n: np.ndarray) -> np.ndarray:
+        return 0.5 + 0.15 * np.log(n / 50.0) / np.log(32.0)  # rises over the whole range: no plateau
+
+    seeds = 20
+    noise = lambda: rng.normal(0, 0.002, size=(seeds, len(labels)))  # noqa: E731
+    curves = {
+        "random": curve(labels) + noise(),
+        "twice": curve(2 * labels) + noise(),
+        "same": curve(labels) + noise(),
+    }
+    # Random's final point is at 1,600 labels; the planted strategy reaches it by 800.
+    found = active.efficiency(curves, labels, n_boot=400)
+    assert found["twice"]["efficiency"] == pytest.approx(2.0, rel=0.1)
+    assert found["twice"]["efficiency_low"] > 1.5
+    # No saving planted, none claimed: a strategy no better than random reaches random's final accuracy
+    # at about the same count or, falling a hair short of it, "never" (efficiency 0); either way the
+    # interval does not exclude "no better than random".
+    assert found["same"]["efficiency"] <= 1.1
+    assert found["same"]["efficiency_low"] < 1.0
