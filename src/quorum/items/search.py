@@ -113,7 +113,7 @@ def conditions(
     """The query's WHERE (after ``prepare``); ``walk``: for a page of many matches (``text_index``)."""
     where: list[Any] = [Item.project_id == project.id]
     if query.q.strip():
-        where.append(text_index.contains(db, query.q, walk=walk))
+        where.append(text_index.contains(db, query.q, project_id=project.id, walk=walk))
     if query.status:
         where.append(Item.status == query.status)
     if query.flagged:

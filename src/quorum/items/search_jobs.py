@@ -1,5 +1,6 @@
-"""The ``items_search_index`` job: on SQLite, index the items written since the search index's mark
-(``db/text_index.py``), so that a bulk import does not pay for the FTS index inside its transaction.
+"""The ``items_search_index`` job: index the items written since the search index last caught up (above
+SQLite's mark, PostgreSQL's pending ones: ``db/text_index.py``), so that a bulk import does not pay for
+the trigram index inside its transaction.
 Submitted after an import once ``INDEX_AFTER`` items wait, one pending job per database; until it has
 run the newer items are searched with ``LIKE`` and found all the same (under ``INDEX_AFTER`` of them cost
 a search next to nothing)."""
@@ -11,7 +12,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from quorum.db import text_index
-from quorum.db.dialect import is_postgresql
 from quorum.jobs import service as jobs
 from quorum.jobs.registry import JobContext, register
 from quorum.models import Job, Project, User
@@ -25,7 +25,7 @@ def index_soon(db: Session, project: Project, actor: User | None) -> None:
     pending (or nothing runs jobs here: a bare script's items stay searched by ``LIKE`` until a later
     import's job indexes them)."""
     owner_id = actor.id if actor is not None else project.created_by_id
-    if is_postgresql(db) or owner_id is None or not jobs.has_queue(db):
+    if owner_id is None or not jobs.has_queue(db):
         return
     if not text_index.unindexed_at_least(db, INDEX_AFTER):
         return
@@ -38,6 +38,6 @@ def summary(result: dict[str, Any]) -> str:
 
 @register(KIND, label="Search index", summary=summary)
 def run_index(ctx: JobContext, job: Job) -> dict[str, Any]:
-    # Idempotent: a rerun starts from the mark the last committed chunk left.
+    # Idempotent: a rerun starts from what the last committed chunk left.
     indexed = text_index.catch_up(ctx.db, commit=ctx.progress)
     return {"indexed": indexed}

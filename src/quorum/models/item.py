@@ -44,6 +44,9 @@ class Item(CreatedAt, Base):
     # judgments, cached with the judgment count it was computed at (``items/confidence.py``).
     confidence: Mapped[float | None] = mapped_column(Float)
     confidence_n: Mapped[int | None] = mapped_column(Integer)
+    # PostgreSQL: the item waits for the search index job (``db/text_index.py``); a new row's default is
+    # true there (migration 0029), false on SQLite, whose FTS index goes by a high-water mark instead.
+    search_pending: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), nullable=False)
     # A manager sent the item to review: every judgment of it waits for a reviewer, sampled or not.
     review_requested: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=text("false"), nullable=False
@@ -61,6 +64,7 @@ GOLD_SQL = "gold IS NOT NULL AND gold <> 'null'"
 NOT_GOLD_SQL = f"NOT ({GOLD_SQL})"
 REVIEW_REQUESTED_SQL = "review_requested"
 UNSEARCHABLE_SQL = "search_text IS NULL"
+SEARCH_PENDING_SQL = "search_pending"
 # Judged items whose cached confidence is older than their judgments (``items/confidence.py``).
 CONFIDENCE_STALE_SQL = "judgment_count > 0 AND (confidence_n IS NULL OR confidence_n <> judgment_count)"
 # The list's confidence sort value: unjudged items (no confidence) sort as the least sure. A literal, not
@@ -126,6 +130,14 @@ Index(
     Item.id,
     postgresql_where=text(UNSEARCHABLE_SQL),
     sqlite_where=text(UNSEARCHABLE_SQL),
+)
+# PostgreSQL: the items the search index job has still to index (``db/text_index.py``).
+Index(
+    "ix_items_search_pending",
+    Item.project_id,
+    Item.id,
+    postgresql_where=text(SEARCH_PENDING_SQL),
+    sqlite_where=text(SEARCH_PENDING_SQL),
 )
 # Counts by status from the index alone: the items list's status filter, and what waits for a person on the
 # project list (open items they have not judged: a walk of the index, never of the rows).
