@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 240, 56, 12, 28, 50
@@ -45,7 +46,8 @@ def bar_chart(
     value does. None when there is nothing to draw."""
     if not series or all(v == 0 for _, v in series):
         return None
-    top_value = y_max if y_max is not None else max(v for _, v in series)
+    whole = unit != "%" and all(float(v).is_integer() for _, v in series)
+    top_value, step = axis_scale(y_max if y_max is not None else max(v for _, v in series), whole=whole)
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = inner_w / len(series)
     bars = []
@@ -62,11 +64,26 @@ def bar_chart(
                 shown,
             )
         )
-    ticks = [Tick(round(TOP + inner_h * (1 - f), 1), _tick(top_value * f, unit)) for f in (0.0, 0.5, 1.0)]
+    steps = round(top_value / step)
+    ticks = [Tick(round(TOP + inner_h * (1 - k / steps), 1), _tick(step * k, unit)) for k in range(steps + 1)]
     every = max(1, -(-len(series) // 7))  # at most 7 x labels: they stay apart and readable
     return BarChart(
         WIDTH, HEIGHT, LEFT, TOP, HEIGHT - BOTTOM, WIDTH - RIGHT, bars, ticks, x_title, y_title, every
     )
+
+
+def axis_scale(largest: float, *, whole: bool) -> tuple[float, float]:
+    """The axis's top and its tick step for values up to ``largest``: a step of 1, 2 or 5 times a power of
+    ten, at most 5 of them, the top a whole number of steps; counts (``whole``) step by whole numbers, so
+    a day of 1 judgment reads 0 and 1 on the axis, not 0, 0.5 and 1."""
+    if largest <= 0:
+        return 1.0, 1.0
+    rough = largest / 5
+    power = 10.0 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+    if whole:
+        step = float(max(1, math.ceil(step)))
+    return math.ceil(largest / step - 1e-9) * step, step
 
 
 def _tick(value: float, unit: str) -> str:
