@@ -64,12 +64,18 @@ def judgments_of(db: Session, item: Item) -> list[tuple[Judgment, str]]:
     return [(j, name) for j, name in rows]
 
 
-def waiting_for(db: Session, user: User, project: Project) -> int:
-    """Open items this user has not judged, skipped or leased: roughly what their queue still holds.
+# How far the project list counts what waits for a person ("10,000+" beyond): an exact count reads an
+# index entry per open item, 30-50 ms at 100,000 items on PostgreSQL and ten times that at a million.
+WAITING_UP_TO = 10_000
+
+
+def waiting_for(db: Session, user: User, project: Project) -> str:
+    """Open items this user has not judged, skipped or leased: roughly what their queue still holds, as
+    the project list shows it (a number, or "10,000+").
 
     The open items less the open ones among the user's, two counts from indexes: asking of every open
-    item whether it is among the user's cost a probe per item of the project."""
-    open_items = select(func.count()).where(Item.project_id == project.id, Item.status == "open")
+    item whether it is among the user's cost a probe per item of the project. The open items are counted
+    only as far as the answer needs."""
     mine = (
         select(func.count(distinct(Assignment.item_id)))
         .join(Item, Item.id == Assignment.item_id)
@@ -80,4 +86,8 @@ def waiting_for(db: Session, user: User, project: Project) -> int:
             Item.status == "open",
         )
     )
-    return (db.scalar(open_items) or 0) - (db.scalar(mine) or 0)
+    taken = db.scalar(mine) or 0
+    enough = WAITING_UP_TO + taken + 1
+    open_items = select(Item.id).where(Item.project_id == project.id, Item.status == "open").limit(enough)
+    found = db.scalar(select(func.count()).select_from(open_items.subquery())) or 0
+    return f"{WAITING_UP_TO:,}+" if found == enough else str(found - taken)
