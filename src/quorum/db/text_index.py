@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import literal_column, select, text, tuple_, update
+from sqlalchemy import and_, func, literal_column, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from quorum.core.search_text import ESCAPE, like_pattern
@@ -61,9 +61,8 @@ def contains(db: Session, query: str, *, project_id: int, walk: bool = False) ->
     """The condition on ``items`` (of project ``project_id``): its search text contains ``query``,
     casefolded.
 
-    On PostgreSQL the matches are the indexed items the GIN index finds, then the pending ones (of this
-    project) that match by ``LIKE``: one id list, as PostgreSQL folds ``(a AND p) OR (NOT a AND p)`` into
-    ``p`` and would then read every row.
+    On PostgreSQL the matches are the indexed items the GIN index finds, or the pending ones (of this
+    project) that match by ``LIKE``.
 
     On SQLite the matches are read from the index (with, above its mark, the newer items whose text is
     ``LIKE`` the query) either way, then each is looked up among the items
@@ -75,13 +74,13 @@ def contains(db: Session, query: str, *, project_id: int, walk: bool = False) ->
     if len(folded) < SHORTEST_INDEXED:
         return pattern
     if is_postgresql(db):
+        # The pending arm's text is coalesced so that it does not read as the indexed arm's LIKE:
+        # PostgreSQL factors a clause common to both arms of an OR out of it, and the indexed arm alone
+        # then no longer implies the GIN index's predicate. As two arms, a BitmapOr of the two partial
+        # indexes serves the OR (or, for a page of many matches, a walk of the sort's index stops early).
         pending = Item.search_pending
-        found: Any = (
-            select(Item.id)
-            .where(~pending, pattern)
-            .union_all(select(Item.id).where(pending, Item.project_id == project_id, pattern))
-        )
-        return Item.id.in_(found)
+        pending_text = func.coalesce(Item.search_text, "").like(like_pattern(query), escape=ESCAPE)
+        return or_(and_(~pending, pattern), and_(pending, Item.project_id == project_id, pending_text))
     phrase = '"' + folded.replace('"', '""') + '"'
     mark = indexed_up_to(db)
     # One id list, so the plans stay those of the index alone: its matches up to the mark, then the
