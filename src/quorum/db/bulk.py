@@ -142,8 +142,12 @@ def reserve_ids(db: Session, model: type[DeclarativeBase], n: int) -> list[int]:
         db.flush()  # rows the ORM still holds take their ids first
         last = db.scalar(select(func.max(table.c.id))) or 0
         return list(range(last + 1, last + 1 + n))
-    sequence = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
-    return sorted(db.scalars(sequence, {"table": table.name, "n": n}))
+    # The sequence named once, not per id, and the ids back as one array rather than a row each.
+    sequence = text(
+        "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(:table, 'id')::regclass AS seq)"
+        " SELECT array_agg(nextval(s.seq)) FROM s CROSS JOIN generate_series(1, :n)"
+    )
+    return sorted(db.scalar(sequence, {"table": table.name, "n": n}) or [])
 
 
 def among(db: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
