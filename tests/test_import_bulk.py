@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 from factories import import_rows, jsonl, pairwise_rows, person, project
 from quorum.config import Settings
 from quorum.db import Database, bulk
-from quorum.errors import Conflict
+from quorum.errors import Conflict, Invalid
 from quorum.items import importer
 from quorum.items.payloads import ItemRow, NewItems, write_items
 from quorum.items.readers import _checked, read_rows
@@ -303,3 +303,24 @@ def test_new_items_written_batch_after_batch_lose_a_race_as_a_conflict(
     with pytest.raises(Conflict):
         stream()
     assert _counts(database, pid) == (1, 2)
+
+
+def test_a_file_refused_mid_stream_inside_a_savepoint_leaves_the_session_usable(
+    database: Database, tmp_path: Path, small_batches: None
+) -> None:
+    """The upload page imports in a savepoint and renders the refusal: the open ``COPY`` must be over and
+    the transaction whole when ``Invalid`` comes out, so the rollback to the savepoint and what follows
+    work."""
+    pid = project(database, "pw", task_type="pairwise")
+    rows = pairwise_rows(23)
+    rows[21]["priority"] = "high"
+    path = tmp_path / "items.jsonl"
+    path.write_bytes(jsonl(rows))
+    with database.session() as db:
+        target = db.get_one(Project, pid)
+        with pytest.raises(Invalid), db.begin_nested():
+            importer.import_file(db, None, target, path)
+        assert db.scalar(select(func.count()).select_from(Item).where(Item.project_id == pid)) == 0
+        target.name = "still usable"
+    with database.session() as db:
+        assert db.get_one(Project, pid).name == "still usable"
