@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from factories import import_rows, jsonl, pairwise_rows, person, project
+from quorum.config import Settings
 from quorum.db import Database, bulk
-from quorum.errors import Conflict
+from quorum.errors import Conflict, Invalid
 from quorum.items import importer
+from quorum.items.payloads import ItemRow, NewItems, write_items
 from quorum.items.readers import _checked, read_rows
-from quorum.models import Candidate, Item
+from quorum.jobs.queue import build_queue
+from quorum.models import Candidate, Item, Project
 from quorum.models.item import GOLD_SQL
+from quorum.task_types import registry
 
 
 @pytest.fixture
@@ -243,3 +248,79 @@ def test_a_large_import_leaves_statistics_that_count_its_rows(
         )
     assert tuples == {"items": 23, "candidates": 46}
     assert analyzed == 1
+
+
+def test_a_background_import_refused_mid_stream_fails_its_job_and_writes_nothing(
+    client: TestClient, database: Database, settings: Settings, small_batches: None
+) -> None:
+    """Into an empty project the items go through one open ``COPY`` on PostgreSQL: a bad row after several
+    batches ends it without breaking the transaction, in which the job then records its refusal."""
+    build_queue(settings, database, immediate=True)
+    manager = person(database, "boss")
+    pid = project(database, members={manager: "manager"}, task_type="pairwise")
+    rows = pairwise_rows(23)
+    rows[21]["priority"] = "high"  # file row 22, after blocks of 5, 10 and (part of) 20 ids
+    sent = client.post(
+        f"/api/v1/projects/{pid}/items/import",
+        content=jsonl(rows),
+        params={"format": "jsonl", "background": "true"},
+        headers=manager.headers,
+    )
+    assert sent.status_code == 202, sent.text
+    job = client.get(f"/api/v1/jobs/{sent.json()['id']}", headers=manager.headers).json()
+    assert job["status"] == "failed"
+    assert [(d["row"], d["field"]) for d in job["result"]["error"]["details"]] == [(22, "priority")]
+    assert _counts(database, pid) == (0, 0)
+    assert import_rows(client, person(database, "admin", admin=True), pid, pairwise_rows(23))["created"] == 23
+    assert _counts(database, pid) == (23, 46)
+
+
+def test_new_items_written_batch_after_batch_lose_a_race_as_a_conflict(
+    database: Database, small_batches: None
+) -> None:
+    """An item another import committed after this one found the project empty: its external id breaks
+    the unique index inside the stream, a 409 as through the ORM, and nothing of this import stays."""
+    pid = project(database, "pw", task_type="pairwise")
+    kind = registry.get("pairwise")
+    config = kind.parse_config({})
+
+    def item_row(n: int, raw: dict[str, Any]) -> ItemRow:
+        row = importer._validate(kind, config, n, raw)
+        assert isinstance(row, ItemRow)
+        return row
+
+    rows = [item_row(n, raw) for n, raw in enumerate(pairwise_rows(12), start=1)]
+    with database.session() as other:  # the concurrent import, committed first
+        write_items(other, other.get_one(Project, pid), rows[7:8], [])
+
+    def stream() -> None:
+        with database.session() as db:
+            new_items = NewItems(db, db.get_one(Project, pid))
+            new_items.add(rows[:5])
+            new_items.add(rows[5:10])
+            new_items.close()
+
+    with pytest.raises(Conflict):
+        stream()
+    assert _counts(database, pid) == (1, 2)
+
+
+def test_a_file_refused_mid_stream_inside_a_savepoint_leaves_the_session_usable(
+    database: Database, tmp_path: Path, small_batches: None
+) -> None:
+    """The upload page imports in a savepoint and renders the refusal: the open ``COPY`` must be over and
+    the transaction whole when ``Invalid`` comes out, so the rollback to the savepoint and what follows
+    work."""
+    pid = project(database, "pw", task_type="pairwise")
+    rows = pairwise_rows(23)
+    rows[21]["priority"] = "high"
+    path = tmp_path / "items.jsonl"
+    path.write_bytes(jsonl(rows))
+    with database.session() as db:
+        target = db.get_one(Project, pid)
+        with pytest.raises(Invalid), db.begin_nested():
+            importer.import_file(db, None, target, path)
+        assert db.scalar(select(func.count()).select_from(Item).where(Item.project_id == pid)) == 0
+        target.name = "still usable"
+    with database.session() as db:
+        assert db.get_one(Project, pid).name == "still usable"

@@ -8,7 +8,9 @@ still rolls the rows back with everything else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from itertools import chain
 from operator import itemgetter
 from typing import Any, cast
 
@@ -23,54 +25,111 @@ from quorum.core.json_text import dumps
 from quorum.db.dialect import is_postgresql
 
 
-def insert_rows(db: Session, model: type[DeclarativeBase], rows: Sequence[dict[str, Any]]) -> None:
+def insert_rows(db: Session, model: type[DeclarativeBase], rows: Iterable[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts keyed by column name, all with the same keys) into ``model``'s table; columns
     not given take their Python-side default, the server fills the rest (the primary key)."""
-    if not rows:
+    it = iter(rows)
+    first = next(it, None)
+    if first is None:
         return
-    table = cast(Table, model.__table__)
     db.flush()  # rows the ORM still holds (the project, an earlier batch's updates) go first
-    given = list(rows[0])
-    defaults = {
-        c.name: _default(c.default) for c in table.columns if c.name not in given and c.default is not None
-    }
-    defaults = {name: value for name, value in defaults.items() if value is not _NONE}
-    names = [*given, *defaults]
-    dialect = db.get_bind().dialect
-    fixed = [_converter(table.c[name].type, dialect)(v) for name, v in defaults.items()]
-    # Only the columns whose values change on the way (JSON text, decorated types) pass a function; the
-    # rest are taken as they are, all of a row at once: per value, the call was a good part of the cost.
-    converted = [
-        (i, conv)
-        for i, name in enumerate(given)
-        if (conv := _converter(table.c[name].type, dialect)) is not _same
-    ]
-    get = itemgetter(*given)
-    single = len(given) == 1
+    plan = _Plan(db, model, list(first))
+    values = map(plan.values, chain([first], it))
+    if plan.dialect.name == "postgresql":
+        with CopyStream(db, model, plan) as copy:
+            copy.write_values(values)
+    else:
+        marks = ", ".join("?" for _ in plan.names)
+        db.connection().exec_driver_sql(
+            f'INSERT INTO "{plan.table.name}" ({plan.columns}) VALUES ({marks})', list(values)
+        )
 
-    def row_values(row: dict[str, Any]) -> tuple[Any, ...]:
-        out = [get(row)] if single else list(get(row))
-        for i, conv in converted:
+
+class _Plan:
+    """How a row dict with the keys ``given`` becomes the tuple written: its values in order, the JSON and
+    decorated columns converted, then the columns left out with their Python-side default (evaluated once,
+    here)."""
+
+    def __init__(self, db: Session, model: type[DeclarativeBase], given: list[str]) -> None:
+        self.table = cast(Table, model.__table__)
+        self.dialect = db.get_bind().dialect
+        defaults = {
+            c.name: _default(c.default)
+            for c in self.table.columns
+            if c.name not in given and c.default is not None
+        }
+        defaults = {name: value for name, value in defaults.items() if value is not _NONE}
+        self.names = [*given, *defaults]
+        self.columns = ", ".join(f'"{n}"' for n in self.names)
+        self._fixed = [_converter(self.table.c[name].type, self.dialect)(v) for name, v in defaults.items()]
+        # Only the columns whose values change on the way (JSON text, decorated types) pass a function; the
+        # rest are taken as they are, all of a row at once: per value, the call was a good part of the cost.
+        self._converted = [
+            (i, conv)
+            for i, name in enumerate(given)
+            if (conv := _converter(self.table.c[name].type, self.dialect)) is not _same
+        ]
+        self._get = itemgetter(*given)
+        self._single = len(given) == 1
+
+    def values(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        out = [self._get(row)] if self._single else list(self._get(row))
+        for i, conv in self._converted:
             out[i] = conv(out[i])
-        out.extend(fixed)
+        out.extend(self._fixed)
         return tuple(out)  # SQLAlchemy's executemany takes tuples only
 
-    values = map(row_values, rows)
-    connection = db.connection()
-    columns = ", ".join(f'"{n}"' for n in names)
-    if dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
-        statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
-        try:
-            with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-                for value in values:
-                    copy.write_row(value)
-        except psycopg.errors.IntegrityError as exc:
-            # As SQLAlchemy would raise it, so a lost uniqueness race is still a Conflict (db.Database.session).
-            raise IntegrityError(statement, None, exc) from exc
-    else:
-        marks = ", ".join("?" for _ in names)
-        connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', list(values))
+
+class CopyStream:
+    """A PostgreSQL ``COPY`` into ``model``'s table that stays open across many writes, in the session's
+    transaction: the server applies the rows as they arrive while the caller prepares the next ones (one
+    ``COPY`` per batch made each wait for the other). Until it is closed the session's connection is busy:
+    nothing else may query through it. Closing with an exception aborts the ``COPY`` (and so the
+    transaction); a constraint it breaks raises SQLAlchemy's ``IntegrityError``, as the ORM would."""
+
+    def __init__(self, db: Session, model: type[DeclarativeBase], plan: _Plan | list[str]) -> None:
+        if isinstance(plan, list):
+            db.flush()
+            plan = _Plan(db, model, plan)
+        self._plan = plan
+        self._statement = f'COPY "{plan.table.name}" ({plan.columns}) FROM STDIN'
+        self._stack = ExitStack()
+        raw = db.connection().connection.driver_connection
+        cursor = self._stack.enter_context(raw.cursor())  # type: ignore[union-attr]
+        with _integrity(self._statement):
+            self._copy = self._stack.enter_context(cursor.copy(self._statement))
+
+    def write(self, rows: Iterable[dict[str, Any]]) -> None:
+        self.write_values(map(self._plan.values, rows))
+
+    def write_values(self, values: Iterable[tuple[Any, ...]]) -> None:
+        write_row = self._copy.write_row
+        with _integrity(self._statement):
+            for value in values:
+                write_row(value)
+
+    def close(self, exc: BaseException | None = None) -> None:
+        """End the ``COPY``, waiting for the server to apply what it has not yet; ``exc`` aborts it."""
+        with _integrity(self._statement):
+            if exc is None:
+                self._stack.close()
+            else:
+                self._stack.__exit__(type(exc), exc, exc.__traceback__)
+
+    def __enter__(self) -> CopyStream:
+        return self
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        self.close(exc)
+
+
+@contextmanager
+def _integrity(statement: str) -> Iterator[None]:
+    try:
+        yield
+    except psycopg.errors.IntegrityError as exc:
+        # As SQLAlchemy would raise it, so a lost uniqueness race is still a Conflict (db.Database.session).
+        raise IntegrityError(statement, None, exc) from exc
 
 
 def reserve_ids(db: Session, model: type[DeclarativeBase], n: int) -> list[int]:
@@ -83,8 +142,12 @@ def reserve_ids(db: Session, model: type[DeclarativeBase], n: int) -> list[int]:
         db.flush()  # rows the ORM still holds take their ids first
         last = db.scalar(select(func.max(table.c.id))) or 0
         return list(range(last + 1, last + 1 + n))
-    sequence = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
-    return sorted(db.scalars(sequence, {"table": table.name, "n": n}))
+    # The sequence named once, not per id, and the ids back as one array rather than a row each.
+    sequence = text(
+        "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(:table, 'id')::regclass AS seq)"
+        " SELECT array_agg(nextval(s.seq)) FROM s CROSS JOIN generate_series(1, :n)"
+    )
+    return sorted(db.scalar(sequence, {"table": table.name, "n": n}) or [])
 
 
 def among(db: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:

@@ -22,7 +22,7 @@ from quorum.core.critique_comments import FLAWS_KEY, flaw_problems
 from quorum.db import bulk
 from quorum.errors import Invalid, QuorumError
 from quorum.items import search_jobs
-from quorum.items.payloads import ItemRow, same_prompt, write_items
+from quorum.items.payloads import ItemRow, NewItems, same_prompt, write_items
 from quorum.items.readers import Format, RowError, detect_format, read_rows
 from quorum.models import Candidate, Item, Project, User
 from quorum.task_types import registry
@@ -118,7 +118,8 @@ class _Writer:
         # A project with no items yet gets only new ones (the file's own repeats are refused before
         # here), so no batch needs the lookup, whose plan PostgreSQL would make from an empty table's
         # statistics: the import's own rows stay invisible to autovacuum until the commit.
-        self.empty = db.scalar(select(Item.id).where(Item.project_id == project.id).limit(1)) is None
+        empty = db.scalar(select(Item.id).where(Item.project_id == project.id).limit(1)) is None
+        self.new_items = NewItems(db, project) if empty else None
 
     def add(self, row: ItemRow) -> list[dict[str, Any]]:
         self.batch.append(row)
@@ -128,28 +129,28 @@ class _Writer:
         batch, self.batch = self.batch, []
         if not batch:
             return []
+        if self.new_items is not None:
+            self.new_items.add(batch)
+            self.report.created += len(batch)
+            return []
         # Plain rows, not ORM objects: a re-import compares every row and changes few.
-        existing = (
-            {}
-            if self.empty
-            else {
-                r.external_id: r
-                for r in self.db.execute(
-                    select(
-                        Item.id,
-                        Item.external_id,
-                        Item.payload,
-                        Item.meta,
-                        Item.gold,
-                        Item.priority,
-                        Item.judgment_count,
-                    ).where(
-                        Item.project_id == self.project.id,
-                        bulk.among(self.db, Item.external_id, [r.external_id for r in batch]),
-                    )
+        existing = {
+            r.external_id: r
+            for r in self.db.execute(
+                select(
+                    Item.id,
+                    Item.external_id,
+                    Item.payload,
+                    Item.meta,
+                    Item.gold,
+                    Item.priority,
+                    Item.judgment_count,
+                ).where(
+                    Item.project_id == self.project.id,
+                    bulk.among(self.db, Item.external_id, [r.external_id for r in batch]),
                 )
-            }
-        )
+            )
+        }
         errors: list[dict[str, Any]] = []
         new: list[ItemRow] = []
         changed_rows: dict[int, ItemRow] = {}
@@ -188,6 +189,14 @@ class _Writer:
             self.report.updated += len(changed_rows)
         return errors
 
+    def close(self) -> None:
+        if self.new_items is not None:
+            self.new_items.close()
+
+    def abort(self, exc: BaseException | None) -> None:
+        if self.new_items is not None:
+            self.new_items.abort(exc)
+
 
 def import_file(
     db: Session,
@@ -216,6 +225,33 @@ def import_rows(
     config = kind.parse_config(project.config)
     report = ImportReport()
     writer = _Writer(db, project, report)
+    try:
+        _write_all(kind, config, rows, writer, report)
+        writer.close()
+    except QuorumError:
+        # A refused file leaves the transaction usable, as before: the caller rolls it back, or a job
+        # records the refusal in it first.
+        writer.abort(None)
+        raise
+    except BaseException as exc:
+        writer.abort(exc)
+        raise
+    if report.created >= ANALYZE_AFTER:
+        bulk.analyze(db, Item, "project_id", "status")
+        bulk.analyze(db, Candidate, "item_id")
+    if report.created:
+        search_jobs.index_soon(db, project, actor)
+    audit.record(db, actor, action, "project", project.id, project_id=project.id, data=report.as_dict())
+    return report
+
+
+def _write_all(
+    kind: TaskType[Any, Any, Any],
+    config: Any,
+    rows: Iterable[tuple[int, dict[str, Any] | RowError]],
+    writer: _Writer,
+    report: ImportReport,
+) -> None:
     errors: list[dict[str, Any]] = []
     n_bad_rows = 0
     seen: set[str] = set()
@@ -249,10 +285,3 @@ def import_rows(
         )
     if report.total == 0:
         raise Invalid("the file holds no rows", [{"row": 0, "field": "", "msg": "empty file"}])
-    if report.created >= ANALYZE_AFTER:
-        bulk.analyze(db, Item, "project_id", "status")
-        bulk.analyze(db, Candidate, "item_id")
-    if report.created:
-        search_jobs.index_soon(db, project, actor)
-    audit.record(db, actor, action, "project", project.id, project_id=project.id, data=report.as_dict())
-    return report

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from quorum.core.search_text import search_text
 from quorum.db import bulk
+from quorum.db.dialect import is_postgresql
 from quorum.models import Candidate, Item, Project
 
 AWAITING = "awaiting"
@@ -63,24 +65,7 @@ def write_items(
     if new:
         # COPY on PostgreSQL, one executemany on SQLite (``db.bulk``): the bulk import's write path.
         ids = bulk.reserve_ids(db, Item, len(new))
-        bulk.insert_rows(
-            db,
-            Item,
-            [
-                {
-                    "id": ids[i],
-                    "project_id": project.id,
-                    "external_id": r.external_id,
-                    "payload": r.payload,
-                    "metadata": r.metadata,
-                    "gold": r.gold,
-                    "priority": r.priority,
-                    "status": status_for(None, r.awaiting),
-                    "search_text": search_text(r.payload),
-                }
-                for i, r in enumerate(new)
-            ],
-        )
+        bulk.insert_rows(db, Item, map(partial(_item_values, project.id), ids, new))
     for item, row in changed:
         item.payload, item.meta, item.gold, item.priority = row.payload, row.metadata, row.gold, row.priority
         item.status = status_for(item.status, row.awaiting)
@@ -91,6 +76,84 @@ def write_items(
     candidates = [{"item_id": item_id, **c} for item_id, row in pairs for c in row.candidates]
     bulk.insert_rows(db, Candidate, candidates)
     return ids
+
+
+def _item_values(project_id: int, item_id: int, row: ItemRow) -> dict[str, Any]:
+    return {
+        "id": item_id,
+        "project_id": project_id,
+        "external_id": row.external_id,
+        "payload": row.payload,
+        "metadata": row.metadata,
+        "gold": row.gold,
+        "priority": row.priority,
+        "status": status_for(None, row.awaiting),
+        "search_text": search_text(row.payload),
+    }
+
+
+class NewItems:
+    """``write_items`` for batch after batch of new items only (an import into a project that had none).
+
+    On PostgreSQL the items go through one ``COPY`` kept open across batches (``bulk.CopyStream``), so the
+    server applies a batch while the importer validates the next. The connection can serve no other query
+    while it is open, so the ``COPY`` pauses at the end of each block of reserved ids (blocks doubling up
+    to ``BLOCK_MAX``): the block's candidates' rows, held until then, go in with one ``COPY`` once their
+    items are in (their foreign key needs them), while those items' pages are still in the server's
+    cache; then the next block's ids are reserved. All of it in the caller's transaction. On SQLite each
+    batch is one ``write_items``. Call ``close`` at the end, or ``abort`` on a failure."""
+
+    def __init__(self, db: Session, project: Project) -> None:
+        self.db, self.project = db, project
+        self.streaming = is_postgresql(db)
+        self._ids: list[int] = []
+        self._block = 0
+        self._items: bulk.CopyStream | None = None
+        self._candidates: list[dict[str, Any]] = []
+
+    def add(self, rows: Sequence[ItemRow]) -> None:
+        if not self.streaming:
+            write_items(self.db, self.project, rows, [])
+            return
+        ids = self._take(len(rows))
+        if self._items is None:
+            self._items = bulk.CopyStream(self.db, Item, list(_item_values(0, 0, rows[0])))
+        self._items.write(map(partial(_item_values, self.project.id), ids, rows))
+        self._candidates.extend(
+            {"item_id": i, **c} for i, row in zip(ids, rows, strict=True) for c in row.candidates
+        )
+
+    def close(self) -> None:
+        self._end_block()
+
+    def abort(self, exc: BaseException | None) -> None:
+        """Stop without the held candidates: ``exc`` aborts the open ``COPY`` and with it the transaction;
+        with ``None`` the ``COPY`` ends and the transaction stays usable, holding the items written so far
+        (the caller rolls it back)."""
+        self._candidates = []
+        if self._items is not None:
+            items, self._items = self._items, None
+            items.close(exc)
+
+    def _take(self, n: int) -> list[int]:
+        if len(self._ids) < n:
+            self._end_block()
+            self._block = min(max(self._block * 2, n), BLOCK_MAX)
+            self._ids.extend(bulk.reserve_ids(self.db, Item, max(self._block, n - len(self._ids))))
+        ids, self._ids = self._ids[:n], self._ids[n:]
+        return ids
+
+    def _end_block(self) -> None:
+        if self._items is not None:
+            items, self._items = self._items, None
+            items.close()
+        candidates, self._candidates = self._candidates, []
+        bulk.insert_rows(self.db, Candidate, candidates)
+
+
+# The most item ids reserved at once: the most an import leaves unused in the sequence, and the most
+# items whose candidates' rows are held in memory.
+BLOCK_MAX = 16_384
 
 
 def ids_by_external_id(db: Session, project_id: int, external_ids: Sequence[str]) -> dict[str, int]:
