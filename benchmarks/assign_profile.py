@@ -134,6 +134,7 @@ def serve(url: str, port: int, out: str) -> None:
     profiles = ThreadProfiles() if os.environ.get("PROFILE_CPROFILE") else None
     if profiles is not None:
         deps._authenticated_unit = profiles.wrap(deps._authenticated_unit)
+        deps._unit = profiles.wrap(deps._unit)
     app = create_app(Settings(database_url=url, data_dir=tempfile.mkdtemp()))
     sampler = Sampler()
     started: list[float] = []

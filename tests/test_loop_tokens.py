@@ -148,6 +148,7 @@ def test_the_token_check_costs_the_pair_no_statement(
     assert len(per_next) == 1 and "projects" in per_next[0]
     assert len(per_submit) == 1 and "assignments" in per_submit[0]
     # next: the project with the token, the candidate, the lease; submit: the assignment with the token,
-    # then its writes (one statement on PostgreSQL, four on SQLite). SQLite's BEGIN IMMEDIATE is sent too.
+    # then its writes (one statement on PostgreSQL, four on SQLite). SQLite's BEGIN IMMEDIATE is sent
+    # too, PostgreSQL's SET LOCAL of generic plans (``db.dialect.generic_plans``).
     sqlite = database.dialect == "sqlite"
-    assert (n_next, n_submit) == ((4, 6) if sqlite else (3, 2))
+    assert (n_next, n_submit) == ((4, 6) if sqlite else (4, 3))

@@ -26,7 +26,7 @@ from quorum.assignments.rules import policy_of
 from quorum.core.critique_comments import annotator_metadata
 from quorum.core.policy import next_target
 from quorum.critiques import serving as critique_serving
-from quorum.db.dialect import is_postgresql, lock_for_update
+from quorum.db.dialect import generic_plans, is_postgresql, lock_for_update
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from quorum.judges import routing as judge_routing
@@ -57,6 +57,7 @@ def claim(db: Session, who: User | BearerToken, project_ref: int | str) -> Claim
     """The next lease with its item and project: the caller renders all three without reloading any
     (the session's identity map holds objects weakly, so a dropped reference costs a round trip). A
     token not yet checked is checked in the project's read."""
+    generic_plans(db)
     user, project = member_project(db, who, project_ref, ANNOTATE)
     # Not a secret, only a coin: whether this claim is a gold turn.
     leased = claim_lease(db, user, project, draw=random.random())
@@ -253,6 +254,7 @@ def submit(
             "Idempotency-Key must be at most 200 characters",
             [field_error("Idempotency-Key", "too long", at="header")],
         )
+    generic_plans(db)
     found = _submission(db, who, assignment_id, idempotency_key or None)
     user, assignment, project, item, earlier = (
         found.user,

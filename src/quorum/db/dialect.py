@@ -24,6 +24,15 @@ def is_postgresql(db: Session) -> bool:
     return db.get_bind().dialect.name == "postgresql"
 
 
+def generic_plans(db: Session) -> None:
+    """Let PostgreSQL run prepared statements on their generic plans for the rest of this unit of work.
+    The engine forces a fresh plan per execution (``db/engine.py``: an import's lookup of many ids needs
+    one), but the annotator loop's statements have one good plan for any parameters, and planning the
+    claim's scan afresh cost PostgreSQL five times running it (1.1 ms against 0.19 ms a claim here)."""
+    if is_postgresql(db):
+        db.connection().exec_driver_sql("SET LOCAL plan_cache_mode = auto")
+
+
 def lock_for_update(db: Session, query: Query) -> Query:
     """``query`` with ``FOR UPDATE`` on PostgreSQL: its rows stay locked until the unit of work ends."""
     return query.with_for_update() if is_postgresql(db) else query
