@@ -8,9 +8,12 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text, update
+from sqlalchemy.orm import Session
 
 from factories import Person, import_rows, person, project, text_rows
+from quorum.accounts.service import BearerToken
+from quorum.assignments import service
 from quorum.db import Database
 from quorum.db.types import utcnow
 from quorum.models import ApiToken, Assignment, User
@@ -148,7 +151,36 @@ def test_the_token_check_costs_the_pair_no_statement(
     assert len(per_next) == 1 and "projects" in per_next[0]
     assert len(per_submit) == 1 and "assignments" in per_submit[0]
     # next: the project with the token, the candidate, the lease; submit: the assignment with the token,
-    # then its writes (one statement on PostgreSQL, four on SQLite). SQLite's BEGIN IMMEDIATE is sent
-    # too, PostgreSQL's SET LOCAL of generic plans (``db.dialect.generic_plans``).
+    # then its writes (one statement on PostgreSQL, four on SQLite). SQLite's BEGIN IMMEDIATE is sent too.
     sqlite = database.dialect == "sqlite"
-    assert (n_next, n_submit) == ((4, 6) if sqlite else (4, 3))
+    assert (n_next, n_submit) == ((4, 6) if sqlite else (3, 2))
+
+
+def test_the_loop_runs_on_generic_plans_for_its_unit_of_work_only(world: dict, database: Database) -> None:
+    """The engine forces custom plans (an import's lookups need them); next and submit set generic
+    plans for their own unit of work, through a bearer token's first statement or on their own."""
+    if database.dialect != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    people, pid = world["people"], world["pid"]
+    ann = people["ann"]
+
+    def mode(db: Session) -> str:
+        return str(db.execute(text("SHOW plan_cache_mode")).scalar())
+
+    with database.session() as db:
+        assert mode(db) == "force_custom_plan"
+        claimed = service.claim(db, BearerToken(ann.token), pid)
+        assert claimed is not None
+        aid = claimed.assignment.id
+        assert mode(db) == "auto"
+    with database.session() as db:
+        assert mode(db) == "force_custom_plan"
+        service.submit(db, BearerToken(ann.token), aid, {"labels": ["pos"]}, 900)
+        assert mode(db) == "auto"
+    with database.session() as db:
+        user = db.get(User, ann.id)
+        assert user is not None
+        service.claim(db, user, pid)
+        assert mode(db) == "auto"
+    with database.session() as db:
+        assert mode(db) == "force_custom_plan"

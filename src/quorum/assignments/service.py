@@ -26,7 +26,7 @@ from quorum.assignments.rules import policy_of
 from quorum.core.critique_comments import annotator_metadata
 from quorum.core.policy import next_target
 from quorum.critiques import serving as critique_serving
-from quorum.db.dialect import generic_plans, is_postgresql, lock_for_update
+from quorum.db.dialect import generic_plans, generic_plans_column, is_postgresql, lock_for_update
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from quorum.judges import routing as judge_routing
@@ -56,8 +56,10 @@ class Claimed:
 def claim(db: Session, who: User | BearerToken, project_ref: int | str) -> Claimed | None:
     """The next lease with its item and project: the caller renders all three without reloading any
     (the session's identity map holds objects weakly, so a dropped reference costs a round trip). A
-    token not yet checked is checked in the project's read."""
-    generic_plans(db)
+    token not yet checked is checked in the project's read, which also sets the unit of work on generic
+    plans (``db.dialect.generic_plans``)."""
+    if isinstance(who, User):
+        generic_plans(db)
     user, project = member_project(db, who, project_ref, ANNOTATE)
     # Not a secret, only a coin: whether this claim is a gold turn.
     leased = claim_lease(db, user, project, draw=random.random())
@@ -182,6 +184,9 @@ def _submission_query(*, with_key: bool, lock: bool, by_token: bool = False) -> 
             Judgment,
             and_(Judgment.user_id == uid, Judgment.idempotency_key == bindparam("key", type_=String)),
         )
+    if by_token and lock:
+        # The unit of work's first statement: it sets the rest on generic plans (PostgreSQL).
+        query = query.add_columns(generic_plans_column())
     if lock:
         query = query.with_for_update(of=[Assignment, Item])
     return query
@@ -219,6 +224,7 @@ def _submission(
             user = user_for_token(db, who.plain)
     else:
         user = who
+        generic_plans(db)
     if found is None:
         params["uid"] = user.id
         found = db.execute(_submission_query(with_key=with_key, lock=lock), params).first()
@@ -254,7 +260,6 @@ def submit(
             "Idempotency-Key must be at most 200 characters",
             [field_error("Idempotency-Key", "too long", at="header")],
         )
-    generic_plans(db)
     found = _submission(db, who, assignment_id, idempotency_key or None)
     user, assignment, project, item, earlier = (
         found.user,
