@@ -8,16 +8,18 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from quorum import audit
+from quorum.accounts.access import Role, check_role, require_project
 from quorum.accounts.secrets import hash_password, hash_token, new_token, verify_password
 from quorum.assignments.queue import end_leases
 from quorum.core.input_checks import as_id
+from quorum.db.dialect import generic_plans_column, is_postgresql
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Invalid, NotAuthenticated, NotFound, field_error
-from quorum.models import ApiToken, User
+from quorum.models import ApiToken, Membership, Project, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 MIN_PASSWORD = 8
@@ -213,11 +215,42 @@ def create_token(
     return token, plain
 
 
+@dataclass(frozen=True)
+class BearerToken:
+    """An API token as sent, not yet checked: the annotator loop checks it inside its first statement
+    (``token_columns``, ``usable_token``, then ``token_user``) instead of a round trip of its own."""
+
+    plain: str
+
+    @property
+    def hash(self) -> str:
+        return hash_token(self.plain)
+
+
+# What the token check reads, in this order: a statement folding it in selects these first.
+TOKEN_COLUMNS = (User, ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at)
+
+
+def usable_token() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """``user_for_token``'s checks as SQL, on bound parameters ``token_hash`` and ``now``: the token's
+    and its user's join conditions. A statement joining both on these finds no row for any token that
+    check would refuse."""
+    token = and_(
+        ApiToken.token_hash == bindparam("token_hash", type_=String),
+        ApiToken.revoked_at.is_(None),
+        or_(
+            ApiToken.expires_at.is_(None),
+            ApiToken.expires_at > bindparam("now", type_=ApiToken.expires_at.type),
+        ),
+    )
+    return token, and_(User.id == ApiToken.user_id, User.is_active.is_(True))
+
+
 @cache
 def _token_query() -> Select[User, int, datetime | None, datetime | None, datetime | None]:
     # Built once: this runs on every API call, and building it cost as much CPU as sending it.
     return (
-        select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at)
+        select(*TOKEN_COLUMNS)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == bindparam("token_hash", type_=String))
     )
@@ -226,26 +259,76 @@ def _token_query() -> Select[User, int, datetime | None, datetime | None, dateti
 def user_for_token(db: Session, plain: str) -> User:
     # One round trip: this runs on every API call (plus a write at most once a minute per token).
     found = db.execute(_token_query(), {"token_hash": hash_token(plain)}).first()
-    if found is None or found.revoked_at is not None:
+    if found is None:
         raise NotAuthenticated("invalid or revoked API token")
-    now = utcnow()
-    if found.expires_at is not None and found.expires_at <= now:
-        raise NotAuthenticated("this API token has expired; create a new one")
+    return token_user(db, tuple(found), utcnow())
+
+
+def token_user(db: Session, found: tuple[Any, ...], now: datetime) -> User:
+    """The user of a token row (``TOKEN_COLUMNS``), or the 401 that says why not; notes the token's use
+    (a write at most once a minute per token)."""
     user: User = found[0]
+    token_id, revoked_at, expires_at, last_used_at = found[1:5]
+    if revoked_at is not None:
+        raise NotAuthenticated("invalid or revoked API token")
+    if expires_at is not None and expires_at <= now:
+        raise NotAuthenticated("this API token has expired; create a new one")
     if not user.is_active:
         raise NotAuthenticated("this account is deactivated")
-    if found.last_used_at is None or now - found.last_used_at >= LAST_USED_EVERY:
+    if last_used_at is None or now - last_used_at >= LAST_USED_EVERY:
         # Conditional, so concurrent requests with one token write it once.
         db.execute(
             update(ApiToken)
             .where(
-                ApiToken.id == found.id,
+                ApiToken.id == token_id,
                 or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_EVERY),
             )
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
     return user
+
+
+@cache
+def _token_project_query(*, postgresql: bool) -> Select[*tuple[Any, ...]]:
+    """The token's row and the project of id ``ref`` with the user's role there (both None: no such
+    project), in one statement; built once. On PostgreSQL it also sets the rest of the unit of work on
+    generic plans (``db.dialect.generic_plans``)."""
+    extra = (generic_plans_column(),) if postgresql else ()
+    return (
+        select(*TOKEN_COLUMNS, Project, Membership.role, *extra)
+        .select_from(ApiToken)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(Project, Project.id == bindparam("ref", type_=Integer))
+        .outerjoin(Membership, and_(Membership.project_id == Project.id, Membership.user_id == User.id))
+        .where(ApiToken.token_hash == bindparam("token_hash", type_=String))
+        .execution_options(populate_existing=True)
+    )
+
+
+def member_project(
+    db: Session, who: User | BearerToken, ref: int | str, allowed: frozenset[Role]
+) -> tuple[User, Project]:
+    """The caller and ``require_project``'s project. From a token not yet checked, ``user_for_token``
+    and ``require_project`` in one round trip where ``ref`` is an id (every annotator's ``next`` starts
+    here): the same errors in the same order."""
+    project_id = as_id(ref)
+    if isinstance(who, BearerToken) and project_id is None:
+        who = user_for_token(db, who.plain)
+    if isinstance(who, User):
+        return who, require_project(db, who, ref, allowed)
+    query = _token_project_query(postgresql=is_postgresql(db))
+    found = db.execute(query, {"token_hash": who.hash, "ref": project_id}).first()
+    if found is None:
+        raise NotAuthenticated("invalid or revoked API token")
+    columns = tuple(found)
+    user = token_user(db, columns[:5], utcnow())
+    project, role = columns[5], columns[6]
+    if project is None:
+        # Not an id of any project: a name made of digits, or nothing (``find_project``'s order).
+        return user, require_project(db, user, ref, allowed)
+    check_role(user, project, Role(role) if role else None, allowed, ref=ref)
+    return user, project
 
 
 def revoke_all_tokens(db: Session, user: User) -> int:

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from quorum.accounts.access import MANAGE, require_project
+from quorum.accounts.service import BearerToken
 from quorum.assignments import pins, priority, quality_gate, service
 from quorum.assignments.schemas import (
     AssignmentOut,
@@ -29,7 +30,7 @@ from quorum.core.input_checks import Id
 from quorum.critiques import serving as critique_serving
 from quorum.models import User
 from quorum.suggestions import serving as suggestion_serving
-from quorum.web.deps import DB, CurrentUser, as_current_user, credentials_sent
+from quorum.web.deps import DB, CurrentUser, as_caller, credentials_sent
 
 router = APIRouter(prefix="/api/v1", tags=["annotation"])
 
@@ -53,8 +54,8 @@ def _json(
     dependencies=[Depends(credentials_sent)],
 )
 async def next_task(ref: str, request: Request) -> NextTask | Response:
-    def work(db: Session, user: User) -> NextTask | None:
-        claimed = service.claim(db, user, ref)
+    def work(db: Session, who: User | BearerToken) -> NextTask | None:
+        claimed = service.claim(db, who, ref)
         if claimed is None:
             return None
         assignment = claimed.assignment
@@ -67,7 +68,7 @@ async def next_task(ref: str, request: Request) -> NextTask | Response:
             fields["critique"] = critique_serving.serve(db, claimed.item, assignment, view["display_order"])
         return NextTask(assignment=AssignmentOut(**fields, item=TaskItem(**view)))
 
-    found = await as_current_user(request, work)
+    found = await as_caller(request, work)
     if found is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return _json(found, exclude_unset=True)
@@ -85,9 +86,9 @@ async def submit(
     request: Request,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Response:
-    def work(db: Session, user: User) -> tuple[SubmitOut, bool]:
+    def work(db: Session, who: User | BearerToken) -> tuple[SubmitOut, bool]:
         result = service.submit(
-            db, user, assignment_id, body.answer, body.time_spent_ms, idempotency_key,
+            db, who, assignment_id, body.answer, body.time_spent_ms, idempotency_key,
             critique_fates=body.critique_fates,
         )  # fmt: skip
         j = result.judgment
@@ -103,7 +104,7 @@ async def submit(
         )
         return SubmitOut(judgment=created), result.replayed
 
-    out, replayed = await as_current_user(request, work)
+    out, replayed = await as_caller(request, work)
     response = _json(out, status.HTTP_201_CREATED)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"

@@ -41,7 +41,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, defer, make_transient_to_detached
 
 from quorum.accounts.access import require_working
 from quorum.assignments import qualification
@@ -139,6 +139,8 @@ def _candidate_query(*, gold: bool, excluding: bool, lock: bool, claim_lock: boo
         )
         .order_by(Item.priority.desc(), Item.id)
         .limit(1)
+        # The console's copy of the payload's text: the loop never shows it, and it doubles the bytes.
+        .options(defer(Item.search_text))
         .execution_options(populate_existing=True)
     )
     if excluding:

@@ -7,23 +7,31 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, Select, String, and_, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from quorum import audit
-from quorum.accounts.access import ANNOTATE, check_role, require_project, require_working
+from quorum.accounts.access import ANNOTATE, check_role, require_working
+from quorum.accounts.service import (
+    TOKEN_COLUMNS,
+    BearerToken,
+    member_project,
+    token_user,
+    usable_token,
+    user_for_token,
+)
 from quorum.assignments import overlap, recording
 from quorum.assignments.queue import claim_lease, live_leases, target_of
 from quorum.assignments.rules import policy_of
 from quorum.core.critique_comments import annotator_metadata
 from quorum.core.policy import next_target
 from quorum.critiques import serving as critique_serving
-from quorum.db.dialect import is_postgresql, lock_for_update
+from quorum.db.dialect import generic_plans, generic_plans_column, is_postgresql, lock_for_update
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from quorum.judges import routing as judge_routing
 from quorum.judgments.repository import with_annotator
-from quorum.models import Assignment, Item, Judgment, Membership, Project, User
+from quorum.models import ActiveSetting, ApiToken, Assignment, Item, Judgment, Membership, Project, User
 from quorum.reward import hook as reward_hook
 from quorum.suggestions import serving as suggestion_serving
 from quorum.task_types import registry
@@ -45,10 +53,14 @@ class Claimed:
     project: Project
 
 
-def claim(db: Session, user: User, project_ref: int | str) -> Claimed | None:
+def claim(db: Session, who: User | BearerToken, project_ref: int | str) -> Claimed | None:
     """The next lease with its item and project: the caller renders all three without reloading any
-    (the session's identity map holds objects weakly, so a dropped reference costs a round trip)."""
-    project = require_project(db, user, project_ref, ANNOTATE)
+    (the session's identity map holds objects weakly, so a dropped reference costs a round trip). A
+    token not yet checked is checked in the project's read, which also sets the unit of work on generic
+    plans (``db.dialect.generic_plans``)."""
+    if isinstance(who, User):
+        generic_plans(db)
+    user, project = member_project(db, who, project_ref, ANNOTATE)
     # Not a secret, only a coin: whether this claim is a gold turn.
     leased = claim_lease(db, user, project, draw=random.random())
     if leased is None:
@@ -147,41 +159,81 @@ def owned_assignment(
 
 
 @cache
-def _submission_query(*, with_key: bool, lock: bool) -> Select[*tuple[Any, ...]]:
-    """Built once per shape with bound parameters ``aid`` (and ``uid``, ``key``)."""
+def _submission_query(*, with_key: bool, lock: bool, by_token: bool = False) -> Select[*tuple[Any, ...]]:
+    """Built once per shape with bound parameters ``aid`` (and ``uid``, ``key``): the assignment, its
+    project, item and owner's role, the project's ``retrain_every`` (the reward hook's setting) and the
+    judgment with this key. ``by_token``: the caller's token row first (``TOKEN_COLUMNS``), joined on
+    ``usable_token`` (``token_hash``, ``now``): no row for a token that check refuses, so nothing is
+    locked for one."""
+    columns = (Assignment, Project, Item, Membership.role, ActiveSetting.retrain_every)
     query: Select[*tuple[Any, ...]] = (
-        _with_owner_role(select(Assignment, Project, Item, Membership.role))
+        _with_owner_role(select(*TOKEN_COLUMNS, *columns) if by_token else select(*columns))
         .join(Item, Item.id == Assignment.item_id)
+        .outerjoin(ActiveSetting, ActiveSetting.project_id == Assignment.project_id)
         .where(Assignment.id == bindparam("aid", type_=Integer))
+        .options(defer(Item.search_text))  # the console's copy of the payload's text
         .execution_options(populate_existing=True)
     )
+    uid: ColumnElement[int] | InstrumentedAttribute[int] = bindparam("uid", type_=Integer)
+    if by_token:
+        token, owner = usable_token()
+        query = query.join(ApiToken, token).join(User, owner)
+        uid = ApiToken.user_id
     if with_key:
         query = query.add_columns(Judgment).outerjoin(
             Judgment,
-            and_(
-                Judgment.user_id == bindparam("uid", type_=Integer),
-                Judgment.idempotency_key == bindparam("key", type_=String),
-            ),
+            and_(Judgment.user_id == uid, Judgment.idempotency_key == bindparam("key", type_=String)),
         )
+    if by_token and lock:
+        # The unit of work's first statement: it sets the rest on generic plans (PostgreSQL).
+        query = query.add_columns(generic_plans_column())
     if lock:
         query = query.with_for_update(of=[Assignment, Item])
     return query
 
 
+@dataclass(frozen=True)
+class _Submission:
+    user: User
+    assignment: Assignment
+    project: Project
+    item: Item
+    retrain_every: int | None
+    earlier: Judgment | None
+
+
 def _submission(
-    db: Session, user: User, assignment_id: int, idempotency_key: str | None
-) -> tuple[Assignment, Project, Item, Judgment | None]:
+    db: Session, who: User | BearerToken, assignment_id: int, idempotency_key: str | None
+) -> _Submission:
     """The assignment and its item (both locked, as ``_own_assignment`` and ``lock_item``), its project,
-    the owner's role there and the user's judgment with this idempotency key, in one round trip."""
-    query = _submission_query(with_key=idempotency_key is not None, lock=is_postgresql(db))
-    params = {"aid": assignment_id, "uid": user.id, "key": idempotency_key}
-    found = db.execute(query, params).first()
+    the owner's role there and the user's judgment with this idempotency key, in one round trip; from a
+    token not yet checked, with the token's check (no row: the check on its own says why, or there is no
+    such assignment)."""
+    with_key, lock = idempotency_key is not None, is_postgresql(db)
+    params: dict[str, Any] = {"aid": assignment_id, "key": idempotency_key}
+    found = None
+    if isinstance(who, BearerToken):
+        now = utcnow()
+        params |= {"token_hash": who.hash, "now": now}
+        found = db.execute(_submission_query(with_key=with_key, lock=lock, by_token=True), params).first()
+        if found is not None:
+            columns: tuple[Any, ...] = tuple(found)
+            user = token_user(db, columns[:5], now)
+            columns = columns[5:]
+        else:
+            user = user_for_token(db, who.plain)
+    else:
+        user = who
+        generic_plans(db)
     if found is None:
-        raise NotFound(f"no assignment {assignment_id}")
-    columns: tuple[Any, ...] = tuple(found)
-    assignment, project, item, role = columns[0], columns[1], columns[2], columns[3]
+        params["uid"] = user.id
+        found = db.execute(_submission_query(with_key=with_key, lock=lock), params).first()
+        if found is None:
+            raise NotFound(f"no assignment {assignment_id}")
+        columns = tuple(found)
+    assignment, project, item, role, retrain_every = columns[:5]
     _may_work(user, assignment, project, role)
-    return assignment, project, item, columns[4] if len(columns) > 4 else None
+    return _Submission(user, assignment, project, item, retrain_every, columns[5] if with_key else None)
 
 
 def lock_item(db: Session, item_id: int) -> Item:
@@ -195,7 +247,7 @@ def lock_item(db: Session, item_id: int) -> Item:
 
 def submit(
     db: Session,
-    user: User,
+    who: User | BearerToken,
     assignment_id: int,
     answer: Any,
     time_spent_ms: int,
@@ -208,7 +260,14 @@ def submit(
             "Idempotency-Key must be at most 200 characters",
             [field_error("Idempotency-Key", "too long", at="header")],
         )
-    assignment, project, item, earlier = _submission(db, user, assignment_id, idempotency_key or None)
+    found = _submission(db, who, assignment_id, idempotency_key or None)
+    user, assignment, project, item, earlier = (
+        found.user,
+        found.assignment,
+        found.project,
+        found.item,
+        found.earlier,
+    )
     if idempotency_key:
         if earlier is None and assignment.status == "submitted":
             # A concurrent submit with this key committed while we waited for the row lock: the joined
@@ -275,7 +334,7 @@ def submit(
     completes = status == "complete" and item.status != "complete"
     recording.record(db, judgment, assignment, item, count=count, status=status, overlap_target=target)
     if completes:
-        reward_hook.after_complete(db, project, user.id)
+        reward_hook.after_complete(db, project, user.id, found.retrain_every)
     return Submitted(judgment, replayed=False)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from quorum.core import json_text
+from quorum.db.pg_cursor import DescribedCursor
 from quorum.errors import Conflict
 
 
@@ -80,7 +81,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         echo=echo,
         pool_size=POOL_SIZE,
         max_overflow=POOL_OVERFLOW,
-        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan", "cursor_factory": DescribedCursor},
         # Every JSON column read (an export reads a project's worth) parses at orjson's speed.
         json_deserializer=json_text.loads,
     )

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from quorum.accounts import service as accounts
+from quorum.accounts.service import BearerToken
 from quorum.db import Database
 from quorum.db.engine import POOL_SIZE
 from quorum.errors import Forbidden, NotAuthenticated
@@ -67,13 +68,18 @@ def session_user(request: Request, db: Session) -> User | None:
     return user
 
 
+def bearer_token(request: Request) -> BearerToken | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    return BearerToken(token) if scheme.lower() == "bearer" and token else None
+
+
 def current_user(request: Request, db: DB) -> User:
     """API callers send a Bearer token; the browser's own scripts use the session cookie plus the CSRF
     header on every unsafe method."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return accounts.user_for_token(db, token.strip())
+    token = bearer_token(request)
+    if token is not None:
+        return accounts.user_for_token(db, token.plain)
     user = session_user(request, db)
     if user is not None:
         if request.method not in SAFE_METHODS and not csrf_ok(
@@ -101,6 +107,11 @@ def _authenticated_unit(request: Request, work: Callable[[Session, User], T]) ->
         return work(db, current_user(request, db))
 
 
+def _unit(request: Request, work: Callable[[Session, User | BearerToken], T]) -> T:
+    with get_database(request).session() as db:
+        return work(db, bearer_token(request) or current_user(request, db))
+
+
 NO_CREDENTIALS = "send an API token as 'Authorization: Bearer <token>'"
 
 
@@ -122,6 +133,19 @@ async def as_current_user(request: Request, work: Callable[[Session, User], T]) 
     """``work(db, user)`` in one unit of work, authenticated as ``CurrentUser`` is: what a route taking
     ``DB`` and ``CurrentUser`` does, in one worker-thread hop where those take three. For the annotator
     loop's routes, called by every annotator for every item."""
+    return await _in_work_thread(_authenticated_unit, request, work)
+
+
+async def as_caller(request: Request, work: Callable[[Session, User | BearerToken], T]) -> T:
+    """``as_current_user`` for a service that checks a bearer token inside its own first statement
+    (``accounts.service.BearerToken``): ``work`` gets the token unchecked, or the session's user checked
+    as ``CurrentUser`` checks it."""
+    return await _in_work_thread(_unit, request, work)
+
+
+async def _in_work_thread(
+    unit: Callable[[Request, Callable[..., T]], T], request: Request, work: Callable[..., T]
+) -> T:
     context = contextvars.copy_context()
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_WORK_THREADS, context.run, _authenticated_unit, request, work)
+    return await loop.run_in_executor(_WORK_THREADS, context.run, unit, request, work)
