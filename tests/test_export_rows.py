@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from factories import person, project
@@ -45,6 +46,35 @@ AWKWARD = {
 }
 
 
+# Stored as the importer stores them (orjson's compact text, where the ORM writes json.dumps' text): on
+# SQLite such text may be written as it is. A digit before an "e" (an exponent, or a hash) is decoded.
+AS_IMPORTED = [
+    (
+        {
+            "messages": [{"role": "user", "content": "é ✓ \u2028 😀 <tag/>"}],
+            "n": [0.1, 1.0, -0.0, 100.0, 2.5],
+        },
+        {"": True, "z": None, "k": {"deep": [[], {}]}},
+    ),
+    ({"messages": [{"role": "user", "content": "sha 3e4f"}], "tiny": 1e-7, "huge": 1e20}, {"n": 2**63 - 1}),
+]
+
+
+def _store_as_imported(db: Session, pid: int) -> None:
+    jsonb = "CAST(:{} AS jsonb)" if db.get_bind().dialect.name == "postgresql" else ":{}"
+    for i, (payload, meta) in enumerate(AS_IMPORTED):
+        item = Item(project_id=pid, external_id=f"imported {i}", payload={}, meta={})
+        db.add(item)
+        db.flush()
+        db.execute(
+            text(
+                f"UPDATE items SET payload = {jsonb.format('p')}, metadata = {jsonb.format('m')} WHERE id = :id"
+            ),
+            {"id": item.id, "p": orjson.dumps(payload).decode(), "m": orjson.dumps(meta).decode()},
+        )
+        db.expire(item)
+
+
 def _seed(database: Database) -> int:
     admin = person(database, "admin", admin=True)
     a, b = person(database, "ann-a"), person(database, "ann-b")
@@ -61,6 +91,7 @@ def _seed(database: Database) -> int:
         ]  # fmt: skip
         db.add_all(items)
         db.flush()
+        _store_as_imported(db, pid)
         for item in items[:3]:
             db.add(Candidate(item_id=item.id, position=1, model="small", provider=None, params={}))
             db.add(Candidate(item_id=item.id, position=0, model="big", provider="openai", params={"t": 0.7}))

@@ -212,7 +212,7 @@ def export_to_file(
             f"output must be one of {', '.join(OUTPUTS)}",
             [field_error("output", "unknown output")],
         )
-    count = write(lines(db, project, fmt, options), out, output)
+    count = write(rows(db, project, fmt, options), out, output)
     record_export(db, actor, project.id, fmt, output, count, str(out), options)
     return count
 
