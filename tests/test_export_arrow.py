@@ -31,6 +31,8 @@ def _rows(n: int) -> list[dict[str, Any]]:
                 "answer": {"choice": "A" if i % 2 else "B", "score": [-0.0, 1e-7, 0.1 + 0.2][i % 3]},
                 # A list in some rows, a string in others: Arrow's reader finds the change, Json too.
                 "mixed": [1, 2] if i % 5 else "text",
+                # A number in some rows, a string in others: only Arrow's reader sees it change (Json too).
+                "number_or_text": i if i % 3 else "three",
                 # A string that reads as JSON in a Json field is kept as it is, as the loader does.
                 "metadata": {"a": 1} if i % 2 else "[1, 2]",
                 "maybe": None if i % 2 else "text",
@@ -84,6 +86,7 @@ def test_parquet_and_folder_read_back_as_the_json_loader_reads_the_lines(
     from_disk = datasets.Dataset.load_from_disk(str(tmp_path / "out-hf"))
     assert isinstance(expected.features["params"], datasets.Json)
     assert isinstance(expected.features["mixed"], datasets.Json)
+    assert isinstance(expected.features["number_or_text"], datasets.Json)
     for loaded in (from_parquet, from_disk):
         assert loaded.features == expected.features
         assert _rounded(loaded.to_list()) == _rounded(expected.to_list())

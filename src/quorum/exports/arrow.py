@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 CHUNK = 10 << 20  # the JSON loader's default chunksize
 
-Path_ = list[str | int]
+FieldPath = list[str | int]
 
 
 def _leaf(value: Any) -> Any:
@@ -41,7 +41,7 @@ def _leaf(value: Any) -> Any:
     return dumps(value)
 
 
-def encoder(path: Path_) -> Callable[[Any], Any]:
+def encoder(path: FieldPath) -> Callable[[Any], Any]:
     """``datasets.utils.json.json_encode_field(·, path)`` with orjson, made once per path: the value at
     ``path`` (``0`` steps into each element of a list) as JSON text, the rest of the row as it was."""
     if not path:
@@ -52,11 +52,11 @@ def encoder(path: Path_) -> Callable[[Any], Any]:
     return lambda value: None if value is None else {**value, step: inner(value.get(step))}
 
 
-def _encoders(paths: list[Path_]) -> list[Callable[[Any], Any]]:
+def _encoders(paths: list[FieldPath]) -> list[Callable[[Any], Any]]:
     return [encoder(path) for path in paths]
 
 
-def _lines(rows: list[dict[str, Any]], paths: list[Path_]) -> bytes:
+def _lines(rows: list[dict[str, Any]], paths: list[FieldPath]) -> bytes:
     encoders = _encoders(paths)
     out = []
     for row in rows:
@@ -70,7 +70,7 @@ class ArrowRows:
     """Chunks of export rows as Arrow tables of one schema, ``features`` and ``schema`` set by the first."""
 
     def __init__(self) -> None:
-        self.paths: list[Path_] = []
+        self.paths: list[FieldPath] = []
         self.features: datasets.Features | None = None
         self.schema: pa.Schema | None = None
 
