@@ -13,7 +13,6 @@ microseconds are 0)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from sqlalchemy import text
@@ -99,66 +98,19 @@ ORDER BY i.id LIMIT :limit
 """
 
 
-class Pages:
-    """The project's items by id, ``BATCH`` at a time; ``only_judged``: those with a judgment.
-
-    ``read_ahead()`` starts the next page's query on a worker thread while the caller works on the page it
-    has: on PostgreSQL the server builds the next rows in its own process while Python decodes, aggregates
-    and writes these (the thread waits without the GIL). The caller promises not to use the session until
-    it takes the next page; the iterator waits for the query there, and on close. Not on SQLite: its
-    ``json_object`` runs inside each row's step, which gives the GIL up and takes it back row by row, so
-    the reading thread queues behind the writing one for the GIL at every row."""
-
-    def __init__(self, db: Session, project_id: int, *, only_judged: bool) -> None:
-        self._db = db
-        self._project_id = project_id
-        postgresql = is_postgresql(db)
-        if postgresql:
-            # The correlated aggregates look costly to the planner (a few rows per item, thousands of items),
-            # so PostgreSQL compiled each page with JIT: 0.2 s per page, more than running it.
-            db.execute(text("SET LOCAL jit = off"))
-        sql = _PG if postgresql else _SQLITE
-        self._statement = text(sql.format(judged="AND i.judgment_count > 0" if only_judged else ""))
-        self._ahead = postgresql
-        self._after = 0
-        self._pool: ThreadPoolExecutor | None = None
-        self._next: Future[list[Any]] | None = None
-
-    def _fetch(self) -> list[Any]:
-        params = {"project": self._project_id, "after": self._after, "limit": BATCH}
-        return list(self._db.execute(self._statement, params).all())
-
-    def read_ahead(self) -> None:
-        if self._ahead and self._next is None:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-pages")
-            self._next = self._pool.submit(self._fetch)
-
-    def _take(self) -> list[Any]:
-        pending, self._next = self._next, None
-        return self._fetch() if pending is None else pending.result()
-
-    def __iter__(self) -> Iterator[list[Row]]:
-        try:
-            while True:
-                found = self._take()
-                if not found:
-                    return
-                self._after = found[-1][0]
-                yield [Row(i, None if gold is None else loads(gold), loads(data)) for i, gold, data in found]
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        """Waits for a query still running (the session is the caller's again) and ends the thread."""
-        pending, self._next = self._next, None
-        # Not started: dropped. Running: waited for; its error, if any, goes with the export being left.
-        if pending is not None and not pending.cancel():
-            pending.exception()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
-
-
-def pages(db: Session, project_id: int, *, only_judged: bool) -> Pages:
-    return Pages(db, project_id, only_judged=only_judged)
+def pages(db: Session, project_id: int, *, only_judged: bool) -> Iterator[list[Row]]:
+    """The project's items by id, ``BATCH`` at a time; ``only_judged``: those with a judgment."""
+    postgresql = is_postgresql(db)
+    if postgresql:
+        # The correlated aggregates look costly to the planner (a few rows per item, thousands of items), so
+        # PostgreSQL compiled each page with JIT: 0.2 s per page, more than running it.
+        db.execute(text("SET LOCAL jit = off"))
+    sql = _PG if postgresql else _SQLITE
+    statement = text(sql.format(judged="AND i.judgment_count > 0" if only_judged else ""))
+    after = 0
+    while True:
+        found = db.execute(statement, {"project": project_id, "after": after, "limit": BATCH}).all()
+        if not found:
+            return
+        after = found[-1][0]
+        yield [Row(i, None if gold is None else loads(gold), loads(data)) for i, gold, data in found]

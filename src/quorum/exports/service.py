@@ -144,16 +144,13 @@ def rows(
     judged = judge_export.has_judges(db, project)
     # Most projects are exported before anyone reviews: then no page needs the query of review outcomes.
     reviews = db.scalar(select(Review.id).where(Review.project_id == project.id).limit(1)) is not None
-    reading = pages(db, project.id, only_judged=writer is not None)
-    for page in reading:
+    for page in pages(db, project.id, only_judged=writer is not None):
         ids = [row.item_id for row in page]
         reviewed = outcomes(db, ids) if reviews else {}
         _fill_in(db, page, options)
         # Additive: the reward model's latest score of the item's pair, where it has one.
         scores = reward_versions.scores_for(db, project.id, ids) if scored else {}
         verdicts = judge_export.verdicts(db, ids) if judged else {}
-        # The page's queries are done: the next page is read while this one is aggregated and written.
-        reading.read_ahead()
         for row in page:
             outcome = reviewed.get(row.item_id)
             judgments = row.data["judgments"]
