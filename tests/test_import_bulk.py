@@ -15,7 +15,7 @@ from factories import import_rows, jsonl, pairwise_rows, person, project
 from quorum.config import Settings
 from quorum.db import Database, bulk
 from quorum.errors import Conflict, Invalid
-from quorum.items import importer
+from quorum.items import importer, payloads
 from quorum.items.payloads import ItemRow, NewItems, write_items
 from quorum.items.readers import _checked, read_rows
 from quorum.jobs.queue import build_queue
@@ -243,11 +243,17 @@ def test_a_large_import_leaves_statistics_that_count_its_rows(
                 text("SELECT relname, reltuples FROM pg_class WHERE relname IN ('items', 'candidates')")
             ).all()
         )
-        analyzed = db.scalar(
-            text("SELECT count(*) FROM pg_stats WHERE tablename = 'items' AND attname = 'project_id'")
+        analyzed = set(
+            db.scalars(
+                text(
+                    "SELECT attname FROM pg_stats WHERE tablename = 'items'"
+                    " AND attname IN ('project_id', 'external_id')"
+                )
+            )
         )
     assert tuples == {"items": 23, "candidates": 46}
-    assert analyzed == 1
+    # external_id's: without them a re-import's lookup of a batch's ids was planned as a scan of the table.
+    assert analyzed == {"project_id", "external_id"}
 
 
 def test_a_background_import_refused_mid_stream_fails_its_job_and_writes_nothing(
@@ -324,3 +330,30 @@ def test_a_file_refused_mid_stream_inside_a_savepoint_leaves_the_session_usable(
         target.name = "still usable"
     with database.session() as db:
         assert db.get_one(Project, pid).name == "still usable"
+
+
+def test_an_unexpected_failure_mid_stream_aborts_the_copy_and_rolls_everything_back(
+    database: Database, tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid = project(database, "pw", task_type="pairwise")
+    path = tmp_path / "items.jsonl"
+    path.write_bytes(jsonl(pairwise_rows(23)))
+    real = payloads.search_text
+
+    def failing(payload: Any) -> str:
+        if "question 17?" in str(payload):
+            raise RuntimeError("disk on fire")
+        return real(payload)
+
+    monkeypatch.setattr(payloads, "search_text", failing)
+
+    def run() -> None:
+        with database.session() as db:
+            importer.import_file(db, None, db.get_one(Project, pid), path)
+
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        run()
+    assert _counts(database, pid) == (0, 0)
+    monkeypatch.setattr(payloads, "search_text", real)
+    run()  # the connection went back to the pool whole
+    assert _counts(database, pid) == (23, 46)
