@@ -123,6 +123,118 @@ class ThreadProfiles:
             stats.dump_stats(path)
 
 
+class CpuMeter(threading.Thread):
+    """CPU seconds used by the server's processes, this process (the load generator or the bare-SQL
+    client) and the PostgreSQL backends of this database, sampled every 0.2 s so that a backend which
+    exits keeps what it used until its last sample."""
+
+    def __init__(self, url: str, server_pid: int) -> None:
+        super().__init__(daemon=True, name="cpu-meter")
+        self.url, self.server_pid = url, server_pid
+        self.seen: dict[int, float] = {}
+        self.start_values: dict[int, float] = {}
+        self.running = True
+        self.baseline = True
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True)
+
+    def backends(self) -> list[int]:
+        rows = self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def sample(self) -> None:
+        from assign_crowd import _ticks
+
+        tick = os.sysconf("SC_CLK_TCK")
+        children = [
+            int(p)
+            for p in Path(f"/proc/{self.server_pid}/task/{self.server_pid}/children").read_text().split()
+        ]
+        for pid in [self.server_pid, *children, *self.backends()]:
+            used = _ticks(pid) / tick
+            if used:
+                # A process first seen after the baseline started meanwhile: all its CPU counts.
+                self.start_values.setdefault(pid, used if self.baseline else 0.0)
+                self.seen[pid] = used
+
+    def run(self) -> None:
+        while self.running:
+            self.sample()
+            time.sleep(0.2)
+
+    def measure(self, work: Any) -> tuple[Any, dict[str, float]]:
+        """Run ``work()``; the CPU each part used meanwhile."""
+        self.seen, self.start_values, self.baseline = {}, {}, True
+        self.sample()
+        self.baseline = False
+        own = time.process_time()
+        result = work()
+        self.sample()
+        own = time.process_time() - own
+        server = {
+            self.server_pid,
+            *[
+                int(p)
+                for p in Path(f"/proc/{self.server_pid}/task/{self.server_pid}/children").read_text().split()
+            ],
+        }
+        used = {pid: self.seen[pid] - self.start_values.get(pid, 0.0) for pid in self.seen}
+        return result, {
+            "server": sum(v for pid, v in used.items() if pid in server),
+            "postgres": sum(v for pid, v in used.items() if pid not in server),
+            "client": own,
+        }
+
+
+def cpu_main(args: argparse.Namespace) -> None:
+    """Machine CPU per pair of ours, the no-op floor and the bare-SQL ceiling: on a machine whose cores
+    are all busy, rate = cores / CPU per pair, so (floor + ceiling CPU) / our CPU is the issue's
+    fraction of the combined floor with the machine's other load taken out."""
+    import assign
+    from assign_sql import sql_level
+
+    assign.PG_DB = PG_DB
+    url = assign.fresh_database()
+    tokens = assign.make_people(url, args.clients)
+    uids = assign.user_ids(url)
+    pid = assign.make_project(url, "main", args.items)
+    sql_pid = assign.make_project(url, "sql", args.items)
+    server = assign.Server(url, args.workers)
+    results: dict[str, dict[str, float]] = {}
+    try:
+        asyncio.run(assign.http_level(server.base, tokens, pid, args.clients, 2.0))
+        meter = CpuMeter(url, server.proc.pid)
+        meter.start()
+        load = os.getloadavg()
+        for name, work in (
+            (
+                "ours",
+                lambda: asyncio.run(assign.http_level(server.base, tokens, pid, args.clients, args.seconds)),
+            ),
+            ("floor", lambda: asyncio.run(assign.http_floor(server.base, args.clients, args.seconds))),
+            ("sql", lambda: sql_level(url, uids, sql_pid, args.clients, args.seconds)),
+        ):
+            run, used = meter.measure(work)
+            pairs = max(run.claims, 1)
+            results[name] = {k: round(v / pairs * 1000, 3) for k, v in used.items()} | {
+                "pairs_per_s": round(run.claims / run.seconds, 1)
+            }
+            results[name]["total"] = round(sum(results[name][k] for k in ("server", "postgres", "client")), 3)
+    finally:
+        server.stop()
+    print(f"load average {load} -> {os.getloadavg()}; {args.clients} clients, --workers {args.workers}")
+    print(f"{'':8} {'pairs/s':>8} {'server':>8} {'postgres':>9} {'client':>8} {'total ms CPU/pair':>18}")
+    for name, r in results.items():
+        print(
+            f"{name:8} {r['pairs_per_s']:8} {r['server']:8} {r['postgres']:9} {r['client']:8} {r['total']:18}"
+        )
+    fraction = (results["floor"]["total"] + results["sql"]["total"]) / results["ours"]["total"]
+    print(f"CPU fraction of the combined floor: {fraction:.2f}")
+
+
 def serve(url: str, port: int, out: str) -> None:
     """The child: ``quorum serve``'s app under uvicorn with the sampler, until SIGINT (then the report)."""
     import uvicorn
@@ -173,10 +285,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cpu", action="store_true", help="CPU per pair of ours, the floor and the ceiling")
     parser.add_argument("--serve", nargs=3, metavar=("URL", "PORT", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.serve[0], int(args.serve[1]), args.serve[2])
+        return
+    if args.cpu:
+        cpu_main(args)
         return
 
     import assign

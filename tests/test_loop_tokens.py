@@ -4,16 +4,19 @@ sends no statement of its own for the check."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from factories import Person, import_rows, person, project, text_rows
 from quorum.accounts.service import BearerToken
 from quorum.assignments import service
+from quorum.assignments.queue import _candidate_query
 from quorum.db import Database
 from quorum.db.types import utcnow
 from quorum.models import ApiToken, Assignment, User
@@ -184,3 +187,12 @@ def test_the_loop_runs_on_generic_plans_for_its_unit_of_work_only(world: dict, d
         assert mode(db) == "auto"
     with database.session() as db:
         assert mode(db) == "force_custom_plan"
+
+
+def test_the_claims_scan_has_a_literal_limit() -> None:
+    """Under a bound LIMIT PostgreSQL's generic plan for the scan looked too dear to choose (it assumes
+    many rows), so every claim planned the scan afresh; a literal LIMIT lets it run on its cached plan."""
+    for gold in (False, True):
+        query = _candidate_query(gold=gold, excluding=False, lock=True, claim_lock=True)
+        sql = str(query.compile(dialect=postgresql.dialect()))
+        assert re.search(r"\bLIMIT 1\b", sql), sql[-200:]

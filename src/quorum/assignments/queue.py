@@ -59,6 +59,7 @@ MAX_ATTEMPTS = 8
 ORDER_SEEDS = 2**31  # fits a 32-bit INTEGER on both databases
 # A literal, not a bound parameter: the planner must see it to use the partial index on open items.
 OPEN: ColumnElement[str] = literal_column("'open'")
+ONE: ColumnElement[int] = literal_column("1", Integer)
 # The predicate of the partial index ``ix_items_gold`` (a JSON null means "no gold"), and its negation.
 IS_GOLD = text(f"({GOLD_SQL})")
 NOT_GOLD = text("(gold IS NULL OR gold = 'null')")
@@ -138,7 +139,9 @@ def _candidate_query(*, gold: bool, excluding: bool, lock: bool, claim_lock: boo
             room,
         )
         .order_by(Item.priority.desc(), Item.id)
-        .limit(1)
+        # A literal: under a bound LIMIT PostgreSQL's generic plan assumes many rows, so it was never
+        # chosen and the scan was planned on every claim (1.5 ms a claim here; 0.3-0.4 ms on its plan).
+        .limit(ONE)
         # The console's copy of the payload's text: the loop never shows it, and it doubles the bytes.
         .options(defer(Item.search_text))
         .execution_options(populate_existing=True)
