@@ -159,11 +159,10 @@ def test_the_token_check_costs_the_pair_no_statement(
     assert (n_next, n_submit) == ((4, 6) if sqlite else (3, 2))
 
 
+@pytest.mark.parametrize("database", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 def test_the_loop_runs_on_generic_plans_for_its_unit_of_work_only(world: dict, database: Database) -> None:
     """The engine forces custom plans (an import's lookups need them); next and submit set generic
     plans for their own unit of work, through a bearer token's first statement or on their own."""
-    if database.dialect != "postgresql":
-        pytest.skip("a PostgreSQL setting")
     people, pid = world["people"], world["pid"]
     ann = people["ann"]
 
