@@ -28,6 +28,7 @@ from sqlalchemy import and_, func, literal_column, or_, select, text, tuple_, up
 from sqlalchemy.orm import Session
 
 from quorum.core.search_text import ESCAPE, like_pattern
+from quorum.db import bulk
 from quorum.db.dialect import is_postgresql
 from quorum.models import Item
 
@@ -51,6 +52,8 @@ CATCH_UP_CHUNK = 5000
 # PostgreSQL: rows cleared per transaction (each rewritten with its index entries: about 0.2 s), their row
 # locks taken with SKIP LOCKED so that an annotator's submit never waits behind the job, nor it behind one.
 PG_CATCH_UP_CHUNK = 1000
+# Rows cleared from which the job refreshes the planner's statistics of the flag (as an import does).
+ANALYZE_AFTER = 10_000
 
 
 # Up to how many matches a page looks each of them up rather than walking its sort's index (below).
@@ -160,6 +163,11 @@ def _clear_pending(db: Session, *, commit: Callable[[int], None], chunk: int) ->
             )
         )
         if not cleared:
+            if done >= ANALYZE_AFTER:
+                # The planner's share of pending rows is still the import's (all of them): it would read
+                # the pending arm's index for every search and skip the GIN one until autovacuum analyzes.
+                bulk.analyze(db, Item, "search_pending")
+                commit(done)
             return done
         done += len(cleared)
         after = max((p, i) for p, i in cleared)

@@ -240,7 +240,7 @@ def import_rows(
         # external_id too: without its statistics the next import's lookup of a batch's 1,000 ids
         # (``bulk.among``) was planned as a scan of the whole table, so a re-import right after a large
         # import ran quadratic (1M items: past 10 minutes on PostgreSQL, 74 s on SQLite).
-        bulk.analyze(db, Item, "project_id", "status", "external_id")
+        bulk.analyze(db, Item, "project_id", "status", "external_id", "search_pending")
         bulk.analyze(db, Candidate, "item_id")
     if report.created:
         search_jobs.index_soon(db, project, actor)
