@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quorum.db.types import JSONType
@@ -13,11 +13,12 @@ class Candidate(CreatedAt, Base):
     """Provenance of one model output inside an item's payload (the payload keeps the text)."""
 
     __tablename__ = "candidates"
-    __table_args__ = (UniqueConstraint("item_id", "position"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), nullable=False)
-    position: Mapped[int] = mapped_column(Integer, nullable=False)
-    model: Mapped[str | None] = mapped_column(String(200), index=True)
+    # Keyed by its place in the item (migration 0030): every reader goes by item, none by a row id, so a
+    # surrogate id cost the bulk import a sequence value and a second unique index per row for nothing.
+    # No index on ``model`` either: the models' ranking reads a project's candidates through their items.
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str | None] = mapped_column(String(200))
     provider: Mapped[str | None] = mapped_column(String(100))
     params: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)
