@@ -17,7 +17,7 @@ from quorum.consensus.precedence import item_consensus
 from quorum.core.json_text import dump_line
 from quorum.critiques import provenance as critique_provenance
 from quorum.errors import Invalid, field_error
-from quorum.exports.pages import Row, pages
+from quorum.exports.pages import Row, decode, pages
 from quorum.exports.writers import OUTPUTS, write
 from quorum.judges import export as judge_export
 from quorum.models import Project, Review, User
@@ -69,9 +69,9 @@ def check_format(project: Project, fmt: str) -> None:
         )
 
 
-def _fill_in(db: Session, page: list[Row], options: ExportOptions) -> None:
+def _fill_in(db: Session, page: list[Row]) -> None:
     """Each judgment's ``suggestion`` and its assistance's critique provenance, one query each for the page
-    and only where a judgment was shown one; annotators as pseudonyms when asked for."""
+    and only where a judgment was shown one."""
     judgments = [j for row in page for j in row.data["judgments"]]
     assisted = [j for j in judgments if j["assistance"] is not None]
     if assisted:
@@ -79,9 +79,6 @@ def _fill_in(db: Session, page: list[Row], options: ExportOptions) -> None:
         for j in assisted:
             j["suggestion"] = suggestion_exports.view(j["assistance"], known)
         critique_provenance.annotate(db, (j["assistance"] for j in assisted))
-    if options.pseudonym_salt is not None:
-        for j in judgments:
-            j["annotator"] = options.annotator(j["annotator"])
 
 
 def _votes(judgments: list[dict[str, Any]], rejected: frozenset[int]) -> list[dict[str, Any]]:
@@ -147,13 +144,19 @@ def rows(
     for page in pages(db, project.id, only_judged=writer is not None):
         ids = [row.item_id for row in page]
         reviewed = outcomes(db, ids) if reviews else {}
-        _fill_in(db, page, options)
+        # Only the items with assistance are decoded ahead, for the page's lookups; the rest one at a time.
+        ahead = {stored.item_id: decode(stored) for stored in page if stored.assisted}
+        _fill_in(db, list(ahead.values()))
         # Additive: the reward model's latest score of the item's pair, where it has one.
         scores = reward_versions.scores_for(db, project.id, ids) if scored else {}
         verdicts = judge_export.verdicts(db, ids) if judged else {}
-        for row in page:
+        for stored in page:
+            row = ahead.pop(stored.item_id, None) or decode(stored)
             outcome = reviewed.get(row.item_id)
             judgments = row.data["judgments"]
+            if options.pseudonym_salt is not None:
+                for j in judgments:
+                    j["annotator"] = options.annotator(j["annotator"])
             votes = _votes(judgments, outcome.rejected if outcome is not None else frozenset())
             extra: dict[str, Any] = {"judges": verdicts.get(row.item_id, [])} if judged else {}
             if row.item_id in scores:
