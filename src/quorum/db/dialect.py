@@ -31,7 +31,7 @@ def generic_plans(db: Session) -> None:
     claim's scan afresh cost PostgreSQL five times running it (1.1 ms against 0.19 ms a claim here).
     A statement of its own: set by a column of the first statement, it came too late for that
     statement's own plan (the token-and-project read and the submission's read were planned on every
-    call, 0.7 ms of PostgreSQL's CPU each, against the round trip's ~0.05)."""
+    call, 0.7 ms of PostgreSQL's CPU each; the SET costs a round trip, far less)."""
     if is_postgresql(db):
         db.connection().exec_driver_sql("SET LOCAL plan_cache_mode = auto")
 
