@@ -16,7 +16,7 @@ from quorum.accounts.access import Role, check_role, require_project
 from quorum.accounts.secrets import hash_password, hash_token, new_token, verify_password
 from quorum.assignments.queue import end_leases
 from quorum.core.input_checks import as_id
-from quorum.db.dialect import generic_plans_column, is_postgresql
+from quorum.db.dialect import generic_plans
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Invalid, NotAuthenticated, NotFound, field_error
 from quorum.models import ApiToken, Membership, Project, User
@@ -290,13 +290,11 @@ def token_user(db: Session, found: tuple[Any, ...], now: datetime) -> User:
 
 
 @cache
-def _token_project_query(*, postgresql: bool) -> Select[*tuple[Any, ...]]:
+def _token_project_query() -> Select[*tuple[Any, ...]]:
     """The token's row and the project of id ``ref`` with the user's role there (both None: no such
-    project), in one statement; built once. On PostgreSQL it also sets the rest of the unit of work on
-    generic plans (``db.dialect.generic_plans``)."""
-    extra = (generic_plans_column(),) if postgresql else ()
+    project), in one statement; built once."""
     return (
-        select(*TOKEN_COLUMNS, Project, Membership.role, *extra)
+        select(*TOKEN_COLUMNS, Project, Membership.role)
         .select_from(ApiToken)
         .join(User, User.id == ApiToken.user_id)
         .outerjoin(Project, Project.id == bindparam("ref", type_=Integer))
@@ -317,7 +315,8 @@ def member_project(
         who = user_for_token(db, who.plain)
     if isinstance(who, User):
         return who, require_project(db, who, ref, allowed)
-    query = _token_project_query(postgresql=is_postgresql(db))
+    query = _token_project_query()
+    generic_plans(db)
     found = db.execute(query, {"token_hash": who.hash, "ref": project_id}).first()
     if found is None:
         raise NotAuthenticated("invalid or revoked API token")

@@ -26,7 +26,7 @@ from quorum.assignments.rules import policy_of
 from quorum.core.critique_comments import annotator_metadata
 from quorum.core.policy import next_target
 from quorum.critiques import serving as critique_serving
-from quorum.db.dialect import generic_plans, generic_plans_column, is_postgresql, lock_for_update
+from quorum.db.dialect import generic_plans, is_postgresql, lock_for_update
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from quorum.judges import routing as judge_routing
@@ -184,9 +184,6 @@ def _submission_query(*, with_key: bool, lock: bool, by_token: bool = False) -> 
             Judgment,
             and_(Judgment.user_id == uid, Judgment.idempotency_key == bindparam("key", type_=String)),
         )
-    if by_token and lock:
-        # The unit of work's first statement: it sets the rest on generic plans (PostgreSQL).
-        query = query.add_columns(generic_plans_column())
     if lock:
         query = query.with_for_update(of=[Assignment, Item])
     return query
@@ -212,6 +209,7 @@ def _submission(
     with_key, lock = idempotency_key is not None, is_postgresql(db)
     params: dict[str, Any] = {"aid": assignment_id, "key": idempotency_key}
     found = None
+    generic_plans(db)
     if isinstance(who, BearerToken):
         now = utcnow()
         params |= {"token_hash": who.hash, "now": now}
@@ -224,7 +222,6 @@ def _submission(
             user = user_for_token(db, who.plain)
     else:
         user = who
-        generic_plans(db)
     if found is None:
         params["uid"] = user.id
         found = db.execute(_submission_query(with_key=with_key, lock=lock), params).first()
