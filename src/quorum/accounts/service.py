@@ -16,7 +16,6 @@ from quorum.accounts.access import Role, check_role, require_project
 from quorum.accounts.secrets import hash_password, hash_token, new_token, verify_password
 from quorum.assignments.queue import end_leases
 from quorum.core.input_checks import as_id
-from quorum.db.dialect import generic_plans
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Invalid, NotAuthenticated, NotFound, field_error
 from quorum.models import ApiToken, Membership, Project, User
@@ -315,9 +314,7 @@ def member_project(
         who = user_for_token(db, who.plain)
     if isinstance(who, User):
         return who, require_project(db, who, ref, allowed)
-    query = _token_project_query()
-    generic_plans(db)
-    found = db.execute(query, {"token_hash": who.hash, "ref": project_id}).first()
+    found = db.execute(_token_project_query(), {"token_hash": who.hash, "ref": project_id}).first()
     if found is None:
         raise NotAuthenticated("invalid or revoked API token")
     columns = tuple(found)

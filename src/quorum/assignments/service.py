@@ -56,10 +56,9 @@ class Claimed:
 def claim(db: Session, who: User | BearerToken, project_ref: int | str) -> Claimed | None:
     """The next lease with its item and project: the caller renders all three without reloading any
     (the session's identity map holds objects weakly, so a dropped reference costs a round trip). A
-    token not yet checked is checked in the project's read, which also sets the unit of work on generic
-    plans (``db.dialect.generic_plans``)."""
-    if isinstance(who, User):
-        generic_plans(db)
+    token not yet checked is checked in the project's read. The unit of work runs on generic plans
+    (``db.dialect.generic_plans``), set before its first statement so that one is planned once too."""
+    generic_plans(db)
     user, project = member_project(db, who, project_ref, ANNOTATE)
     # Not a secret, only a coin: whether this claim is a gold turn.
     leased = claim_lease(db, user, project, draw=random.random())
