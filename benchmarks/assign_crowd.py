@@ -21,9 +21,10 @@ from assign_sql import Run
 from rich.table import Table
 
 LABELS = ["a", "b", "c"]
-# Below uvicorn's keep-alive timeout (5 s): the client closes an idle connection before the server does,
-# so a request is never sent down a connection the server is closing (people's browsers reconnect too).
-CLIENT_KEEPALIVE_S = 3.0
+# Below the server's keep-alive (QUORUM_KEEP_ALIVE_SECONDS, 75 s) and above a reading time, as a browser
+# keeps a used connection (Chrome: 5 minutes): the client closes an idle connection before the server
+# does, so a request is never sent down a connection the server is closing.
+CLIENT_KEEPALIVE_S = 60.0
 
 
 def _cpu_seconds() -> float:

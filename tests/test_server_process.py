@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,3 +66,23 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     )
     assert r.returncode == 2
     assert "quorum db upgrade" in r.stderr
+
+
+def test_an_idle_connection_stays_open_for_the_keep_alive_setting(database: Database, tmp_path: Path) -> None:
+    # 2 s, under uvicorn's own 5 s default: a connection closed at 3 s shows the setting reached it.
+    with live_server(database.url, tmp_path, QUORUM_KEEP_ALIVE_SECONDS="2") as live:
+        host, port = live.url.removeprefix("http://").split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        try:
+            conn.request("GET", "/healthz")
+            assert conn.getresponse().read() == b'{"status":"ok"}'
+            first = conn.sock
+            time.sleep(0.5)
+            conn.request("GET", "/healthz")
+            assert conn.getresponse().read() == b'{"status":"ok"}'
+            assert conn.sock is first, "the idle connection was not reused"
+            time.sleep(3)
+            first.settimeout(1)  # open, the read would wait for the server's own close
+            assert first.recv(1) == b"", "the server kept a connection idle past QUORUM_KEEP_ALIVE_SECONDS"
+        finally:
+            conn.close()

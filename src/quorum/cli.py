@@ -117,6 +117,7 @@ def _run_server(config: Settings, host: str, port: int, workers: int) -> None:
             workers=workers,
             proxy_headers=False,
             log_level="info",
+            timeout_keep_alive=config.keep_alive_seconds,
             timeout_graceful_shutdown=10,
         )
         return
@@ -127,6 +128,7 @@ def _run_server(config: Settings, host: str, port: int, workers: int) -> None:
         # The app reads X-Forwarded-For itself, from QUORUM_TRUSTED_PROXIES only (web/clients.py).
         proxy_headers=False,
         log_level="info",
+        timeout_keep_alive=config.keep_alive_seconds,
         timeout_graceful_shutdown=10,
     )
 
