@@ -203,3 +203,16 @@ def test_least_sure_pair_is_the_one_the_heads_disagree_on() -> None:
     )
     with pytest.raises(Invalid):
         pairs.least_sure_pair(candidates[:1], prompt, ens)
+
+
+@pytest.mark.parametrize("strategy", acquire.STRATEGIES)
+def test_a_batch_the_control_group_takes_whole_has_no_strategy_picks(strategy: str) -> None:
+    # Found by the property above: with the whole pool in the control group the hybrid scaled an empty pool.
+    scores, vecs = flat_pool(1, seed=1)
+    extra = (
+        {"rewards": np.arange(1, dtype=float), "wrong": np.arange(1) % 2 == 0}
+        if strategy == "convincing_wrong"
+        else {}
+    )
+    sel = acquire.select(strategy, scores, vecs, 1, control_share=1.0, rng=np.random.default_rng(0), **extra)
+    assert len(sel.chosen) == 0 and len(sel.control) == 1 and len(sel.batch) == 1

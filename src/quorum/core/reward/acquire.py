@@ -206,7 +206,11 @@ def select(
     free[control] = False
     rest = np.flatnonzero(free).astype(np.int64)
     take = k - len(control)
-    if strategy == "random":
+    if take == 0:
+        # The control group took the whole batch (a share near 1, or a batch of one): no strategy's pick is
+        # left to make, and the hybrid's normalisation has no score to scale by.
+        chosen, score = np.empty(0, dtype=np.int64), np.empty(0)
+    elif strategy == "random":
         chosen = rng.choice(rest, size=take, replace=False).astype(np.int64)
         score = np.full(take, np.nan)
     elif strategy == "uncertainty":
