@@ -14,7 +14,7 @@ from quorum.config import Settings
 from quorum.db import Database
 from quorum.demo.seed import GENERATED, GENERATED_PROMPTS, seed_generation
 from quorum.jobs.queue import build_queue
-from quorum.models import Candidate, Item, Job, Project
+from quorum.models import Item, Job, Project
 from quorum.providers.recorded import MODEL_NAMES, register_recorded_models, start_recorded_server
 
 
@@ -46,14 +46,8 @@ def test_the_demo_generates_its_comparisons_from_the_recorded_models(
         items = list(db.scalars(select(Item).where(Item.project_id == project.id)))
         assert len(items) == GENERATED_PROMPTS and {i.status for i in items} == {"open"}
         assert all(len(i.payload["candidates"]) == 2 for i in items)
-        models = db.execute(
-            select(Candidate.item_id, Candidate.model).join(Item, Item.id == Candidate.item_id)
-        ).all()
         # Model against model: each comparison sets one recorded model's answer beside the other's.
-        by_item: dict[int, set[str | None]] = {}
-        for item_id, model in models:
-            by_item.setdefault(item_id, set()).add(model)
-        assert all(found == set(MODEL_NAMES) for found in by_item.values())
+        assert all({c["model"] for c in i.candidate_provenance} == set(MODEL_NAMES) for i in items)
         pid = project.id
         assert seed_generation(db) is None  # once
     # alice existed when the project was made, so she annotates it: blind to which model wrote which.

@@ -20,7 +20,7 @@ from quorum.critiques import provenance as critique_provenance
 from quorum.db import Database
 from quorum.exports import service
 from quorum.exports.service import ExportOptions
-from quorum.models import Assignment, Candidate, Item, Judgment, Project, Review, User
+from quorum.models import Assignment, Item, Judgment, Project, Review, User
 from quorum.reviews.decisions import outcomes
 from quorum.suggestions import exported as suggestion_exports
 from quorum.task_types import registry
@@ -93,8 +93,10 @@ def _seed(database: Database) -> int:
         db.flush()
         _store_as_imported(db, pid)
         for item in items[:3]:
-            db.add(Candidate(item_id=item.id, position=1, model="small", provider=None, params={}))
-            db.add(Candidate(item_id=item.id, position=0, model="big", provider="openai", params={"t": 0.7}))
+            item.candidate_provenance = [
+                {"position": 0, "model": "big", "provider": "openai", "params": {"t": 0.7}},
+                {"position": 1, "model": "small", "provider": None, "params": {}},
+            ]
         assistance = [
             None,
             {"suggestion": "shown", "suggestion_id": 999, "answer": {"choice": "A"}, "accepted": True},
@@ -160,10 +162,8 @@ def _one_by_one(db: Session, project: Project, fmt: str, options: ExportOptions)
         critique_provenance.annotate(db, (r.assistance for r in records))
         votes = [j.answer for j, _ in found if reviewed is None or j.id not in reviewed.rejected]
         candidates = [
-            CandidateInfo(c.position, c.model, c.provider, c.params)
-            for c in db.scalars(
-                select(Candidate).where(Candidate.item_id == item.id).order_by(Candidate.position)
-            )
+            CandidateInfo(c["position"], c["model"], c["provider"], c["params"])
+            for c in item.candidate_provenance
         ]
         export_item = ExportItem(item.external_id, item.payload, item.meta, records, candidates, item.gold)
         consensus = item_consensus(

@@ -14,7 +14,7 @@ from generation_support import add_model, fake, generate, items, prompts, setup
 from quorum.config import Settings
 from quorum.db import Database
 from quorum.jobs.queue import build_queue
-from quorum.models import Candidate, Generation, ModelCall
+from quorum.models import Generation, Item, ModelCall
 
 __all__ = ["fake"]
 
@@ -83,8 +83,8 @@ def test_a_job_fills_items_with_provenance_and_annotators_never_see_models(
         calls = list(db.scalars(select(ModelCall).where(ModelCall.purpose == "generate")))
         assert len(calls) == 6 and {c.job_id for c in calls} == {job["id"]} and all(c.item_id for c in calls)
         assert sum(c.cost for c in calls) > 0
-        rows = list(db.scalars(select(Candidate)))
-        assert len(rows) == 6 and all(r.params["generation"]["id"] for r in rows)
+        rows = [c for p in db.scalars(select(Item.candidate_provenance)) for c in p]
+        assert len(rows) == 6 and all(r["params"]["generation"]["id"] for r in rows)
 
     # The annotator's next payload and workspace page never name a model.
     task = next_task(client, s.annotator, s.pid)

@@ -19,7 +19,7 @@ from quorum.items import importer, payloads
 from quorum.items.payloads import ItemRow, NewItems, write_items
 from quorum.items.readers import _checked, read_rows
 from quorum.jobs.queue import build_queue
-from quorum.models import Candidate, Item, Project
+from quorum.models import Item, Project
 from quorum.models.item import GOLD_SQL
 from quorum.task_types import registry
 
@@ -31,11 +31,8 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _counts(database: Database, pid: int) -> tuple[int, int]:
     with database.session() as db:
-        items = db.scalar(select(func.count()).select_from(Item).where(Item.project_id == pid))
-        candidates = db.scalar(
-            select(func.count()).select_from(Candidate).join(Item).where(Item.project_id == pid)
-        )
-    return int(items or 0), int(candidates or 0)
+        provenance = db.scalars(select(Item.candidate_provenance).where(Item.project_id == pid)).all()
+    return len(provenance), sum(len(p) for p in provenance)
 
 
 def test_rows_across_batches_are_written_with_their_candidates_and_reimport_is_idempotent(
@@ -55,12 +52,10 @@ def test_rows_across_batches_are_written_with_their_candidates_and_reimport_is_i
         }
         assert (item.status, item.judgment_count, item.gold, item.meta) == ("open", 0, None, {})
         assert item.created_at.tzinfo is not None
-        provenance = db.execute(
-            select(Candidate.position, Candidate.model, Candidate.params)
-            .where(Candidate.item_id == item.id)
-            .order_by(Candidate.position)
-        ).all()
-        assert [tuple(p) for p in provenance] == [(0, "big", {"temperature": 0.2}), (1, "small", {})]
+        assert item.candidate_provenance == [
+            {"position": 0, "model": "big", "provider": None, "params": {"temperature": 0.2}},
+            {"position": 1, "model": "small", "provider": None, "params": {}},
+        ]
         # No gold was given: stored as the JSON null the gold predicate skips, as the ORM stores it.
         assert db.scalar(text(f"SELECT count(*) FROM items WHERE project_id = {pid} AND {GOLD_SQL}")) == 0
     assert import_rows(client, admin, pid, rows) == {"total": 23, "created": 0, "updated": 0, "unchanged": 23}
@@ -69,10 +64,10 @@ def test_rows_across_batches_are_written_with_their_candidates_and_reimport_is_i
     assert report == {"total": 30, "created": 7, "updated": 1, "unchanged": 22}
     assert _counts(database, pid) == (30, 60)
     with database.session() as db:
-        models = db.scalars(
-            select(Candidate.model).join(Item).where(Item.external_id == "p12").order_by(Candidate.position)
-        ).all()
-    assert list(models) == ["big", "medium"]
+        provenance = db.scalars(
+            select(Item.candidate_provenance).where(Item.project_id == pid, Item.external_id == "p12")
+        ).one()
+    assert [c["model"] for c in provenance] == ["big", "medium"]
 
 
 def test_a_bad_row_after_batches_were_written_leaves_nothing(
@@ -239,9 +234,7 @@ def test_a_large_import_leaves_statistics_that_count_its_rows(
     with database.session() as db:
         # Analyzed inside the import's transaction: counted before autovacuum could see the rows.
         tuples = dict(
-            db.execute(
-                text("SELECT relname, reltuples FROM pg_class WHERE relname IN ('items', 'candidates')")
-            ).all()
+            db.execute(text("SELECT relname, reltuples FROM pg_class WHERE relname = 'items'")).all()
         )
         analyzed = set(
             db.scalars(
@@ -251,7 +244,7 @@ def test_a_large_import_leaves_statistics_that_count_its_rows(
                 )
             )
         )
-    assert tuples == {"items": 23, "candidates": 46}
+    assert tuples == {"items": 23}
     # external_id's: without them a re-import's lookup of a batch's ids was planned as a scan of the table.
     assert analyzed == {"project_id", "external_id"}
 

@@ -17,7 +17,7 @@ from quorum.accounts.access import find_project
 from quorum.accounts.service import get_user
 from quorum.db import Database
 from quorum.db.types import utcnow
-from quorum.models import Assignment, Candidate, Item, Judgment
+from quorum.models import Assignment, Item, Judgment
 from quorum.quality.details import MIN_PAIRABLE, bucket_size
 from quorum.quality.service import QualityReport, quality_report
 from quorum.task_types import registry
@@ -48,12 +48,20 @@ def seed(
                         "messages": CHAT,
                         "candidates": [{"content": f"reply {i}", "model": m} for i, m in enumerate(names)],
                     }
-                item = Item(project_id=project_id, external_id=external_id, payload=payload, meta={})
+                provenance = [
+                    {"position": position, "model": model, "provider": None, "params": {}}
+                    for position, model in enumerate(names or [])
+                ]
+                item = Item(
+                    project_id=project_id,
+                    external_id=external_id,
+                    payload=payload,
+                    meta={},
+                    candidate_provenance=provenance,
+                )
                 db.add(item)
                 db.flush()
                 items[external_id] = item.id
-                for position, model in enumerate(names or []):
-                    db.add(Candidate(item_id=item.id, position=position, model=model, params={}))
             user = get_user(db, username)
             lease = Assignment(
                 project_id=project_id,

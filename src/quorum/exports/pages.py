@@ -57,9 +57,9 @@ SELECT i.id,
          'external_id', i.external_id, 'payload', i.payload, 'metadata', i.metadata,
          'candidates', COALESCE((
            SELECT json_agg(json_build_object(
-                    'position', c.position, 'model', c.model, 'provider', c.provider, 'params', c.params
-                  ) ORDER BY c.position)
-           FROM candidates c WHERE c.item_id = i.id), '[]'),
+                    'position', c->'position', 'model', c->'model', 'provider', c->'provider', 'params', c->'params'
+                  ) ORDER BY n)
+           FROM jsonb_array_elements(i.candidate_provenance) WITH ORDINALITY AS e(c, n)), '[]'),
          'judgments', COALESCE((
            SELECT json_agg(json_build_object(
                     'id', j.id, 'annotator', u.username, 'answer', j.answer,
@@ -87,12 +87,7 @@ SELECT i.id,
        CASE WHEN i.gold IS NULL OR i.gold = 'null' THEN NULL ELSE i.gold END,
        json_object(
          'external_id', i.external_id, 'payload', json(i.payload), 'metadata', json(i.metadata),
-         'candidates', json((
-           SELECT json_group_array(json(o)) FROM (
-             SELECT json_object(
-                      'position', c.position, 'model', c.model, 'provider', c.provider, 'params', json(c.params)
-                    ) AS o
-             FROM candidates c WHERE c.item_id = i.id ORDER BY c.position))),
+         'candidates', json(i.candidate_provenance),
          'judgments', json((
            SELECT json_group_array(json(o)) FROM (
              SELECT json_object(

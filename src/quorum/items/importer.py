@@ -24,7 +24,7 @@ from quorum.errors import Invalid, QuorumError
 from quorum.items import search_jobs
 from quorum.items.payloads import ItemRow, NewItems, same_prompt, write_items
 from quorum.items.readers import Format, RowError, detect_format, read_rows
-from quorum.models import Candidate, Item, Project, User
+from quorum.models import Item, Project, User
 from quorum.task_types import registry
 from quorum.task_types.base import AnswerT, ConfigT, PayloadT, TaskType
 
@@ -241,7 +241,6 @@ def import_rows(
         # (``bulk.among``) was planned as a scan of the whole table, so a re-import right after a large
         # import ran quadratic (1M items: past 10 minutes on PostgreSQL, 74 s on SQLite).
         bulk.analyze(db, Item, "project_id", "status", "external_id", "search_pending")
-        bulk.analyze(db, Candidate, "item_id")
     if report.created:
         search_jobs.index_soon(db, project, actor)
     audit.record(db, actor, action, "project", project.id, project_id=project.id, data=report.as_dict())

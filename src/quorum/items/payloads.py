@@ -1,7 +1,7 @@
-"""The one writer of item payloads. An item's payload holds its candidates' text; the ``candidates`` table
-holds their provenance per position for queries across items (exports, the models' ranking). Both are
-written here together, by the importer and by candidate generation alike, so neither ever names a model
-the payload no longer holds. An item whose payload awaits its candidates has status ``awaiting`` and is
+"""The one writer of item payloads. An item's payload holds its candidates' text; its
+``candidate_provenance`` their provenance per position for queries across items (exports, the models'
+ranking). Both are written here together, by the importer and by candidate generation alike, so neither
+ever names a model the payload no longer holds. An item whose payload awaits its candidates has status ``awaiting`` and is
 not served; once it has them it is ``open``."""
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quorum.core.search_text import search_text
 from quorum.db import bulk
 from quorum.db.dialect import is_postgresql
-from quorum.models import Candidate, Item, Project
+from quorum.models import Item, Project
 
 AWAITING = "awaiting"
 OPEN = "open"
@@ -25,7 +25,7 @@ OPEN = "open"
 
 @dataclass
 class ItemRow:
-    """One item as written: a validated payload with its candidates' provenance rows."""
+    """One item as written: a validated payload with its candidates' provenance, position by position."""
 
     number: int
     external_id: str
@@ -59,7 +59,7 @@ def status_for(current: str | None, awaiting: bool) -> str:
 def write_items(
     db: Session, project: Project, new: Sequence[ItemRow], changed: Sequence[tuple[Item, ItemRow]]
 ) -> list[int]:
-    """Insert ``new`` and rewrite ``changed``, each payload with its candidates' rows; the new ids, in
+    """Insert ``new`` and rewrite ``changed``, each payload with its candidates' provenance; the new ids, in
     the order of ``new``."""
     ids: list[int] = []
     if new:
@@ -68,13 +68,9 @@ def write_items(
         bulk.insert_rows(db, Item, map(partial(_item_values, project.id), ids, new))
     for item, row in changed:
         item.payload, item.meta, item.gold, item.priority = row.payload, row.metadata, row.gold, row.priority
+        item.candidate_provenance = row.candidates
         item.status = status_for(item.status, row.awaiting)
         item.search_text = search_text(row.payload)
-    if changed:
-        db.execute(delete(Candidate).where(Candidate.item_id.in_([item.id for item, _ in changed])))
-    pairs = [*zip(ids, new, strict=True), *((item.id, row) for item, row in changed)]
-    candidates = [{"item_id": item_id, **c} for item_id, row in pairs for c in row.candidates]
-    bulk.insert_rows(db, Candidate, candidates)
     return ids
 
 
@@ -87,6 +83,7 @@ def _item_values(project_id: int, item_id: int, row: ItemRow) -> dict[str, Any]:
         "metadata": row.metadata,
         "gold": row.gold,
         "priority": row.priority,
+        "candidate_provenance": row.candidates,
         "status": status_for(None, row.awaiting),
         "search_text": search_text(row.payload),
     }
@@ -98,10 +95,8 @@ class NewItems:
     On PostgreSQL the items go through one ``COPY`` kept open across batches (``bulk.CopyStream``), so the
     server applies a batch while the importer validates the next. The connection can serve no other query
     while it is open, so the ``COPY`` pauses at the end of each block of reserved ids (blocks doubling up
-    to ``BLOCK_MAX``): the block's candidates' rows, held until then, go in with one ``COPY`` once their
-    items are in (their foreign key needs them), while those items' pages are still in the server's
-    cache; then the next block's ids are reserved. All of it in the caller's transaction. On SQLite each
-    batch is one ``write_items``. Call ``close`` at the end, or ``abort`` on a failure."""
+    to ``BLOCK_MAX``) while the next block's ids are reserved. All of it in the caller's transaction. On
+    SQLite each batch is one ``write_items``. Call ``close`` at the end, or ``abort`` on a failure."""
 
     def __init__(self, db: Session, project: Project) -> None:
         self.db, self.project = db, project
@@ -109,7 +104,6 @@ class NewItems:
         self._ids: list[int] = []
         self._block = 0
         self._items: bulk.CopyStream | None = None
-        self._candidates: list[dict[str, Any]] = []
 
     def add(self, rows: Sequence[ItemRow]) -> None:
         if not self.streaming:
@@ -119,18 +113,14 @@ class NewItems:
         if self._items is None:
             self._items = bulk.CopyStream(self.db, Item, list(_item_values(0, 0, rows[0])))
         self._items.write(map(partial(_item_values, self.project.id), ids, rows))
-        self._candidates.extend(
-            {"item_id": i, **c} for i, row in zip(ids, rows, strict=True) for c in row.candidates
-        )
 
     def close(self) -> None:
         self._end_block()
 
     def abort(self, exc: BaseException | None) -> None:
-        """Stop without the held candidates: ``exc`` aborts the open ``COPY`` and with it the transaction;
-        with ``None`` the ``COPY`` ends and the transaction stays usable, holding the items written so far
-        (the caller rolls it back)."""
-        self._candidates = []
+        """Stop: ``exc`` aborts the open ``COPY`` and with it the transaction; with ``None`` the ``COPY``
+        ends and the transaction stays usable, holding the items written so far (the caller rolls it
+        back)."""
         if self._items is not None:
             items, self._items = self._items, None
             items.close(exc)
@@ -147,12 +137,9 @@ class NewItems:
         if self._items is not None:
             items, self._items = self._items, None
             items.close()
-        candidates, self._candidates = self._candidates, []
-        bulk.insert_rows(self.db, Candidate, candidates)
 
 
-# The most item ids reserved at once: the most an import leaves unused in the sequence, and the most
-# items whose candidates' rows are held in memory.
+# The most item ids reserved at once: the most an import leaves unused in the sequence.
 BLOCK_MAX = 16_384
 
 

@@ -6,7 +6,6 @@ from quorum.models.api_token import ApiToken
 from quorum.models.assignment import Assignment
 from quorum.models.audit_event import AuditEvent
 from quorum.models.base import Base
-from quorum.models.candidate import Candidate
 from quorum.models.consensus_fit import ConsensusFit
 from quorum.models.critique_proposal import CritiqueProposal
 from quorum.models.draft import Draft
@@ -44,7 +43,6 @@ __all__ = [
     "AuditEvent",
     "Base",
     "BatchCheckpoint",
-    "Candidate",
     "ConsensusFit",
     "CritiqueProposal",
     "Draft",

@@ -33,6 +33,12 @@ class Item(CreatedAt, Base):
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict, nullable=False)
     gold: Mapped[Any | None] = mapped_column(JSONType)
     priority: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    # The provenance of the payload's candidates, ``{position, model, provider, params}`` in position order,
+    # written with the payload by ``items/payloads.py`` (migration 0031: a table of its own cost the bulk
+    # import a foreign-key check per candidate row, about half of its time on PostgreSQL).
+    candidate_provenance: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONType, default=list, server_default=text("'[]'"), nullable=False
+    )
     status: Mapped[str] = mapped_column(String(16), default="open", nullable=False)
     judgment_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     # Set by adaptive overlap when the item needs more judgments than the project's overlap.

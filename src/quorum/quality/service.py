@@ -43,7 +43,7 @@ from quorum.core.aggregation.encoding import Encoded, Encoder
 from quorum.core.agreement import Ratings, fleiss_kappa, krippendorff_alpha, percent_agreement
 from quorum.errors import Invalid, field_error
 from quorum.judgments.repository import with_annotator
-from quorum.models import Candidate, Item, Judgment, Project
+from quorum.models import Item, Judgment, Project
 from quorum.quality import details
 from quorum.quality.details import (
     AgreementTrend,
@@ -404,13 +404,13 @@ def quality_report(
 def _candidate_models(db: Session, project: Project) -> dict[int, dict[int, str | None]]:
     models: dict[int, dict[int, str | None]] = {}
     query = (
-        select(Candidate.item_id, Candidate.position, Candidate.model)
-        .join(Item, Item.id == Candidate.item_id)
+        select(Item.id, Item.candidate_provenance)
         .where(Item.project_id == project.id)
         .execution_options(yield_per=_BATCH)
     )
-    for item_id, position, model in db.execute(query):
-        models.setdefault(item_id, {})[position] = model
+    for item_id, provenance in db.execute(query):
+        if provenance:
+            models[item_id] = {c["position"]: c["model"] for c in provenance}
     return models
 
 
