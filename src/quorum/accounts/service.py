@@ -16,6 +16,8 @@ from quorum.accounts.access import Role, check_role, require_project
 from quorum.accounts.secrets import hash_password, hash_token, new_token, verify_password
 from quorum.assignments.queue import end_leases
 from quorum.core.input_checks import as_id
+from quorum.db.direct import Direct
+from quorum.db.loaded import Shape
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Invalid, NotAuthenticated, NotFound, field_error
 from quorum.models import ApiToken, Membership, Project, User
@@ -288,18 +290,20 @@ def token_user(db: Session, found: tuple[Any, ...], now: datetime) -> User:
     return user
 
 
+# The token's row and the project of id ``ref`` with the user's role there (both None: no such project).
+_TOKEN_PROJECT = Shape(*TOKEN_COLUMNS, Project, Membership.role)
+
+
 @cache
-def _token_project_query() -> Select[*tuple[Any, ...]]:
-    """The token's row and the project of id ``ref`` with the user's role there (both None: no such
-    project), in one statement; built once."""
-    return (
-        select(*TOKEN_COLUMNS, Project, Membership.role)
+def _token_project_query() -> Direct:
+    """``_TOKEN_PROJECT`` in one statement, built and compiled once: the first of every ``next``."""
+    return Direct(
+        select(*_TOKEN_PROJECT.columns)
         .select_from(ApiToken)
         .join(User, User.id == ApiToken.user_id)
         .outerjoin(Project, Project.id == bindparam("ref", type_=Integer))
         .outerjoin(Membership, and_(Membership.project_id == Project.id, Membership.user_id == User.id))
         .where(ApiToken.token_hash == bindparam("token_hash", type_=String))
-        .execution_options(populate_existing=True)
     )
 
 
@@ -314,10 +318,10 @@ def member_project(
         who = user_for_token(db, who.plain)
     if isinstance(who, User):
         return who, require_project(db, who, ref, allowed)
-    found = db.execute(_token_project_query(), {"token_hash": who.hash, "ref": project_id}).first()
+    found = _token_project_query().first(db, {"token_hash": who.hash, "ref": project_id})
     if found is None:
         raise NotAuthenticated("invalid or revoked API token")
-    columns = tuple(found)
+    columns = _TOKEN_PROJECT.load(db, found)
     user = token_user(db, columns[:5], utcnow())
     project, role = columns[5], columns[6]
     if project is None:

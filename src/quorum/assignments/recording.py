@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from quorum.db.dialect import is_postgresql
+from quorum.db.direct import Direct
 from quorum.db.types import JSONType
 from quorum.models import Assignment, AuditEvent, Item, Judgment
 
@@ -97,7 +98,7 @@ AUDIT_COLUMNS = ("actor_id", "action", "object_type", "object_id", "project_id",
 
 
 @cache
-def _combined() -> Select[Any]:
+def _combined() -> Direct:
     """PostgreSQL: all four writes in one statement; the audit row takes the judgment's new id."""
     judgment = _judgment_insert().cte("j")
     assignment = _assignment_update().returning(_table(Assignment).c.id).cte("a")
@@ -111,16 +112,16 @@ def _combined() -> Select[Any]:
         .returning(audit_table.c.id)
         .cte("e")
     )
-    return select(judgment.c.id).add_cte(assignment, item, event)
+    return Direct(select(judgment.c.id).add_cte(assignment, item, event))
 
 
 @cache
-def _separate() -> tuple[Insert, Update, Update, Insert]:
+def _separate() -> tuple[Direct, Direct, Direct, Direct]:
     audit_table = _table(AuditEvent)
     event = insert(audit_table).from_select(
         [audit_table.c[name] for name in AUDIT_COLUMNS], _audit_row(bindparam("e_object_id", type_=Integer))
     )
-    return _judgment_insert(), _assignment_update(), _item_update(), event
+    return Direct(_judgment_insert()), Direct(_assignment_update()), Direct(_item_update()), Direct(event)
 
 
 def record(
@@ -143,18 +144,18 @@ def record(
         "i_target": overlap_target,
         "e_data": {"item_id": item.id},
     }
-    # Core statements on the unit of work's connection: through ``Session.execute`` each paid the ORM's
-    # dispatch for no object. What the session holds pending goes first, as its autoflush would send it.
+    # Statements on the unit of work's DBAPI cursor (``db.direct``): through ``Session.execute`` each paid
+    # the ORM's dispatch for no object, through Core its execution context. What the session holds
+    # pending goes first, as its autoflush would send it.
     db.flush()
-    connection = db.connection()
     if is_postgresql(db):
-        judgment_id = connection.execute(_combined(), params).scalar_one()
+        judgment_id = _combined().rows(db, params)[0][0]
     else:
         insert_judgment, end_assignment, count_item, audit_event = _separate()
-        judgment_id = connection.execute(insert_judgment, params).scalar_one()
-        connection.execute(end_assignment, params)
-        connection.execute(count_item, params)
-        connection.execute(audit_event, params | {"e_object_id": judgment_id})
+        judgment_id = insert_judgment.rows(db, params)[0][0]
+        end_assignment.rows(db, params)
+        count_item.rows(db, params)
+        audit_event.rows(db, params | {"e_object_id": judgment_id})
     judgment.id = judgment_id
     make_transient_to_detached(judgment)
     db.add(judgment)

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, defer
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from quorum import audit
 from quorum.accounts.access import ANNOTATE, check_role, require_working
@@ -27,6 +27,8 @@ from quorum.core.critique_comments import annotator_metadata
 from quorum.core.policy import next_target
 from quorum.critiques import serving as critique_serving
 from quorum.db.dialect import generic_plans, is_postgresql, lock_for_update
+from quorum.db.direct import Direct
+from quorum.db.loaded import Shape
 from quorum.db.types import utcnow
 from quorum.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from quorum.judges import routing as judge_routing
@@ -157,21 +159,31 @@ def owned_assignment(
     return assignment, project
 
 
+def _submission_shape(*, with_key: bool, by_token: bool) -> Shape:
+    """The assignment, its project, item and owner's role, the project's ``retrain_every`` (the reward
+    hook's setting) and the judgment with this key; ``by_token``: the caller's token row first
+    (``TOKEN_COLUMNS``)."""
+    parts: tuple[Any, ...] = (
+        Assignment,
+        Project,
+        (Item, ("search_text",)),  # the console's copy of the payload's text
+        Membership.role,
+        ActiveSetting.retrain_every,
+    )
+    return Shape(*(TOKEN_COLUMNS if by_token else ()), *parts, *((Judgment,) if with_key else ()))
+
+
 @cache
-def _submission_query(*, with_key: bool, lock: bool, by_token: bool = False) -> Select[*tuple[Any, ...]]:
-    """Built once per shape with bound parameters ``aid`` (and ``uid``, ``key``): the assignment, its
-    project, item and owner's role, the project's ``retrain_every`` (the reward hook's setting) and the
-    judgment with this key. ``by_token``: the caller's token row first (``TOKEN_COLUMNS``), joined on
-    ``usable_token`` (``token_hash``, ``now``): no row for a token that check refuses, so nothing is
-    locked for one."""
-    columns = (Assignment, Project, Item, Membership.role, ActiveSetting.retrain_every)
+def _submission_query(*, with_key: bool, lock: bool, by_token: bool = False) -> tuple[Shape, Direct]:
+    """Built and compiled once per shape (``_submission_shape``) with bound parameters ``aid`` (and
+    ``uid``, ``key``). ``by_token``: joined on ``usable_token`` (``token_hash``, ``now``): no row for a
+    token that check refuses, so nothing is locked for one."""
+    shape = _submission_shape(with_key=with_key, by_token=by_token)
     query: Select[*tuple[Any, ...]] = (
-        _with_owner_role(select(*TOKEN_COLUMNS, *columns) if by_token else select(*columns))
+        _with_owner_role(select(*shape.columns))
         .join(Item, Item.id == Assignment.item_id)
         .outerjoin(ActiveSetting, ActiveSetting.project_id == Assignment.project_id)
         .where(Assignment.id == bindparam("aid", type_=Integer))
-        .options(defer(Item.search_text))  # the console's copy of the payload's text
-        .execution_options(populate_existing=True)
     )
     uid: ColumnElement[int] | InstrumentedAttribute[int] = bindparam("uid", type_=Integer)
     if by_token:
@@ -179,13 +191,13 @@ def _submission_query(*, with_key: bool, lock: bool, by_token: bool = False) -> 
         query = query.join(ApiToken, token).join(User, owner)
         uid = ApiToken.user_id
     if with_key:
-        query = query.add_columns(Judgment).outerjoin(
+        query = query.outerjoin(
             Judgment,
             and_(Judgment.user_id == uid, Judgment.idempotency_key == bindparam("key", type_=String)),
         )
     if lock:
         query = query.with_for_update(of=[Assignment, Item])
-    return query
+    return shape, Direct(query)
 
 
 @dataclass(frozen=True)
@@ -212,9 +224,10 @@ def _submission(
     if isinstance(who, BearerToken):
         now = utcnow()
         params |= {"token_hash": who.hash, "now": now}
-        found = db.execute(_submission_query(with_key=with_key, lock=lock, by_token=True), params).first()
+        shape, query = _submission_query(with_key=with_key, lock=lock, by_token=True)
+        found = query.first(db, params)
         if found is not None:
-            columns: tuple[Any, ...] = tuple(found)
+            columns: tuple[Any, ...] = shape.load(db, found)
             user = token_user(db, columns[:5], now)
             columns = columns[5:]
         else:
@@ -223,10 +236,11 @@ def _submission(
         user = who
     if found is None:
         params["uid"] = user.id
-        found = db.execute(_submission_query(with_key=with_key, lock=lock), params).first()
+        shape, query = _submission_query(with_key=with_key, lock=lock)
+        found = query.first(db, params)
         if found is None:
             raise NotFound(f"no assignment {assignment_id}")
-        columns = tuple(found)
+        columns = shape.load(db, found)
     assignment, project, item, role, retrain_every = columns[:5]
     _may_work(user, assignment, project, role)
     return _Submission(user, assignment, project, item, retrain_every, columns[5] if with_key else None)

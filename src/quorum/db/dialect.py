@@ -15,9 +15,12 @@ from sqlalchemy import Insert, Integer, Select, Table, TextClause, bindparam, te
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from quorum.db.direct import Direct
+
 Query = TypeVar("Query", bound="Select[*tuple[Any, ...]]")
 
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:u, :p)")
+_GENERIC_PLANS = Direct(text("SET LOCAL plan_cache_mode = auto"))
 
 
 def is_postgresql(db: Session) -> bool:
@@ -33,7 +36,7 @@ def generic_plans(db: Session) -> None:
     statement's own plan (the token-and-project read and the submission's read were planned on every
     call, 0.7 ms of PostgreSQL's CPU each; the SET costs a round trip, far less)."""
     if is_postgresql(db):
-        db.connection().exec_driver_sql("SET LOCAL plan_cache_mode = auto")
+        _GENERIC_PLANS.rows(db)
 
 
 def lock_for_update(db: Session, query: Query) -> Query:
