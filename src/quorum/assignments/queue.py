@@ -108,8 +108,8 @@ CLAIM_LOCK = advisory_lock_filter("uid", "pid")
 
 
 # The item a claim's scan reads: all but the console's copy of the payload's text, which the loop never
-# shows and which doubles the bytes.
-CANDIDATE = Shape((Item, ("search_text",)))
+# shows and which doubles the bytes, and the candidates' provenance (the exports' and the models' ranking).
+CANDIDATE = Shape((Item, ("search_text", "candidate_provenance")))
 
 
 @cache

@@ -166,7 +166,7 @@ def _submission_shape(*, with_key: bool, by_token: bool) -> Shape:
     parts: tuple[Any, ...] = (
         Assignment,
         Project,
-        (Item, ("search_text",)),  # the console's copy of the payload's text
+        (Item, ("search_text", "candidate_provenance")),  # the console's, the exports' and the ranking's
         Membership.role,
         ActiveSetting.retrain_every,
     )
