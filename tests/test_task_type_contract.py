@@ -120,3 +120,17 @@ def test_gold_scoring(name: str) -> None:
     )
     assert kind.gold_score(gold, gold, config) == 1.0
     assert kind.gold_score(other, gold, config) < 1.0
+
+
+@pytest.mark.parametrize("name", TYPES)
+def test_candidate_rows_are_the_candidates_provenance(name: str) -> None:
+    # A type may build the rows directly (pairwise, ranking); they must stay what ``candidates`` says.
+    kind, _config, payload, _example = _parsed(name)
+    expected = [
+        {"position": c.position, "model": c.model, "provider": c.provider, "params": c.params}
+        for c in kind.candidates(payload)
+    ]
+    assert kind.candidate_rows(payload) == expected
+    assert all(
+        list(row) == ["position", "model", "provider", "params"] for row in kind.candidate_rows(payload)
+    )

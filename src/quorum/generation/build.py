@@ -110,10 +110,7 @@ def build(
                 config,
             )
             payload = parsed.model_dump(mode="json", exclude_none=True)
-            provenance = [
-                {"position": c.position, "model": c.model, "provider": c.provider, "params": c.params}
-                for c in kind.candidates(parsed)
-            ]
+            provenance = kind.candidate_rows(parsed)
             # No model names here: metadata reaches annotators with the item.
             link = {"generated_from": item.external_id, "shuffle_seed": seed}
             if item.status == AWAITING and item.id not in filled:

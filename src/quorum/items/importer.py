@@ -59,11 +59,10 @@ def _fail(number: int, field: str, msg: str) -> dict[str, Any]:
 def _validate(
     kind: TaskType[ConfigT, PayloadT, AnswerT], config: ConfigT, number: int, raw: dict[str, Any]
 ) -> ItemRow | list[dict[str, Any]]:
-    unknown = sorted(set(raw) - ROW_KEYS)
-    if unknown:
+    if unknown := raw.keys() - ROW_KEYS:
         return [
             _fail(number, k, "unknown field; an item row has external_id, payload, metadata, gold, priority")
-            for k in unknown
+            for k in sorted(unknown)
         ]
     if "payload" not in raw:
         return [_fail(number, "payload", "required")]
@@ -103,10 +102,7 @@ def _validate(
         metadata=metadata,
         gold=gold.model_dump(mode="json", exclude_none=True) if gold is not None else None,
         priority=float(priority),
-        candidates=[
-            {"position": c.position, "model": c.model, "provider": c.provider, "params": c.params}
-            for c in kind.candidates(payload)
-        ],
+        candidates=kind.candidate_rows(payload),
         awaiting=kind.awaits_candidates(payload_json),
     )
 

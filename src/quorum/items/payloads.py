@@ -23,7 +23,7 @@ AWAITING = "awaiting"
 OPEN = "open"
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemRow:
     """One item as written: a validated payload with its candidates' provenance, position by position."""
 

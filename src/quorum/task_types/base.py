@@ -150,6 +150,15 @@ class TaskType(ABC, Generic[ConfigT, PayloadT, AnswerT]):
     def candidates(self, payload: PayloadT) -> list[CandidateInfo]:
         return []
 
+    def candidate_rows(self, payload: PayloadT) -> list[dict[str, Any]]:
+        """A payload's candidates' provenance as ``items.candidate_provenance`` keeps it (position, model,
+        provider, params): what :meth:`candidates` says, as the importer and candidate generation write it. A type may build them
+        without the intermediate objects, so long as they stay the same rows."""
+        return [
+            {"position": c.position, "model": c.model, "provider": c.provider, "params": c.params}
+            for c in self.candidates(payload)
+        ]
+
     def critiqued_responses(self, payload: dict[str, Any]) -> list[CritiquedResponse]:
         """The model responses of a stored payload a critic may comment on (``critiques/``), each with the
         conversation it answers; empty where the type has none."""

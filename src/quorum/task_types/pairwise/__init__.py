@@ -19,7 +19,14 @@ from quorum.task_types.base import (
     plurality,
     refuse,
 )
-from quorum.task_types.candidates import CandidateIn, ShuffledCandidates, blind, check_count, provenance
+from quorum.task_types.candidates import (
+    CandidateIn,
+    ShuffledCandidates,
+    blind,
+    check_count,
+    provenance,
+    provenance_rows,
+)
 from quorum.task_types.chat import Message
 
 Strength = Literal["negligibly", "slightly", "better", "significantly"]
@@ -111,6 +118,9 @@ class Pairwise(ShuffledCandidates, TaskType[Config, Payload, Answer]):
 
     def candidates(self, payload: Payload) -> list[CandidateInfo]:
         return provenance(payload.candidates)
+
+    def candidate_rows(self, payload: Payload) -> list[dict[str, Any]]:
+        return provenance_rows(payload.candidates)
 
     def critiqued_responses(self, payload: dict[str, Any]) -> list[CritiquedResponse]:
         messages = list(payload.get("messages") or [])

@@ -18,7 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, m
 
 from quorum.core.input_checks import as_id
 from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType, refuse
-from quorum.task_types.candidates import CandidateIn, ShuffledCandidates, blind, check_count, provenance
+from quorum.task_types.candidates import (
+    CandidateIn,
+    ShuffledCandidates,
+    blind,
+    check_count,
+    provenance,
+    provenance_rows,
+)
 from quorum.task_types.chat import Message
 
 MAX_CANDIDATES = 9  # one digit key per candidate in the form
@@ -154,6 +161,9 @@ class Ranking(ShuffledCandidates, TaskType[Config, Payload, Answer]):
 
     def candidates(self, payload: Payload) -> list[CandidateInfo]:
         return provenance(payload.candidates)
+
+    def candidate_rows(self, payload: Payload) -> list[dict[str, Any]]:
+        return provenance_rows(payload.candidates)
 
     def consensus(self, answers: list[dict[str, Any]], config: Config) -> Consensus:
         """Borda-style: each candidate's mean rank over the answers (tied candidates share the mean of the
