@@ -152,8 +152,8 @@ class TaskType(ABC, Generic[ConfigT, PayloadT, AnswerT]):
 
     def candidate_rows(self, payload: PayloadT) -> list[dict[str, Any]]:
         """A payload's candidates' provenance as ``items.candidate_provenance`` keeps it (position, model,
-        provider, params): what :meth:`candidates` says, as the importer and candidate generation write it. A type may build them
-        without the intermediate objects, so long as they stay the same rows."""
+        provider, params): what :meth:`candidates` says, as the importer and candidate generation write
+        it. A type may build them without the intermediate objects, so long as they stay the same rows."""
         return [
             {"position": c.position, "model": c.model, "provider": c.provider, "params": c.params}
             for c in self.candidates(payload)

@@ -45,7 +45,8 @@ def provenance(candidates: list[CandidateIn]) -> list[CandidateInfo]:
 
 def provenance_rows(candidates: list[CandidateIn]) -> list[dict[str, Any]]:
     """``provenance`` as the item's ``candidate_provenance`` entries, built directly: a frozen
-    ``CandidateInfo`` costs about a microsecond to make (one ``object.__setattr__`` per field), twice per pairwise item imported."""
+    ``CandidateInfo`` costs about a microsecond to make (one ``object.__setattr__`` per field), twice per
+    pairwise item imported."""
     return [
         {"position": i, "model": c.model, "provider": c.provider, "params": c.params}
         for i, c in enumerate(candidates)
