@@ -338,14 +338,15 @@ def test_an_unexpected_failure_mid_stream_aborts_the_copy_and_rolls_everything_b
     pid = project(database, "pw", task_type="pairwise")
     path = tmp_path / "items.jsonl"
     path.write_bytes(jsonl(pairwise_rows(23)))
-    real = payloads.search_text
+    real = payloads._item_values  # every new row's values pass here, on either database
 
-    def failing(payload: Any) -> str:
-        if "question 17?" in str(payload):
+    def failing(*args: Any) -> dict[str, Any]:
+        values = real(*args)
+        if "question 17?" in str(values["payload"]):
             raise RuntimeError("disk on fire")
-        return real(payload)
+        return values
 
-    monkeypatch.setattr(payloads, "search_text", failing)
+    monkeypatch.setattr(payloads, "_item_values", failing)
 
     def run() -> None:
         with database.session() as db:
@@ -354,6 +355,6 @@ def test_an_unexpected_failure_mid_stream_aborts_the_copy_and_rolls_everything_b
     with pytest.raises(RuntimeError, match="disk on fire"):
         run()
     assert _counts(database, pid) == (0, 0)
-    monkeypatch.setattr(payloads, "search_text", real)
+    monkeypatch.setattr(payloads, "_item_values", real)
     run()  # the connection went back to the pool whole
     assert _counts(database, pid) == (23, 46)
