@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sqlite3
 import sys
 import tempfile
@@ -42,7 +43,8 @@ from quorum.models import Assignment, Item, Judgment, User
 from quorum.projects import service as projects
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_DB = "quorum_bench_io"
+# One database per checkout: two checkouts' runs at once would each drop the other's.
+PG_DB = "quorum_bench_io_" + re.sub(r"\W", "_", Path(__file__).resolve().parents[1].name).lower()
 RESULTS = Path(__file__).parent / "results" / "import_export.json"
 IMPORT_RESULTS = RESULTS.with_name("import.json")
 ANNOTATORS = 2  # judgments per item in the export
