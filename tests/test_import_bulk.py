@@ -338,15 +338,14 @@ def test_an_unexpected_failure_mid_stream_aborts_the_copy_and_rolls_everything_b
     pid = project(database, "pw", task_type="pairwise")
     path = tmp_path / "items.jsonl"
     path.write_bytes(jsonl(pairwise_rows(23)))
-    real = payloads._item_values  # every new row's values pass here, on either database
+    real = payloads.search_text
 
-    def failing(*args: Any) -> dict[str, Any]:
-        values = real(*args)
-        if "question 17?" in str(values["payload"]):
+    def failing(payload: Any) -> str:
+        if "question 17?" in str(payload):
             raise RuntimeError("disk on fire")
-        return values
+        return real(payload)
 
-    monkeypatch.setattr(payloads, "_item_values", failing)
+    monkeypatch.setattr(payloads, "search_text", failing)
 
     def run() -> None:
         with database.session() as db:
@@ -355,6 +354,6 @@ def test_an_unexpected_failure_mid_stream_aborts_the_copy_and_rolls_everything_b
     with pytest.raises(RuntimeError, match="disk on fire"):
         run()
     assert _counts(database, pid) == (0, 0)
-    monkeypatch.setattr(payloads, "_item_values", real)
+    monkeypatch.setattr(payloads, "search_text", real)
     run()  # the connection went back to the pool whole
     assert _counts(database, pid) == (23, 46)

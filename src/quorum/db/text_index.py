@@ -9,12 +9,10 @@ on both databases, so that a substring search reads the matching rows only. Migr
   FTS5 phrase: its characters in sequence, which is exactly a substring match.
 - PostgreSQL: a ``pg_trgm`` GIN index on ``items.search_text`` that serves the plain ``LIKE``, over the
   items not ``search_pending`` (migration 0029). A new item is pending (the column's default there), so a
-  bulk import writes no trigram (about 10 s per 100,000 items of 1 KB, inside its transaction), nor the
-  search text itself (``NULL``: ``items/payloads.py``); the same job clears the flag in chunks, writing
-  the text of the rows that have none in the same ``UPDATE``, and PostgreSQL adds each cleared row to the
-  index itself, so the index can never disagree with the rows. Pending items are searched with ``LIKE``
-  through their own partial index until then, their missing text filled in first by the search
-  (``items/search.fill_search_text``). A flag rather than a mark: PostgreSQL's ids commit out of order (a mark could pass an
+  bulk import writes no trigram (about 10 s per 100,000 items of 1 KB, inside its transaction); the same
+  job clears the flag in chunks, and PostgreSQL adds each cleared row to the index itself, so the index
+  can never disagree with the rows. Pending items are searched with ``LIKE`` through their own partial
+  index until then. A flag rather than a mark: PostgreSQL's ids commit out of order (a mark could pass an
   id whose import commits later), SQLite's never do (one writer at a time).
 
 A trigram index cannot serve a query shorter than three characters; those read every row with ``LIKE``,
@@ -26,10 +24,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal_column, or_, select, text, tuple_
+from sqlalchemy import and_, func, literal_column, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
-from quorum.core.search_text import ESCAPE, like_pattern, search_text
+from quorum.core.search_text import ESCAPE, like_pattern
 from quorum.db import bulk
 from quorum.db.dialect import is_postgresql
 from quorum.models import Item
@@ -117,8 +115,7 @@ def unindexed_at_least(db: Session, n: int) -> bool:
 def catch_up(db: Session, *, commit: Callable[[int], None], chunk: int | None = None) -> int:
     """Index the items that wait, ``chunk`` at a time, each chunk committed by ``commit(indexed so far)``;
     the number indexed. SQLite: the items above the mark, each chunk written with its new mark. PostgreSQL:
-    the pending items, their flag cleared and their missing text written; a row another transaction holds
-    is left for a later run. It
+    the pending items, their flag cleared; a row another transaction holds is left for a later run. It
     goes on until nothing waits, so items written meanwhile are indexed too."""
     if is_postgresql(db):
         return _clear_pending(db, commit=commit, chunk=chunk or PG_CATCH_UP_CHUNK)
@@ -148,31 +145,30 @@ def _clear_pending(db: Session, *, commit: Callable[[int], None], chunk: int) ->
     done, after = 0, (0, 0)
     key = tuple_(Item.project_id, Item.id)
     while True:
-        # The payload only of the rows without their text (an import's): the text is written here, in the
-        # UPDATE that clears the flag, casefolded by Python as every other search text is.
-        rows = db.execute(
-            select(Item.project_id, Item.id, case((Item.search_text.is_(None), Item.payload)))
+        ids = (
+            select(Item.project_id, Item.id)
             .where(Item.search_pending, key > tuple_(*after))
             .order_by(Item.project_id, Item.id)
             .limit(chunk)
             .with_for_update(skip_locked=True)
-        ).all()
-        if not rows:
+            .cte("chunk")
+        )
+        cleared = list(
+            db.execute(
+                update(Item)
+                .where(Item.id.in_(select(ids.c.id)))
+                .values(search_pending=False)
+                .returning(Item.project_id, Item.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if not cleared:
             if done >= ANALYZE_AFTER:
                 # The planner's share of pending rows is still the import's (all of them): it would read
                 # the pending arm's index for every search and skip the GIN one until autovacuum analyzes.
                 bulk.analyze(db, Item, "search_pending")
                 commit(done)
             return done
-        texts = [None if payload is None else search_text(payload) for _, _, payload in rows]
-        db.execute(
-            text(
-                "UPDATE items SET search_pending = false, search_text = coalesce(chunk.text, items.search_text)"
-                " FROM unnest(CAST(:ids AS integer[]), CAST(:texts AS text[])) AS chunk (id, text)"
-                " WHERE items.id = chunk.id"
-            ),
-            {"ids": [i for _, i, _ in rows], "texts": texts},
-        )
-        done += len(rows)
-        after = (rows[-1][0], rows[-1][1])
+        done += len(cleared)
+        after = max((p, i) for p, i in cleared)
         commit(done)

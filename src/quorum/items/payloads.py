@@ -6,7 +6,7 @@ not served; once it has them it is ``open``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -65,7 +65,7 @@ def write_items(
     if new:
         # COPY on PostgreSQL, one executemany on SQLite (``db.bulk``): the bulk import's write path.
         ids = bulk.reserve_ids(db, Item, len(new))
-        bulk.insert_rows(db, Item, map(partial(_item_values, project.id, _texts(db)), ids, new))
+        bulk.insert_rows(db, Item, map(partial(_item_values, project.id), ids, new))
     for item, row in changed:
         item.payload, item.meta, item.gold, item.priority = row.payload, row.metadata, row.gold, row.priority
         item.status = status_for(item.status, row.awaiting)
@@ -78,22 +78,7 @@ def write_items(
     return ids
 
 
-def _texts(db: Session) -> Callable[[dict[str, Any]], str | None]:
-    """How a new item's search text is written. PostgreSQL: not at all (``NULL``): a new item is pending
-    there, and the search index job that clears the flag writes the text in the same ``UPDATE``
-    (``db/text_index.py``), so the import neither builds nor stores it (0.7 s of the server's time per
-    100,000 items of 1 KB: the text repeats the payload's); a search before the job fills it in first
-    (``items/search.fill_search_text``). SQLite: with the row, as its FTS index copies it from there."""
-    return _no_text if is_postgresql(db) else search_text
-
-
-def _no_text(payload: dict[str, Any]) -> None:
-    return None
-
-
-def _item_values(
-    project_id: int, text_of: Callable[[dict[str, Any]], str | None], item_id: int, row: ItemRow
-) -> dict[str, Any]:
+def _item_values(project_id: int, item_id: int, row: ItemRow) -> dict[str, Any]:
     return {
         "id": item_id,
         "project_id": project_id,
@@ -103,7 +88,7 @@ def _item_values(
         "gold": row.gold,
         "priority": row.priority,
         "status": status_for(None, row.awaiting),
-        "search_text": text_of(row.payload),
+        "search_text": search_text(row.payload),
     }
 
 
@@ -132,8 +117,8 @@ class NewItems:
             return
         ids = self._take(len(rows))
         if self._items is None:
-            self._items = bulk.CopyStream(self.db, Item, list(_item_values(0, _no_text, 0, rows[0])))
-        self._items.write(map(partial(_item_values, self.project.id, _no_text), ids, rows))
+            self._items = bulk.CopyStream(self.db, Item, list(_item_values(0, 0, rows[0])))
+        self._items.write(map(partial(_item_values, self.project.id), ids, rows))
         self._candidates.extend(
             {"item_id": i, **c} for i, row in zip(ids, rows, strict=True) for c in row.candidates
         )

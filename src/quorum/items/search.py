@@ -86,8 +86,7 @@ def check(query: ItemQuery) -> None:
 
 
 def fill_search_text(db: Session, project: Project) -> None:
-    """Writes the search text of the project's items that have none: rows written before it existed, and on
-    PostgreSQL the items imported since the search index job last ran (it writes theirs too)."""
+    """Writes the search text of the project's items that have none (rows written before it existed)."""
     while True:
         rows = db.execute(
             select(Item.id, Item.payload)

@@ -38,8 +38,7 @@ class Item(CreatedAt, Base):
     # Set by adaptive overlap when the item needs more judgments than the project's overlap.
     overlap_target: Mapped[int | None] = mapped_column(Integer)
     # The items list's search: the payload's text, casefolded (``core/search_text.py``), written with the
-    # payload, except a new item's on PostgreSQL, which the search index job writes (``db/text_index.py``);
-    # none until written (the list fills it in before it searches).
+    # payload; none until written (the list fills it in for older rows).
     search_text: Mapped[str | None] = mapped_column(Text)
     # The items list's confidence (sort, filter): the task type's consensus confidence over the item's
     # judgments, cached with the judgment count it was computed at (``items/confidence.py``).
