@@ -9,9 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from factories import Person, import_rows, person, project
+from factories import Person, import_rows, jsonl, person, project
+from quorum.config import Settings
+from quorum.core.search_text import search_text
 from quorum.db import Database, text_index
 from quorum.items import search_jobs
+from quorum.jobs.queue import build_queue
 from quorum.jobs.runner import run_job
 from quorum.models import AuditEvent, Item, Job, Judgment
 
@@ -334,3 +337,53 @@ def test_postgresql_searches_indexed_items_by_the_trigram_index_and_skips_a_lock
     # partial index or the project's, by the tables' statistics).
     assert f"Bitmap Index Scan on {text_index.PG_INDEX}" in plan, plan
     assert _ids(_find(client, boss, pid, q="caf")) == ["a", "b"]
+
+
+def _texts(database: Database, pid: int) -> dict[str, tuple[str | None, str]]:
+    """Each item's stored search text beside the one its payload reads as."""
+    with database.session() as db:
+        rows = db.execute(
+            select(Item.external_id, Item.search_text, Item.payload).where(Item.project_id == pid)
+        )
+        return {e: (stored, search_text(payload)) for e, stored, payload in rows}
+
+
+@pytest.mark.parametrize("search_first", [True, False], ids=["search-then-job", "job-then-search"])
+def test_freshly_imported_items_are_found_before_and_after_the_search_index_job(
+    client: TestClient, database: Database, search_first: bool
+) -> None:
+    pid, boss, _, _ = _world(client, database)
+    assert all(stored == text for stored, text in _texts(database, pid).values())
+    expected = {"CAFÉ": ["a", "b"], "crème": ["a"], "tea_": ["c"], "100%": ["b"], "é": ["a", "b"]}
+    if search_first:
+        assert {q: _ids(_find(client, boss, pid, q=q)) for q in expected} == expected
+    _catch_up(database)
+    assert all(stored == text for stored, text in _texts(database, pid).values())
+    assert {q: _ids(_find(client, boss, pid, q=q)) for q in expected} == expected
+    _index_agrees(database)
+
+
+def test_every_import_path_submits_the_search_index_job(
+    client: TestClient, database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request's import and a background one alike: the job runs (the immediate queue runs it at once),
+    the items are indexed with their text, and a search finds them."""
+    monkeypatch.setattr(search_jobs, "INDEX_AFTER", 1)
+    build_queue(settings, database, immediate=True)
+    boss = person(database, "boss", admin=True)
+    pid = project(database, "paths")
+    import_rows(client, boss, pid, [{"external_id": "sync", "payload": {"text": "Grüße from the request"}}])
+    sent = client.post(
+        f"/api/v1/projects/{pid}/items/import",
+        content=jsonl([{"external_id": "bg", "payload": {"text": "GRÜSSE from a job"}}]),
+        params={"format": "jsonl", "background": "true"},
+        headers=boss.headers,
+    )
+    assert sent.status_code == 202, sent.text
+    with database.session() as db:
+        runs = list(db.scalars(select(Job.status).where(Job.kind == search_jobs.KIND)))
+    assert runs == ["succeeded", "succeeded"]
+    assert _waiting(database) == 0
+    texts = _texts(database, pid)
+    assert set(texts) == {"sync", "bg"} and all(stored == text for stored, text in texts.values())
+    assert sorted(_ids(_find(client, boss, pid, q="grüsse"))) == ["bg", "sync"]
