@@ -107,9 +107,13 @@ def held_leases(db: Session, user: User, project: Project, now: datetime) -> lis
 CLAIM_LOCK = advisory_lock_filter("uid", "pid")
 
 
-# The item a claim's scan reads: all but the console's copy of the payload's text, which the loop never
-# shows and which doubles the bytes, and the candidates' provenance (the exports' and the models' ranking).
-CANDIDATE = Shape((Item, ("search_text", "candidate_provenance")))
+# The item columns the loop never reads, left out of every item it loads: the console's copy of the
+# payload's text (which doubles the bytes) and the candidates' provenance (the exports' and the models'
+# ranking).
+UNSERVED_ITEM_COLUMNS = ("search_text", "candidate_provenance")
+
+# The item a claim's scan reads.
+CANDIDATE = Shape((Item, UNSERVED_ITEM_COLUMNS))
 
 
 @cache

@@ -21,7 +21,7 @@ from quorum.accounts.service import (
     user_for_token,
 )
 from quorum.assignments import overlap, recording
-from quorum.assignments.queue import claim_lease, live_leases, target_of
+from quorum.assignments.queue import UNSERVED_ITEM_COLUMNS, claim_lease, live_leases, target_of
 from quorum.assignments.rules import policy_of
 from quorum.core.critique_comments import annotator_metadata
 from quorum.core.policy import next_target
@@ -166,7 +166,7 @@ def _submission_shape(*, with_key: bool, by_token: bool) -> Shape:
     parts: tuple[Any, ...] = (
         Assignment,
         Project,
-        (Item, ("search_text", "candidate_provenance")),  # the console's, the exports' and the ranking's
+        (Item, UNSERVED_ITEM_COLUMNS),
         Membership.role,
         ActiveSetting.retrain_every,
     )

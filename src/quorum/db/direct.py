@@ -94,7 +94,7 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Plan:
     return _Plan(
         sql=compiled.string,
         order=tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None,
-        defaults={name: value for name, value in defaults.items()},
+        defaults=defaults,
         binds=binds,
         types=tuple(column.type for column in compiled._result_columns),
         returns_rows=bool(compiled._result_columns),

@@ -1,8 +1,8 @@
 """The one writer of item payloads. An item's payload holds its candidates' text; its
 ``candidate_provenance`` their provenance per position for queries across items (exports, the models'
 ranking). Both are written here together, by the importer and by candidate generation alike, so neither
-ever names a model the payload no longer holds. An item whose payload awaits its candidates has status ``awaiting`` and is
-not served; once it has them it is ``open``."""
+ever names a model the payload no longer holds. An item whose payload awaits its candidates has status
+``awaiting`` and is not served; once it has them it is ``open``."""
 
 from __future__ import annotations
 

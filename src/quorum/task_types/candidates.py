@@ -69,6 +69,13 @@ class ShuffledCandidates:
     def awaits_candidates(self, payload: dict[str, Any]) -> bool:
         return not payload.get("candidates")
 
+    def candidates(self, payload: Any) -> list[CandidateInfo]:
+        """``payload``: the type's validated payload, whose ``candidates`` are ``CandidateIn``."""
+        return provenance(payload.candidates)
+
+    def candidate_rows(self, payload: Any) -> list[dict[str, Any]]:
+        return provenance_rows(payload.candidates)
+
     def display_order(self, payload: dict[str, Any], seed: int | None) -> list[int] | None:
         candidates = payload.get("candidates")
         if seed is None or not isinstance(candidates, list):

@@ -9,7 +9,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from quorum.task_types.base import (
-    CandidateInfo,
     Consensus,
     CritiquedResponse,
     ExportItem,
@@ -19,14 +18,7 @@ from quorum.task_types.base import (
     plurality,
     refuse,
 )
-from quorum.task_types.candidates import (
-    CandidateIn,
-    ShuffledCandidates,
-    blind,
-    check_count,
-    provenance,
-    provenance_rows,
-)
+from quorum.task_types.candidates import CandidateIn, ShuffledCandidates, blind, check_count
 from quorum.task_types.chat import Message
 
 Strength = Literal["negligibly", "slightly", "better", "significantly"]
@@ -115,12 +107,6 @@ class Pairwise(ShuffledCandidates, TaskType[Config, Payload, Answer]):
 
     def public_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         return blind(payload)
-
-    def candidates(self, payload: Payload) -> list[CandidateInfo]:
-        return provenance(payload.candidates)
-
-    def candidate_rows(self, payload: Payload) -> list[dict[str, Any]]:
-        return provenance_rows(payload.candidates)
 
     def critiqued_responses(self, payload: dict[str, Any]) -> list[CritiquedResponse]:
         messages = list(payload.get("messages") or [])

@@ -17,15 +17,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from quorum.core.input_checks import as_id
-from quorum.task_types.base import CandidateInfo, Consensus, ExportItem, ExportWriter, TaskType, refuse
-from quorum.task_types.candidates import (
-    CandidateIn,
-    ShuffledCandidates,
-    blind,
-    check_count,
-    provenance,
-    provenance_rows,
-)
+from quorum.task_types.base import Consensus, ExportItem, ExportWriter, TaskType, refuse
+from quorum.task_types.candidates import CandidateIn, ShuffledCandidates, blind, check_count
 from quorum.task_types.chat import Message
 
 MAX_CANDIDATES = 9  # one digit key per candidate in the form
@@ -158,12 +151,6 @@ class Ranking(ShuffledCandidates, TaskType[Config, Payload, Answer]):
 
     def public_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         return blind(payload)
-
-    def candidates(self, payload: Payload) -> list[CandidateInfo]:
-        return provenance(payload.candidates)
-
-    def candidate_rows(self, payload: Payload) -> list[dict[str, Any]]:
-        return provenance_rows(payload.candidates)
 
     def consensus(self, answers: list[dict[str, Any]], config: Config) -> Consensus:
         """Borda-style: each candidate's mean rank over the answers (tied candidates share the mean of the
